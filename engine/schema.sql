@@ -1,0 +1,173 @@
+-- Workspace schema. One source of truth: embedded into the binary at build time.
+-- Money is INTEGER whole rupiah; dates are TEXT ISO 8601; every table is STRICT.
+PRAGMA user_version = 1;
+
+CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) STRICT;
+
+-- Rule packs: the exact text, as loaded, and its SHA-256.
+CREATE TABLE rule_pack (
+    id         INTEGER PRIMARY KEY,
+    sha256     TEXT NOT NULL UNIQUE,
+    pack_id    TEXT NOT NULL,
+    region     TEXT NOT NULL,
+    valid_from TEXT NOT NULL,
+    valid_to   TEXT,
+    path       TEXT NOT NULL,
+    text       TEXT NOT NULL,
+    loaded_at  TEXT NOT NULL
+) STRICT;
+
+-- Every imported file, kept whole (content-addressed) so a replay can prove what was read.
+CREATE TABLE input_file (
+    id          INTEGER PRIMARY KEY,
+    kind        TEXT NOT NULL,
+    sha256      TEXT NOT NULL,
+    path        TEXT NOT NULL,
+    rows        INTEGER NOT NULL,
+    content     BLOB NOT NULL,
+    imported_at TEXT NOT NULL,
+    UNIQUE (kind, sha256)
+) STRICT;
+
+CREATE TABLE employee (
+    nip              TEXT PRIMARY KEY,
+    name             TEXT NOT NULL,
+    status           TEXT NOT NULL,
+    unit_code        TEXT NOT NULL,
+    unit_name        TEXT NOT NULL,
+    position         TEXT NOT NULL,
+    class            INTEGER NOT NULL CHECK (class BETWEEN 1 AND 17),
+    grade            TEXT NOT NULL DEFAULT '',
+    schedule         TEXT NOT NULL DEFAULT '5day' CHECK (schedule IN ('5day', '6day', 'shift')),
+    device_pin       TEXT,
+    ptkp             TEXT NOT NULL DEFAULT '',
+    npwp             TEXT NOT NULL DEFAULT '',
+    bank_name        TEXT NOT NULL DEFAULT '',
+    bank_account     TEXT NOT NULL DEFAULT '',
+    salary_bpjs_base INTEGER NOT NULL DEFAULT 0 CHECK (salary_bpjs_base >= 0),
+    salary_gross     INTEGER NOT NULL DEFAULT 0 CHECK (salary_gross >= 0),
+    salary_pph21     INTEGER NOT NULL DEFAULT 0 CHECK (salary_pph21 >= 0),
+    start_date       TEXT,
+    end_date         TEXT,
+    file_id          INTEGER NOT NULL REFERENCES input_file(id)
+) STRICT;
+
+-- One row per scan; ts is local time of the unit, 'YYYY-MM-DD HH:MM:SS'.
+-- direction: 0 unknown, 1 in, 2 out. Exact duplicates are collapsed at import.
+CREATE TABLE attendance (
+    nip       TEXT NOT NULL,
+    ts        TEXT NOT NULL,
+    direction INTEGER NOT NULL DEFAULT 0 CHECK (direction BETWEEN 0 AND 2),
+    device    TEXT NOT NULL DEFAULT '',
+    file_id   INTEGER NOT NULL REFERENCES input_file(id),
+    UNIQUE (nip, ts, direction)
+) STRICT;
+
+CREATE TABLE absence (
+    id         INTEGER PRIMARY KEY,
+    nip        TEXT NOT NULL,
+    type       TEXT NOT NULL,
+    start_date TEXT NOT NULL,
+    end_date   TEXT NOT NULL CHECK (end_date >= start_date),
+    reference  TEXT NOT NULL DEFAULT '',
+    file_id    INTEGER NOT NULL REFERENCES input_file(id)
+) STRICT;
+CREATE INDEX absence_nip ON absence(nip, start_date);
+
+CREATE TABLE event (
+    id        INTEGER PRIMARY KEY,
+    nip       TEXT NOT NULL,
+    date      TEXT NOT NULL,
+    type      TEXT NOT NULL,
+    minutes   INTEGER NOT NULL DEFAULT 0 CHECK (minutes >= 0),
+    reference TEXT NOT NULL DEFAULT '',
+    file_id   INTEGER NOT NULL REFERENCES input_file(id)
+) STRICT;
+CREATE INDEX event_nip ON event(nip, date);
+
+CREATE TABLE performance (
+    nip       TEXT NOT NULL,
+    period    TEXT NOT NULL,
+    predicate TEXT,
+    score_bp  INTEGER,           -- score in basis points of a percent (95.5 % = 9550)
+    file_id   INTEGER NOT NULL REFERENCES input_file(id),
+    PRIMARY KEY (nip, period)
+) STRICT;
+
+CREATE TABLE holiday (
+    date    TEXT PRIMARY KEY,
+    name    TEXT NOT NULL,
+    kind    TEXT NOT NULL DEFAULT 'national' CHECK (kind IN ('national', 'cuti_bersama', 'local')),
+    file_id INTEGER NOT NULL REFERENCES input_file(id)
+) STRICT;
+
+-- Runs are append-only drafts; nothing is overwritten.
+CREATE TABLE run (
+    id             INTEGER PRIMARY KEY,
+    period         TEXT NOT NULL,
+    state          TEXT NOT NULL DEFAULT 'draft' CHECK (state IN ('draft', 'final')),
+    pack_sha256    TEXT NOT NULL REFERENCES rule_pack(sha256),
+    engine_version TEXT NOT NULL,
+    threads        INTEGER NOT NULL,
+    started_at     TEXT NOT NULL,
+    compute_ms     INTEGER NOT NULL,
+    n_employees    INTEGER NOT NULL,
+    n_errors       INTEGER NOT NULL,
+    total_tpp      INTEGER NOT NULL,
+    total_gross    INTEGER NOT NULL,
+    total_net      INTEGER NOT NULL
+) STRICT;
+
+-- The input files a run read, by hash.
+CREATE TABLE run_input (
+    run_id  INTEGER NOT NULL REFERENCES run(id),
+    file_id INTEGER NOT NULL REFERENCES input_file(id),
+    kind    TEXT NOT NULL,
+    sha256  TEXT NOT NULL,
+    PRIMARY KEY (run_id, file_id)
+) STRICT;
+
+-- One payroll line per employee per run; column numbers as in the payment list.
+CREATE TABLE result (
+    run_id             INTEGER NOT NULL REFERENCES run(id),
+    nip                TEXT NOT NULL,
+    name               TEXT NOT NULL,
+    unit_code          TEXT NOT NULL,
+    unit_name          TEXT NOT NULL,
+    position           TEXT NOT NULL,
+    grade              TEXT NOT NULL,
+    class              INTEGER NOT NULL,
+    npwp               TEXT NOT NULL,
+    bank_name          TEXT NOT NULL,
+    bank_account       TEXT NOT NULL,
+    status             TEXT NOT NULL,      -- ok | error
+    message            TEXT NOT NULL,
+    workdays           INTEGER NOT NULL,
+    days_present       INTEGER NOT NULL,
+    days_absent        INTEGER NOT NULL,
+    days_missing_punch INTEGER NOT NULL,
+    days_excused       INTEGER NOT NULL,
+    late_minutes       INTEGER NOT NULL,
+    early_minutes      INTEGER NOT NULL,
+    deferred           INTEGER NOT NULL,
+    perf_missing       INTEGER NOT NULL,
+    besaran            INTEGER NOT NULL,   -- col 6
+    percent_bp         INTEGER NOT NULL,   -- col 7
+    discipline_cut     INTEGER NOT NULL,
+    performance_cut    INTEGER NOT NULL,
+    tpp                INTEGER NOT NULL,   -- col 8
+    pot_bulan_lalu     INTEGER NOT NULL,   -- col 9
+    pot_hukdis         INTEGER NOT NULL,   -- col 10
+    bpjs_employer      INTEGER NOT NULL,   -- col 11 and 13
+    gross              INTEGER NOT NULL,   -- col 12
+    bpjs_employee      INTEGER NOT NULL,   -- col 14
+    deductions         INTEGER NOT NULL,   -- col 15
+    net_before_tax     INTEGER NOT NULL,   -- col 16
+    pph21              INTEGER NOT NULL,   -- col 17
+    net                INTEGER NOT NULL,   -- col 18
+    trace              TEXT NOT NULL,
+    PRIMARY KEY (run_id, nip)
+) STRICT;

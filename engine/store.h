@@ -1,0 +1,42 @@
+/* The workspace: one SQLite database per region (schema in engine/schema.sql). Private header. */
+#ifndef TPP_ENGINE_STORE_H
+#define TPP_ENGINE_STORE_H
+
+#include <sqlite3.h>
+
+#include "tpp/error.h"
+#include "tpp/rules.h"
+
+#define TPP_SCHEMA_VERSION 1
+
+typedef struct tpp_store {
+    sqlite3 *db;
+    char path[512];
+} tpp_store;
+
+/** Create a new workspace file with the schema; fails if the file exists.
+ *  Caller closes with tpp_store_close(). */
+tpp_status tpp_store_create(const char *path, tpp_store **out, tpp_error *err);
+/** Open an existing workspace; checks the schema version. */
+tpp_status tpp_store_open(const char *path, tpp_store **out, tpp_error *err);
+void tpp_store_close(tpp_store *st); /* NULL-safe */
+
+/** Fill err from sqlite3_errmsg() right away; returns TPP_ERR_DB. */
+tpp_status tpp_store_fail(tpp_store *st, tpp_error *err, const char *what);
+tpp_status tpp_store_exec(tpp_store *st, const char *sql, tpp_error *err);
+tpp_status tpp_store_prepare(tpp_store *st, const char *sql, sqlite3_stmt **out, tpp_error *err);
+/** BEGIN IMMEDIATE (waits up to the busy timeout for another writer), COMMIT, ROLLBACK. */
+tpp_status tpp_store_begin(tpp_store *st, tpp_error *err);
+tpp_status tpp_store_commit(tpp_store *st, tpp_error *err);
+void tpp_store_rollback(tpp_store *st);
+
+/** Store a pack's text (idempotent by SHA-256). Call inside a transaction. */
+tpp_status tpp_store_add_pack(tpp_store *st, const tpp_ruleset *rs, const char *text, size_t len,
+                              tpp_error *err);
+/** Load the pack in force on `day` (its valid_from <= day <= valid_to). */
+tpp_status tpp_store_pack_for(tpp_store *st, tpp_date day, tpp_ruleset **out, tpp_error *err);
+
+/** Current UTC time as "YYYY-MM-DDTHH:MM:SSZ" (for records, never for exported documents). */
+void tpp_now_iso(char buf[32]);
+
+#endif /* TPP_ENGINE_STORE_H */

@@ -1,0 +1,34 @@
+/* Small foundation helpers: whole-file I/O, atomic writes, SHA-256. Private header. */
+#ifndef TPP_ENGINE_UTIL_H
+#define TPP_ENGINE_UTIL_H
+
+#include <stddef.h>
+
+#include "tpp/error.h"
+
+/** Read a whole file; *data is NUL-terminated, caller frees with free(). */
+tpp_status tpp_file_read(const char *path, char **data, size_t *len, tpp_error *err);
+/** Write via "path.tmp-PID", fsync, rename: readers never see a half file. */
+tpp_status tpp_file_write_atomic(const char *path, const void *data, size_t len, tpp_error *err);
+/** Rename tmp over path after fsync of tmp (for writers that produce their own tmp file). */
+tpp_status tpp_file_commit(const char *tmp, const char *path, tpp_error *err);
+/** mkdir -p */
+tpp_status tpp_mkdirs(const char *path, tpp_error *err);
+
+/** Hex SHA-256 of a buffer into out (65 bytes with the NUL). */
+void tpp_sha256_hex(const void *data, size_t len, char out[65]);
+
+/** A growable string buffer (git strbuf). */
+typedef struct tpp_buf {
+    char *data;
+    size_t len;
+    size_t cap;
+    int oom; /* set once an append failed; later appends do nothing */
+} tpp_buf;
+
+void tpp_buf_append(tpp_buf *b, const char *s, size_t n);
+void tpp_buf_puts(tpp_buf *b, const char *s);
+void tpp_buf_printf(tpp_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void tpp_buf_release(tpp_buf *b);
+
+#endif /* TPP_ENGINE_UTIL_H */

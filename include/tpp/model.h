@@ -1,0 +1,120 @@
+/* The evaluator's inputs (one employee's month) and outputs (the payroll line and its trace). */
+#ifndef TPP_MODEL_H
+#define TPP_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tpp/date.h"
+#include "tpp/money.h"
+#include "tpp/rules.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum tpp_direction { TPP_DIR_NONE = 0, TPP_DIR_IN = 1, TPP_DIR_OUT = 2 } tpp_direction;
+
+/** One attendance scan, local time of the unit. Sorted by (day, sec) in tpp_employee. */
+typedef struct tpp_punch {
+    tpp_date day;
+    int32_t sec; /* seconds after midnight */
+    int32_t dir; /* tpp_direction */
+} tpp_punch;
+
+typedef struct tpp_absence {
+    int type; /* index into tpp_ruleset.absences[] */
+    tpp_date start;
+    tpp_date end; /* inclusive */
+} tpp_absence;
+
+typedef struct tpp_event {
+    int type; /* index into tpp_ruleset.events[] */
+    tpp_date day;
+    int32_t minutes;
+} tpp_event;
+
+/** One employee's data for the month. All pointers are borrowed. */
+typedef struct tpp_employee {
+    const char *nip;
+    const char *name;
+    const char *status;
+    const char *unit_code;
+    const char *unit_name;
+    const char *position;
+    const char *grade;
+    const char *npwp;
+    const char *bank_name;
+    const char *bank_account;
+    int kelas; /* kelas jabatan 1..17 */
+    tpp_schedule_kind schedule;
+    tpp_money salary_bpjs_base;
+    tpp_date start_date; /* TPP_DATE_NONE = before the period */
+    tpp_date end_date;   /* TPP_DATE_NONE = after the period */
+    const tpp_punch *punches;
+    size_t n_punches;
+    const tpp_absence *absences;
+    size_t n_absences;
+    const tpp_event *events;
+    size_t n_events;
+    int predicate; /* index into tpp_ruleset.predicates[], or -1 when missing */
+} tpp_employee;
+
+/** The month being computed, shared by all employees. */
+typedef struct tpp_month {
+    int year;
+    int month;
+    tpp_date first;
+    tpp_date last;
+    const tpp_date *holidays; /* sorted, within the month */
+    size_t n_holidays;
+} tpp_month;
+
+/** One payroll line. Column numbers follow the Deli Serdang payment list (domain brief §6.1). */
+typedef struct tpp_result {
+    tpp_status status; /* TPP_OK, or TPP_ERR_RULE with msg set */
+    char msg[160];
+
+    int32_t workdays_month; /* workdays of the month by the schedule */
+    int32_t workdays;       /* of those, within the employee's start/end */
+    int32_t days_present;
+    int32_t days_absent; /* tanpa keterangan */
+    int32_t days_missing_punch;
+    int32_t days_excused; /* absence records */
+    int32_t late_minutes;
+    int32_t early_minutes;
+    int32_t discipline_minutes; /* counted towards the deferral threshold */
+    int32_t scans_ignored;      /* outside the window or on non-workdays */
+    bool deferred;              /* over the deferral threshold: flagged for BKPSDM */
+    bool perf_missing;
+
+    tpp_money besaran;     /* col 6 */
+    int32_t percent_bp;    /* col 7, basis points of col 8 / col 6 */
+    tpp_money components[TPP_MAX_COMPONENTS];
+    tpp_ratio cut_percent; /* discipline cut before the cap, in percent of the cap base */
+    tpp_money discipline_cut;
+    tpp_money performance_cut;
+    tpp_money tpp;            /* col 8: JUMLAH TPP */
+    tpp_money pot_bulan_lalu; /* col 9 */
+    tpp_money pot_hukdis;     /* col 10 */
+    tpp_money bpjs_employer;  /* col 11 (added) and col 13 (deducted) */
+    tpp_money gross;          /* col 12 = 8 + 11 - 9 - 10 */
+    tpp_money bpjs_employee;  /* col 14 */
+    tpp_money deductions;     /* col 15 = 13 + 14 */
+    tpp_money net_before_tax; /* col 16 = 12 - 15 */
+    tpp_money pph21;          /* col 17 */
+    tpp_money net;            /* col 18 = 16 - 17 */
+
+    /* The trace: one line per named step, "step\tresult\trounding\tcitation\tdetail\n".
+     * Heap memory; owned by the result, freed by tpp_result_release(). */
+    char *trace;
+    size_t trace_len;
+} tpp_result;
+
+void tpp_result_release(tpp_result *r); /* frees the trace; NULL-safe */
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* TPP_MODEL_H */
