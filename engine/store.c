@@ -1,2 +1,255 @@
-/* placeholder */
+/* The workspace database: create, open, transactions, rule packs. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
 #include "engine/store.h"
+
+extern const char tpp_schema_sql[];
+
+/* How long a second process waits for the write lock before it gives up with a clear error. */
+#define BUSY_TIMEOUT_MS 10000
+
+void tpp_now_iso(char buf[32])
+{
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+tpp_status tpp_store_fail(tpp_store *st, tpp_error *err, const char *what)
+{
+    int code = st && st->db ? sqlite3_extended_errcode(st->db) : 0;
+    tpp_fail(err, TPP_ERR_DB, TPP_NOLOC, "%s: %s", what,
+             st && st->db ? sqlite3_errmsg(st->db) : "no database");
+    if (err)
+        err->lib_code = code;
+    return TPP_ERR_DB;
+}
+
+tpp_status tpp_store_exec(tpp_store *st, const char *sql, tpp_error *err)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        tpp_fail(err, TPP_ERR_DB, TPP_NOLOC, "database error: %s", msg ? msg : "?");
+        if (err)
+            err->lib_code = sqlite3_extended_errcode(st->db);
+        sqlite3_free(msg);
+        return TPP_ERR_DB;
+    }
+    return TPP_OK;
+}
+
+tpp_status tpp_store_prepare(tpp_store *st, const char *sql, sqlite3_stmt **out, tpp_error *err)
+{
+    if (sqlite3_prepare_v2(st->db, sql, -1, out, NULL) != SQLITE_OK)
+        return tpp_store_fail(st, err, "cannot prepare statement");
+    return TPP_OK;
+}
+
+tpp_status tpp_store_begin(tpp_store *st, tpp_error *err)
+{
+    int rc = sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+    if (rc == SQLITE_BUSY)
+        return tpp_fail(err, TPP_ERR_DB, TPP_NOLOC,
+                        "workspace '%s' is busy: another tpp process is writing to it", st->path);
+    if (rc != SQLITE_OK)
+        return tpp_store_fail(st, err, "cannot begin transaction");
+    return TPP_OK;
+}
+
+tpp_status tpp_store_commit(tpp_store *st, tpp_error *err)
+{
+    if (sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+        tpp_status rc = tpp_store_fail(st, err, "cannot commit");
+        tpp_store_rollback(st);
+        return rc;
+    }
+    return TPP_OK;
+}
+
+void tpp_store_rollback(tpp_store *st)
+{
+    if (st && st->db && !sqlite3_get_autocommit(st->db))
+        sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+static tpp_status open_db(const char *path, int flags, tpp_store **out, tpp_error *err)
+{
+    *out = NULL;
+    tpp_store *st = calloc(1, sizeof *st);
+    if (st == NULL)
+        return tpp_fail(err, TPP_ERR_NOMEM, TPP_NOLOC, "out of memory");
+    snprintf(st->path, sizeof st->path, "%s", path);
+    if (sqlite3_open_v2(path, &st->db, flags, NULL) != SQLITE_OK) {
+        tpp_fail(err, TPP_ERR_DB, TPP_NOLOC, "cannot open workspace '%s': %s", path,
+                 st->db ? sqlite3_errmsg(st->db) : "out of memory");
+        tpp_store_close(st);
+        return TPP_ERR_DB;
+    }
+    sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS);
+    tpp_status rc = tpp_store_exec(st,
+                                   "PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL;"
+                                   "PRAGMA synchronous = FULL;",
+                                   err);
+    if (rc != TPP_OK) {
+        tpp_store_close(st);
+        return rc;
+    }
+    *out = st;
+    return TPP_OK;
+}
+
+tpp_status tpp_store_create(const char *path, tpp_store **out, tpp_error *err)
+{
+    struct stat sb;
+    *out = NULL;
+    if (stat(path, &sb) == 0)
+        return tpp_fail(err, TPP_ERR_IO, TPP_NOLOC,
+                        "workspace '%s' already exists (remove it or choose another --db)", path);
+    tpp_store *st;
+    TPP_TRY(open_db(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, &st, err));
+    tpp_status rc = tpp_store_begin(st, err);
+    if (rc == TPP_OK)
+        rc = tpp_store_exec(st, tpp_schema_sql, err);
+    if (rc == TPP_OK)
+        rc = tpp_store_commit(st, err);
+    if (rc != TPP_OK) {
+        tpp_store_close(st);
+        remove(path);
+        return rc;
+    }
+    *out = st;
+    return TPP_OK;
+}
+
+tpp_status tpp_store_open(const char *path, tpp_store **out, tpp_error *err)
+{
+    struct stat sb;
+    *out = NULL;
+    if (stat(path, &sb) != 0)
+        return tpp_fail(err, TPP_ERR_IO, TPP_NOLOC,
+                        "no workspace at '%s' (create one with 'tpp init --rules PACK.yaml')",
+                        path);
+    tpp_store *st;
+    TPP_TRY(open_db(path, SQLITE_OPEN_READWRITE, &st, err));
+    sqlite3_stmt *q = NULL;
+    int version = -1;
+    if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &q, NULL) == SQLITE_OK &&
+        sqlite3_step(q) == SQLITE_ROW)
+        version = sqlite3_column_int(q, 0);
+    sqlite3_finalize(q);
+    if (version != TPP_SCHEMA_VERSION) {
+        tpp_fail(err, TPP_ERR_DB, TPP_NOLOC,
+                 "'%s' is not a tpp workspace of schema version %d (found %d)", path,
+                 TPP_SCHEMA_VERSION, version);
+        tpp_store_close(st);
+        return TPP_ERR_DB;
+    }
+    *out = st;
+    return TPP_OK;
+}
+
+void tpp_store_close(tpp_store *st)
+{
+    if (st == NULL)
+        return;
+    sqlite3_close_v2(st->db);
+    free(st);
+}
+
+tpp_status tpp_store_add_pack(tpp_store *st, const tpp_ruleset *rs, const char *text, size_t len,
+                              tpp_error *err)
+{
+    sqlite3_stmt *q = NULL;
+    char from[11], to[11], now[32];
+    tpp_date_format(rs->valid_from, from);
+    if (rs->valid_to != TPP_DATE_NONE)
+        tpp_date_format(rs->valid_to, to);
+    tpp_now_iso(now);
+    TPP_TRY(tpp_store_prepare(st,
+                              "INSERT INTO rule_pack(sha256, pack_id, region, valid_from, "
+                              "valid_to, path, text, loaded_at) VALUES (?,?,?,?,?,?,?,?) "
+                              "ON CONFLICT(sha256) DO NOTHING",
+                              &q, err));
+    sqlite3_bind_text(q, 1, rs->sha256, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, rs->id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 3, rs->region, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 4, from, -1, SQLITE_STATIC);
+    if (rs->valid_to != TPP_DATE_NONE)
+        sqlite3_bind_text(q, 5, to, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 6, rs->path, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 7, text, (int)len, SQLITE_STATIC);
+    sqlite3_bind_text(q, 8, now, -1, SQLITE_STATIC);
+    tpp_status rc = TPP_OK;
+    if (sqlite3_step(q) != SQLITE_DONE)
+        rc = tpp_store_fail(st, err, "cannot store rule pack");
+    sqlite3_finalize(q);
+    return rc;
+}
+
+static tpp_status load_row(sqlite3_stmt *q, tpp_ruleset **out, tpp_error *err)
+{
+    const char *path = (const char *)sqlite3_column_text(q, 0);
+    const char *text = (const char *)sqlite3_column_text(q, 1);
+    int len = sqlite3_column_bytes(q, 1);
+    char where[600];
+    snprintf(where, sizeof where, "%s (stored in workspace)", path ? path : "pack");
+    tpp_diags *diags = tpp_diags_new(stderr);
+    tpp_status rc = tpp_rules_load(where, text ? text : "", (size_t)len, diags, out, err);
+    tpp_diags_free(diags);
+    return rc;
+}
+
+tpp_status tpp_store_latest_pack(tpp_store *st, tpp_ruleset **out, tpp_error *err)
+{
+    sqlite3_stmt *q = NULL;
+    *out = NULL;
+    TPP_TRY(tpp_store_prepare(st, "SELECT path, text FROM rule_pack ORDER BY id DESC LIMIT 1", &q,
+                              err));
+    tpp_status rc;
+    int step = sqlite3_step(q);
+    if (step == SQLITE_ROW)
+        rc = load_row(q, out, err);
+    else if (step == SQLITE_DONE)
+        rc = tpp_fail(err, TPP_ERR_RULES, TPP_NOLOC, "the workspace holds no rule pack");
+    else
+        rc = tpp_store_fail(st, err, "cannot read rule packs");
+    sqlite3_finalize(q);
+    return rc;
+}
+
+tpp_status tpp_store_pack_for(tpp_store *st, tpp_date day, tpp_ruleset **out, tpp_error *err)
+{
+    char d[11];
+    tpp_date_format(day, d);
+    *out = NULL;
+    sqlite3_stmt *q = NULL;
+    TPP_TRY(tpp_store_prepare(st,
+                              "SELECT path, text, sha256 FROM rule_pack WHERE valid_from <= ?1 "
+                              "AND (valid_to IS NULL OR valid_to >= ?1) ORDER BY valid_from DESC",
+                              &q, err));
+    sqlite3_bind_text(q, 1, d, -1, SQLITE_STATIC);
+    tpp_status rc;
+    int step = sqlite3_step(q);
+    if (step == SQLITE_ROW) {
+        rc = load_row(q, out, err);
+        if (rc == TPP_OK && sqlite3_step(q) == SQLITE_ROW)
+            rc = tpp_fail(err, TPP_ERR_RULES, TPP_NOLOC,
+                          "more than one rule pack is in force on %s", d);
+    } else if (step == SQLITE_DONE) {
+        rc = tpp_fail(err, TPP_ERR_RULES, TPP_NOLOC, "no rule pack in the workspace is in force on %s",
+                      d);
+    } else {
+        rc = tpp_store_fail(st, err, "cannot read rule packs");
+    }
+    sqlite3_finalize(q);
+    if (rc != TPP_OK) {
+        tpp_rules_free(*out);
+        *out = NULL;
+    }
+    return rc;
+}

@@ -26,10 +26,11 @@ const char *tpp_import_kind_name(tpp_import_kind kind); /* "employees", ... */
 bool tpp_import_kind_parse(const char *s, tpp_import_kind *out);
 
 typedef struct tpp_import_stats {
-    size_t rows;       /* data rows read */
-    size_t inserted;   /* rows stored */
-    size_t duplicates; /* exact duplicates collapsed (attendance) */
-    size_t skipped;    /* rows not stored, each reported as a warning */
+    size_t rows;           /* data rows read */
+    size_t inserted;       /* rows stored (new or replacing an existing record) */
+    size_t updated;        /* of those, rows that replaced an existing record (employees) */
+    size_t duplicates;     /* exact duplicates collapsed (attendance) */
+    size_t skipped;        /* rows not stored, each reported as a warning */
     bool already_imported; /* the same file (same SHA-256, same kind) was imported before */
     char sha256[65];
 } tpp_import_stats;

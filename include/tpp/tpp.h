@@ -2,6 +2,7 @@
 #ifndef TPP_TPP_H
 #define TPP_TPP_H
 
+#include "tpp/batch.h"
 #include "tpp/date.h"
 #include "tpp/error.h"
 #include "tpp/eval.h"

@@ -1,0 +1,930 @@
+/* XLSX payment list (Daftar Pembayaran TPP) in the numbered-column layout of the Deli Serdang
+ * template (domain brief §6.1): a "Ringkasan" sheet with the totals per OPD, then one sheet per
+ * OPD. Written with libxlsxwriter in constant_memory mode, so every sheet is written strictly top
+ * to bottom; everything that a sheet needs from later rows (totals, sheet names) is computed in a
+ * first pass over the lines before the workbook is created. That pass also validates the data, so
+ * bad input fails before any file exists. */
+#include <inttypes.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <xlsxwriter.h>
+
+#include "engine/util.h"
+#include "tpp/export.h"
+
+/* Excel's limit on the text of one cell, in characters; we cut at this many bytes (<= chars). */
+#define CELL_TEXT_MAX 32767
+/* Integers beyond 2^53 have no exact double; Excel would show a different amount. */
+#define EXACT_MAX ((int64_t)1 << 53)
+
+/* "Rp 1.234.567": the literal prefix and the viewer's grouping separator (Excel uses the locale
+ * of the machine showing the file; an Indonesian locale shows dots). */
+#define MONEY_FORMAT "\"Rp \"#,##0"
+
+/* Form column k (1..19, as printed in the numbering row) is spreadsheet column k - 1. */
+#define COL(k) ((lxw_col_t)((k)-1))
+#define N_FORM 19
+#define N_SUMS 12
+
+/* Form columns that get a "JUMLAH" total: 6 and 8..18. */
+static const int sum_col[N_SUMS] = {6, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18};
+enum {
+    S_BESARAN,
+    S_TPP,
+    S_POT_BL,
+    S_POT_HD,
+    S_BPJS4,
+    S_GROSS,
+    S_BPJS4_DED,
+    S_BPJS1,
+    S_DEDUCT,
+    S_NET_BT,
+    S_PPH21,
+    S_NET
+};
+
+static const char *const month_id[12] = {"Januari",   "Februari", "Maret",    "April",
+                                         "Mei",       "Juni",     "Juli",     "Agustus",
+                                         "September", "Oktober",  "November", "Desember"};
+
+static const char *const form_head[N_FORM] = {
+    "NO",
+    "NAMA / NIP",
+    "GOL",
+    "JABATAN / NPWP",
+    "KELAS JABATAN",
+    "BESARAN TPP (Rp)",
+    "TOTAL PERSENTASE PENILAIAN (%)",
+    "JUMLAH TPP",
+    "POT. BULAN LALU",
+    "POT. HUKUMAN DISIPLIN",
+    "SUBSIDI PEMDA BPJS 4 %",
+    "JUMLAH TPP KOTOR\n=(8+11)-(9+10)",
+    "SUBSIDI BPJS 4 %",
+    "POT. KEWAJIBAN BPJS 1 %",
+    "JUMLAH POTONGAN\n=(13+14)",
+    "JUMLAH BERSIH\n=(12-15)",
+    "PPh PASAL 21",
+    "JUMLAH TPP YANG DITERIMA\n=(16-17)",
+    "TANDA TANGAN",
+};
+
+static const double form_width[N_FORM] = {5,  34, 9,  30, 8,  15, 11, 15, 14, 14,
+                                          14, 15, 14, 14, 15, 15, 14, 16, 24};
+
+/* One OPD: a run of consecutive lines with the same unit_code. */
+typedef struct opd {
+    size_t first;
+    size_t count;
+    size_t n_failed;
+    tpp_money sum[N_SUMS];
+    char sheet[LXW_SHEETNAME_MAX + 1]; /* printable ASCII, so bytes == characters */
+} opd;
+
+typedef struct writer {
+    lxw_workbook *wb;
+    lxw_error first_error; /* first library error; reported once the workbook is closed */
+    const tpp_export_meta *meta;
+    tpp_buf compose; /* text built from several fields */
+    tpp_buf clean;   /* text repaired to valid UTF-8 */
+    lxw_format *f_title, *f_bold, *f_warn, *f_head, *f_num, *f_text, *f_center, *f_money, *f_pct,
+        *f_box, *f_err, *f_tot_label, *f_tot_money, *f_tot_blank, *f_int;
+} writer;
+
+static const char *str(const char *s)
+{
+    return s != NULL ? s : "";
+}
+
+static void chk(writer *w, lxw_error e)
+{
+    if (e != LXW_NO_ERROR && w->first_error == LXW_NO_ERROR)
+        w->first_error = e;
+}
+
+/* ---- first pass: validation and totals ------------------------------------------------------ */
+
+/* The amounts printed in the form columns that are totalled. A line that could not be computed is
+ * listed with zeros: it must be visible, but must not add to what BPKAD pays. */
+static void line_amounts(const tpp_payline *l, tpp_money a[N_SUMS])
+{
+    if (!l->ok) {
+        memset(a, 0, sizeof(tpp_money) * N_SUMS);
+        return;
+    }
+    a[S_BESARAN] = l->besaran;
+    a[S_TPP] = l->tpp;
+    a[S_POT_BL] = l->pot_bulan_lalu;
+    a[S_POT_HD] = l->pot_hukdis;
+    a[S_BPJS4] = l->bpjs_employer;
+    a[S_GROSS] = l->gross;
+    a[S_BPJS4_DED] = l->bpjs_employer;
+    a[S_BPJS1] = l->bpjs_employee;
+    a[S_DEDUCT] = l->deductions;
+    a[S_NET_BT] = l->net_before_tax;
+    a[S_PPH21] = l->pph21;
+    a[S_NET] = l->net;
+}
+
+static bool exact(tpp_money v)
+{
+    return v >= -EXACT_MAX && v <= EXACT_MAX;
+}
+
+/* The derived columns are live formulas whose cached value is the stored amount. If the stored
+ * amounts broke the form's identities, Excel would show one number and recalculate another, so
+ * refuse to write such a list. */
+static tpp_status check_line(const tpp_payline *l, const tpp_money a[N_SUMS], tpp_error *err)
+{
+    for (int i = 0; i < N_SUMS; i++)
+        if (!exact(a[i]))
+            return tpp_fail(err, TPP_ERR_OVERFLOW, TPP_NOLOC,
+                            "xlsx export: amount in column %d for NIP '%s' is too large for an "
+                            "exact spreadsheet number",
+                            sum_col[i], str(l->nip));
+    if (!l->ok)
+        return TPP_OK;
+    tpp_money add, sub, v;
+    const char *bad = NULL;
+    if (!tpp_money_add(a[S_TPP], a[S_BPJS4], &add) ||
+        !tpp_money_add(a[S_POT_BL], a[S_POT_HD], &sub) || !tpp_money_sub(add, sub, &v) ||
+        v != a[S_GROSS])
+        bad = "12 = (8+11)-(9+10)";
+    else if (!tpp_money_add(a[S_BPJS4_DED], a[S_BPJS1], &v) || v != a[S_DEDUCT])
+        bad = "15 = (13+14)";
+    else if (!tpp_money_sub(a[S_GROSS], a[S_DEDUCT], &v) || v != a[S_NET_BT])
+        bad = "16 = (12-15)";
+    else if (!tpp_money_sub(a[S_NET_BT], a[S_PPH21], &v) || v != a[S_NET])
+        bad = "18 = (16-17)";
+    if (bad != NULL)
+        return tpp_fail(err, TPP_ERR_INTERNAL, TPP_NOLOC,
+                        "xlsx export: line for NIP '%s' breaks column identity %s", str(l->nip),
+                        bad);
+    return TPP_OK;
+}
+
+static tpp_status add_sums(tpp_money acc[N_SUMS], const tpp_money a[N_SUMS], const char *what,
+                           tpp_error *err)
+{
+    for (int i = 0; i < N_SUMS; i++)
+        if (!tpp_money_add(acc[i], a[i], &acc[i]) || !exact(acc[i]))
+            return tpp_fail(err, TPP_ERR_OVERFLOW, TPP_NOLOC,
+                            "xlsx export: total of column %d for %s overflows", sum_col[i], what);
+    return TPP_OK;
+}
+
+/* Sheet names: at most 31 characters, none of []:*?/\ and no apostrophe at either end (Excel's
+ * rules). Anything outside printable ASCII also becomes '_' so that the case-insensitive
+ * uniqueness test below is the same as Excel's. */
+static void sanitise_sheet_name(const char *code, char out[LXW_SHEETNAME_MAX + 1])
+{
+    size_t k = 0;
+    for (const unsigned char *p = (const unsigned char *)code; *p != '\0' && k < LXW_SHEETNAME_MAX;
+         p++) {
+        unsigned char c = *p;
+        if (c < 0x20 || c > 0x7e || strchr("[]:*?/\\", c) != NULL)
+            c = '_';
+        out[k++] = (char)c;
+    }
+    out[k] = '\0';
+    if (k == 0) {
+        snprintf(out, LXW_SHEETNAME_MAX + 1, "OPD");
+        return;
+    }
+    if (out[0] == '\'')
+        out[0] = '_';
+    if (out[k - 1] == '\'')
+        out[k - 1] = '_';
+}
+
+static bool name_taken(const opd *g, size_t n_g, const char *name)
+{
+    /* "History" is reserved by Excel; "Ringkasan" is ours. */
+    if (strcasecmp(name, "Ringkasan") == 0 || strcasecmp(name, "History") == 0)
+        return true;
+    for (size_t i = 0; i < n_g; i++)
+        if (strcasecmp(g[i].sheet, name) == 0)
+            return true;
+    return false;
+}
+
+/* Give group g[n_g] a unique sheet name: the sanitised code, or "<code cut>~N" on a clash. The
+ * clash is resolved in line order, so the same input always gives the same names. */
+static void assign_sheet_name(opd *g, size_t n_g, const char *code)
+{
+    char base[LXW_SHEETNAME_MAX + 1];
+    sanitise_sheet_name(code, base);
+    snprintf(g[n_g].sheet, sizeof g[n_g].sheet, "%s", base);
+    for (size_t k = 2; name_taken(g, n_g, g[n_g].sheet); k++) {
+        char suffix[24];
+        int sl = snprintf(suffix, sizeof suffix, "~%zu", k);
+        int keep = LXW_SHEETNAME_MAX - sl;
+        snprintf(g[n_g].sheet, sizeof g[n_g].sheet, "%.*s%s", keep, base, suffix);
+    }
+}
+
+static int cmp_code(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Lines must come grouped by unit_code: a code that shows up in two separate runs would give
+ * two sheets for one OPD and split its totals. */
+static tpp_status check_grouping(const opd *g, size_t n_g, const tpp_payline *lines, tpp_error *err)
+{
+    if (n_g < 2)
+        return TPP_OK;
+    const char **codes = malloc(n_g * sizeof *codes);
+    if (codes == NULL)
+        return tpp_fail(err, TPP_ERR_NOMEM, TPP_NOLOC, "out of memory");
+    for (size_t i = 0; i < n_g; i++)
+        codes[i] = str(lines[g[i].first].unit_code);
+    qsort(codes, n_g, sizeof *codes, cmp_code);
+    tpp_status rc = TPP_OK;
+    for (size_t i = 1; i < n_g; i++)
+        if (strcmp(codes[i - 1], codes[i]) == 0) {
+            rc = tpp_fail(err, TPP_ERR_INVALID, TPP_NOLOC,
+                          "xlsx export: lines are not grouped by unit_code ('%s' appears in two "
+                          "separate runs)",
+                          codes[i]);
+            break;
+        }
+    free(codes);
+    return rc;
+}
+
+static tpp_status build_groups(const tpp_payline *lines, size_t n, opd **out, size_t *n_out,
+                               tpp_money grand[N_SUMS], tpp_error *err)
+{
+    opd *g = NULL;
+    size_t n_g = 0, cap = 0;
+    tpp_status rc = TPP_OK;
+    memset(grand, 0, sizeof(tpp_money) * N_SUMS);
+    for (size_t i = 0; i < n; i++) {
+        const tpp_payline *l = &lines[i];
+        if (i == 0 || strcmp(str(l->unit_code), str(lines[i - 1].unit_code)) != 0) {
+            if (n_g == cap) {
+                cap = cap ? cap * 2 : 16;
+                opd *bigger = realloc(g, cap * sizeof *g);
+                if (bigger == NULL) {
+                    rc = tpp_fail(err, TPP_ERR_NOMEM, TPP_NOLOC, "out of memory");
+                    goto fail;
+                }
+                g = bigger;
+            }
+            memset(&g[n_g], 0, sizeof g[n_g]);
+            g[n_g].first = i;
+            assign_sheet_name(g, n_g, str(l->unit_code));
+            n_g++;
+        }
+        opd *cur = &g[n_g - 1];
+        tpp_money a[N_SUMS];
+        line_amounts(l, a);
+        if ((rc = check_line(l, a, err)) != TPP_OK ||
+            (rc = add_sums(cur->sum, a, cur->sheet, err)) != TPP_OK ||
+            (rc = add_sums(grand, a, "all OPDs", err)) != TPP_OK)
+            goto fail;
+        cur->count++;
+        if (!l->ok)
+            cur->n_failed++;
+    }
+    if ((rc = check_grouping(g, n_g, lines, err)) != TPP_OK)
+        goto fail;
+    *out = g;
+    *n_out = n_g;
+    return TPP_OK;
+fail:
+    free(g);
+    return rc;
+}
+
+/* ---- text ------------------------------------------------------------------------------------ */
+
+/* Length of the valid UTF-8 sequence at p (1..4), or 0 if it is not one (overlong forms,
+ * surrogates and code points past U+10FFFF are invalid too). */
+static size_t utf8_seq(const unsigned char *p)
+{
+    unsigned c = p[0];
+    if (c < 0x80)
+        return 1;
+    size_t len;
+    unsigned min, cp;
+    if ((c & 0xe0) == 0xc0) {
+        len = 2, min = 0x80, cp = c & 0x1f;
+    } else if ((c & 0xf0) == 0xe0) {
+        len = 3, min = 0x800, cp = c & 0x0f;
+    } else if ((c & 0xf8) == 0xf0) {
+        len = 4, min = 0x10000, cp = c & 0x07;
+    } else {
+        return 0;
+    }
+    for (size_t i = 1; i < len; i++) {
+        if ((p[i] & 0xc0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (p[i] & 0x3f);
+    }
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+        return 0;
+    return len;
+}
+
+/* libxlsxwriter copies text bytes into the XML as they are, so one stray Latin-1 byte would make
+ * the whole file unreadable. Return s itself when it is valid and short enough (the usual case),
+ * else a repaired copy (U+FFFD for bad bytes, cut at a character boundary) valid until the next
+ * call. */
+static const char *cell_text(writer *w, const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t off = 0, len;
+    while (p[off] != '\0' && (len = utf8_seq(p + off)) != 0 && off + len <= CELL_TEXT_MAX)
+        off += len;
+    if (p[off] == '\0')
+        return s;
+    w->clean.len = 0;
+    tpp_buf_append(&w->clean, s, off);
+    while (p[off] != '\0') {
+        len = utf8_seq(p + off);
+        size_t add = len ? len : 3;
+        if (w->clean.len + add > CELL_TEXT_MAX)
+            break;
+        if (len)
+            tpp_buf_append(&w->clean, s + off, len);
+        else
+            tpp_buf_append(&w->clean, "\xef\xbf\xbd", 3);
+        off += len ? len : 1;
+    }
+    return w->clean.oom ? "" : w->clean.data;
+}
+
+/* Text is always written as a string cell, so a name like "=HYPERLINK(...)" stays text. */
+static void put_str(writer *w, lxw_worksheet *ws, lxw_row_t r, lxw_col_t c, const char *s,
+                    lxw_format *f)
+{
+    s = str(s);
+    if (*s == '\0') {
+        if (f != NULL)
+            chk(w, worksheet_write_blank(ws, r, c, f));
+        return;
+    }
+    chk(w, worksheet_write_string(ws, r, c, cell_text(w, s), f));
+}
+
+static void put_money(writer *w, lxw_worksheet *ws, lxw_row_t r, lxw_col_t c, tpp_money m,
+                      lxw_format *f)
+{
+    /* exact: checked in the first pass (|m| <= 2^53) */
+    chk(w, worksheet_write_number(ws, r, c, (double)m, f));
+}
+
+/* A formula with the engine's amount as its cached value, so a reader that does not
+ * recalculate (or a checker that unzips the file) sees the same number as Excel. */
+static void put_formula(writer *w, lxw_worksheet *ws, lxw_row_t r, lxw_col_t c, const char *formula,
+                        tpp_money cached, lxw_format *f)
+{
+    chk(w, worksheet_write_formula_num(ws, r, c, formula, f, (double)cached));
+}
+
+/* A1 column letters for 0-based columns below 26 (all we use). */
+static char col_letter(int form_col)
+{
+    return (char)('A' + form_col - 1);
+}
+
+/* ---- layout ------------------------------------------------------------------------------ */
+
+static void make_formats(writer *w)
+{
+    lxw_workbook *wb = w->wb;
+    w->f_title = workbook_add_format(wb);
+    format_set_bold(w->f_title);
+    format_set_font_size(w->f_title, 13);
+    w->f_bold = workbook_add_format(wb);
+    format_set_bold(w->f_bold);
+    w->f_warn = workbook_add_format(wb);
+    format_set_bold(w->f_warn);
+    format_set_font_color(w->f_warn, LXW_COLOR_RED);
+
+    w->f_head = workbook_add_format(wb);
+    format_set_bold(w->f_head);
+    format_set_text_wrap(w->f_head);
+    format_set_align(w->f_head, LXW_ALIGN_CENTER);
+    format_set_align(w->f_head, LXW_ALIGN_VERTICAL_CENTER);
+    format_set_border(w->f_head, LXW_BORDER_THIN);
+    format_set_bg_color(w->f_head, 0xD9D9D9);
+
+    w->f_num = workbook_add_format(wb);
+    format_set_italic(w->f_num);
+    format_set_font_size(w->f_num, 9);
+    format_set_align(w->f_num, LXW_ALIGN_CENTER);
+    format_set_border(w->f_num, LXW_BORDER_THIN);
+    format_set_bg_color(w->f_num, 0xF2F2F2);
+
+    w->f_text = workbook_add_format(wb);
+    format_set_text_wrap(w->f_text);
+    format_set_align(w->f_text, LXW_ALIGN_VERTICAL_TOP);
+    format_set_border(w->f_text, LXW_BORDER_THIN);
+
+    w->f_center = workbook_add_format(wb);
+    format_set_align(w->f_center, LXW_ALIGN_CENTER);
+    format_set_align(w->f_center, LXW_ALIGN_VERTICAL_TOP);
+    format_set_border(w->f_center, LXW_BORDER_THIN);
+
+    w->f_int = workbook_add_format(wb);
+    format_set_align(w->f_int, LXW_ALIGN_VERTICAL_TOP);
+    format_set_border(w->f_int, LXW_BORDER_THIN);
+    format_set_num_format(w->f_int, "#,##0");
+
+    w->f_money = workbook_add_format(wb);
+    format_set_align(w->f_money, LXW_ALIGN_VERTICAL_TOP);
+    format_set_border(w->f_money, LXW_BORDER_THIN);
+    format_set_num_format(w->f_money, MONEY_FORMAT);
+
+    w->f_pct = workbook_add_format(wb);
+    format_set_align(w->f_pct, LXW_ALIGN_VERTICAL_TOP);
+    format_set_border(w->f_pct, LXW_BORDER_THIN);
+    format_set_num_format(w->f_pct, "0.00");
+
+    w->f_box = workbook_add_format(wb);
+    format_set_border(w->f_box, LXW_BORDER_THIN);
+
+    w->f_err = workbook_add_format(wb);
+    format_set_text_wrap(w->f_err);
+    format_set_align(w->f_err, LXW_ALIGN_VERTICAL_TOP);
+    format_set_border(w->f_err, LXW_BORDER_THIN);
+    format_set_font_size(w->f_err, 9);
+    format_set_font_color(w->f_err, LXW_COLOR_RED);
+
+    w->f_tot_label = workbook_add_format(wb);
+    format_set_bold(w->f_tot_label);
+    format_set_align(w->f_tot_label, LXW_ALIGN_CENTER);
+    format_set_border(w->f_tot_label, LXW_BORDER_THIN);
+    format_set_top(w->f_tot_label, LXW_BORDER_DOUBLE);
+
+    w->f_tot_money = workbook_add_format(wb);
+    format_set_bold(w->f_tot_money);
+    format_set_border(w->f_tot_money, LXW_BORDER_THIN);
+    format_set_top(w->f_tot_money, LXW_BORDER_DOUBLE);
+    format_set_num_format(w->f_tot_money, MONEY_FORMAT);
+
+    w->f_tot_blank = workbook_add_format(wb);
+    format_set_border(w->f_tot_blank, LXW_BORDER_THIN);
+    format_set_top(w->f_tot_blank, LXW_BORDER_DOUBLE);
+}
+
+static bool has_reg(const tpp_export_meta *m)
+{
+    return *str(m->reg_number) != '\0' || *str(m->reg_title) != '\0';
+}
+
+/* How many rows put_title_block() writes: the summary needs the OPD sheets' row numbers before
+ * any OPD sheet exists. */
+static lxw_row_t title_rows(const tpp_export_meta *m, bool with_opd)
+{
+    return (lxw_row_t)(1 + (*str(m->region) != '\0') + has_reg(m) + with_opd + 1 + m->illustrative);
+}
+
+/* The title lines shared by every sheet. Returns the next free row. */
+static lxw_row_t put_title_block(writer *w, lxw_worksheet *ws, const char *title,
+                                 const char *opd_name)
+{
+    const tpp_export_meta *m = w->meta;
+    lxw_row_t r = 0;
+    put_str(w, ws, r++, 0, title, w->f_title);
+    if (*str(m->region) != '\0')
+        put_str(w, ws, r++, 0, m->region, w->f_bold);
+    if (has_reg(m)) {
+        w->compose.len = 0;
+        tpp_buf_puts(&w->compose, str(m->reg_number));
+        if (*str(m->reg_number) != '\0' && *str(m->reg_title) != '\0')
+            tpp_buf_puts(&w->compose, " tentang ");
+        tpp_buf_puts(&w->compose, str(m->reg_title));
+        put_str(w, ws, r++, 0, w->compose.oom ? "" : w->compose.data, NULL);
+    }
+    if (opd_name != NULL) {
+        w->compose.len = 0;
+        tpp_buf_printf(&w->compose, "OPD: %s", opd_name);
+        put_str(w, ws, r++, 0, w->compose.oom ? "" : w->compose.data, w->f_bold);
+    }
+    w->compose.len = 0;
+    tpp_buf_printf(&w->compose, "BULAN: %s %d", month_id[m->month - 1], m->year);
+    put_str(w, ws, r++, 0, w->compose.oom ? "" : w->compose.data, w->f_bold);
+    if (m->illustrative)
+        put_str(w, ws, r++, 0,
+                "CONTOH \xe2\x80\x94 angka besaran ilustratif, bukan untuk pembayaran", w->f_warn);
+    return r;
+}
+
+/* Shared page set-up: landscape Folio (the F4 paper Indonesian offices print on), one page wide,
+ * header rows repeated on every page. */
+static void page_setup(writer *w, lxw_worksheet *ws, lxw_row_t head_first, lxw_row_t head_last)
+{
+    worksheet_set_landscape(ws);
+    worksheet_set_paper(ws, 14);
+    worksheet_set_margins(ws, 0.4, 0.4, 0.6, 0.6);
+    worksheet_fit_to_pages(ws, 1, 0);
+    chk(w, worksheet_repeat_rows(ws, head_first, head_last));
+    chk(w, worksheet_set_footer(ws, "&CHalaman &P dari &N"));
+}
+
+/* ---- OPD sheet ------------------------------------------------------------------------------ */
+
+static void put_line_row(writer *w, lxw_worksheet *ws, lxw_row_t r, size_t no, const tpp_payline *l)
+{
+    tpp_money a[N_SUMS];
+    line_amounts(l, a);
+    unsigned R = (unsigned)r + 1; /* A1 row number */
+    char f[64];
+
+    chk(w, worksheet_set_row(ws, r, 30, NULL)); /* two text lines: name over NIP */
+    chk(w, worksheet_write_number(ws, r, COL(1), (double)no, w->f_center));
+    w->compose.len = 0;
+    tpp_buf_printf(&w->compose, "%s\nNIP. %s", str(l->name), str(l->nip));
+    put_str(w, ws, r, COL(2), w->compose.oom ? "" : w->compose.data, w->f_text);
+    put_str(w, ws, r, COL(3), l->grade, w->f_center);
+    w->compose.len = 0;
+    tpp_buf_puts(&w->compose, str(l->position));
+    if (*str(l->npwp) != '\0')
+        tpp_buf_printf(&w->compose, "\nNPWP. %s", l->npwp);
+    put_str(w, ws, r, COL(4), w->compose.oom ? "" : w->compose.data, w->f_text);
+    chk(w, worksheet_write_number(ws, r, COL(5), l->kelas, w->f_center));
+    put_money(w, ws, r, COL(6), a[S_BESARAN], w->f_money);
+    /* The one double in the exporters: a display copy of the exact basis points. */
+    chk(w, worksheet_write_number(ws, r, COL(7), l->ok ? l->percent_bp / 100.0 : 0.0, w->f_pct));
+    put_money(w, ws, r, COL(8), a[S_TPP], w->f_money);
+    put_money(w, ws, r, COL(9), a[S_POT_BL], w->f_money);
+    put_money(w, ws, r, COL(10), a[S_POT_HD], w->f_money);
+    put_money(w, ws, r, COL(11), a[S_BPJS4], w->f_money);
+    snprintf(f, sizeof f, "=(H%u+K%u)-(I%u+J%u)", R, R, R, R);
+    put_formula(w, ws, r, COL(12), f, a[S_GROSS], w->f_money);
+    put_money(w, ws, r, COL(13), a[S_BPJS4_DED], w->f_money);
+    put_money(w, ws, r, COL(14), a[S_BPJS1], w->f_money);
+    snprintf(f, sizeof f, "=M%u+N%u", R, R);
+    put_formula(w, ws, r, COL(15), f, a[S_DEDUCT], w->f_money);
+    snprintf(f, sizeof f, "=L%u-O%u", R, R);
+    put_formula(w, ws, r, COL(16), f, a[S_NET_BT], w->f_money);
+    put_money(w, ws, r, COL(17), a[S_PPH21], w->f_money);
+    snprintf(f, sizeof f, "=P%u-Q%u", R, R);
+    put_formula(w, ws, r, COL(18), f, a[S_NET], w->f_money);
+    /* Column 19 is the signature box; a line that could not be computed carries its reason
+     * there, so nobody is dropped from the list silently. */
+    if (!l->ok)
+        put_str(w, ws, r, COL(19), *str(l->message) ? l->message : "tidak dapat dihitung",
+                w->f_err);
+    else
+        chk(w, worksheet_write_blank(ws, r, COL(19), w->f_box));
+}
+
+/* Rows of the OPD sheets, the same on every sheet (the title block depends on meta only). */
+typedef struct opd_layout {
+    lxw_row_t head; /* column titles; the numbering row follows */
+    lxw_row_t data; /* first employee row */
+} opd_layout;
+
+static lxw_row_t total_row(const opd_layout *lay, const opd *g)
+{
+    return lay->data + (lxw_row_t)g->count;
+}
+
+static void put_signatures(writer *w, lxw_worksheet *ws, lxw_row_t r)
+{
+    /* Left: the head of the OPD acknowledges; right: the treasurer who pays. Names and NIPs
+     * are filled in by hand when the list is signed. */
+    static const char *const left[] = {
+        "Mengetahui,", "Kepala OPD", "", "", "", "(.........................................)",
+        "NIP."};
+    static const char *const right[] = {"......................., ...........................",
+                                        "Bendahara Pengeluaran",
+                                        "",
+                                        "",
+                                        "",
+                                        "(.........................................)",
+                                        "NIP."};
+    for (size_t i = 0; i < sizeof left / sizeof left[0]; i++, r++) {
+        put_str(w, ws, r, COL(2), left[i], NULL);
+        put_str(w, ws, r, COL(16), right[i], NULL);
+    }
+}
+
+static void write_opd_sheet(writer *w, lxw_worksheet *ws, const opd_layout *lay, const opd *g,
+                            const tpp_payline *lines)
+{
+    const tpp_payline *first = &lines[g->first];
+    const char *opd_name = *str(first->unit_name) ? first->unit_name : str(first->unit_code);
+    lxw_row_t r =
+        put_title_block(w, ws, "DAFTAR PEMBAYARAN TAMBAHAN PENGHASILAN PEGAWAI (TPP)", opd_name);
+    if (r + 1 != lay->head) /* the summary's links were computed from lay */
+        chk(w, LXW_ERROR_PARAMETER_VALIDATION);
+
+    for (int k = 1; k <= N_FORM; k++)
+        chk(w, worksheet_set_column(ws, COL(k), COL(k), form_width[k - 1], NULL));
+    chk(w, worksheet_set_row(ws, lay->head, 48, NULL));
+    for (int k = 1; k <= N_FORM; k++)
+        put_str(w, ws, lay->head, COL(k), form_head[k - 1], w->f_head);
+    for (int k = 1; k <= N_FORM; k++)
+        chk(w, worksheet_write_number(ws, lay->head + 1, COL(k), k, w->f_num));
+
+    for (size_t i = 0; i < g->count; i++)
+        put_line_row(w, ws, lay->data + (lxw_row_t)i, i + 1, &lines[g->first + i]);
+
+    lxw_row_t t = total_row(lay, g);
+    unsigned top = (unsigned)lay->data + 1, bottom = (unsigned)t; /* A1 rows of the data */
+    for (int k = 1; k <= N_FORM; k++)
+        chk(w, worksheet_write_blank(ws, t, COL(k), w->f_tot_blank));
+    put_str(w, ws, t, COL(2), "JUMLAH", w->f_tot_label);
+    for (int i = 0; i < N_SUMS; i++) {
+        char f[64];
+        char c = col_letter(sum_col[i]);
+        snprintf(f, sizeof f, "=SUM(%c%u:%c%u)", c, top, c, bottom);
+        put_formula(w, ws, t, COL(sum_col[i]), f, g->sum[i], w->f_tot_money);
+    }
+    put_signatures(w, ws, t + 2);
+
+    worksheet_freeze_panes(ws, lay->data, COL(3));
+    page_setup(w, ws, lay->head, lay->head + 1);
+}
+
+/* ---- Ringkasan (summary) ------------------------------------------------------------------- */
+
+/* Summary column -> the form column whose OPD total it shows. */
+static const struct {
+    const char *head;
+    int form_col;
+    int sum;
+} summary_money[] = {
+    {"JUMLAH TPP (8)", 8, S_TPP},
+    {"JUMLAH TPP KOTOR (12)", 12, S_GROSS},
+    {"JUMLAH BERSIH (16)", 16, S_NET_BT},
+    {"JUMLAH TPP YANG DITERIMA (18)", 18, S_NET},
+};
+#define N_SUMMARY_MONEY   (sizeof summary_money / sizeof summary_money[0])
+#define SUMMARY_MONEY_COL 5 /* column F */
+
+/* A sheet name inside a formula: always quoted, apostrophes doubled. */
+static void quoted_sheet(tpp_buf *b, const char *name)
+{
+    tpp_buf_append(b, "'", 1);
+    for (const char *p = name; *p != '\0'; p++) {
+        if (*p == '\'')
+            tpp_buf_append(b, "'", 1);
+        tpp_buf_append(b, p, 1);
+    }
+    tpp_buf_append(b, "'", 1);
+}
+
+static void write_summary(writer *w, lxw_worksheet *ws, const opd_layout *lay, const opd *g,
+                          size_t n_g, const tpp_payline *lines, const tpp_money grand[N_SUMS])
+{
+    const tpp_export_meta *m = w->meta;
+    lxw_row_t r = put_title_block(w, ws, "RINGKASAN DAFTAR PEMBAYARAN TPP PER OPD", NULL);
+    w->compose.len = 0;
+    tpp_buf_printf(&w->compose, "Paket aturan: %s (SHA-256 %s), run %" PRId64, str(m->pack_id),
+                   str(m->pack_sha256), m->run_id);
+    put_str(w, ws, r++, 0, w->compose.oom ? "" : w->compose.data, NULL);
+    r++;
+
+    static const char *const head[] = {"NO", "KODE OPD", "NAMA OPD", "JUMLAH PEGAWAI",
+                                       "TIDAK DAPAT DIHITUNG"};
+    static const double width[] = {5, 16, 40, 11, 12};
+    lxw_row_t h = r++;
+    chk(w, worksheet_set_row(ws, h, 32, NULL));
+    for (lxw_col_t c = 0; c < 5; c++) {
+        put_str(w, ws, h, c, head[c], w->f_head);
+        chk(w, worksheet_set_column(ws, c, c, width[c], NULL));
+    }
+    for (size_t i = 0; i < N_SUMMARY_MONEY; i++) {
+        lxw_col_t c = (lxw_col_t)(SUMMARY_MONEY_COL + i);
+        put_str(w, ws, h, c, summary_money[i].head, w->f_head);
+        chk(w, worksheet_set_column(ws, c, c, 19, NULL));
+    }
+
+    lxw_row_t first = r;
+    for (size_t i = 0; i < n_g; i++, r++) {
+        const tpp_payline *l = &lines[g[i].first];
+        chk(w, worksheet_write_number(ws, r, 0, (double)(i + 1), w->f_center));
+        put_str(w, ws, r, 1, l->unit_code, w->f_text);
+        put_str(w, ws, r, 2, l->unit_name, w->f_text);
+        chk(w, worksheet_write_number(ws, r, 3, (double)g[i].count, w->f_int));
+        chk(w, worksheet_write_number(ws, r, 4, (double)g[i].n_failed, w->f_int));
+        /* Live links to each OPD sheet's JUMLAH row, cached with the exact totals. */
+        unsigned tr = (unsigned)total_row(lay, &g[i]) + 1;
+        for (size_t k = 0; k < N_SUMMARY_MONEY; k++) {
+            w->compose.len = 0;
+            tpp_buf_puts(&w->compose, "=");
+            quoted_sheet(&w->compose, g[i].sheet);
+            tpp_buf_printf(&w->compose, "!%c%u", col_letter(summary_money[k].form_col), tr);
+            put_formula(w, ws, r, (lxw_col_t)(SUMMARY_MONEY_COL + k),
+                        w->compose.oom ? "0" : w->compose.data, g[i].sum[summary_money[k].sum],
+                        w->f_money);
+        }
+    }
+
+    lxw_row_t t = r;
+    for (lxw_col_t c = 0; c < SUMMARY_MONEY_COL + N_SUMMARY_MONEY; c++)
+        chk(w, worksheet_write_blank(ws, t, c, w->f_tot_blank));
+    put_str(w, ws, t, 2, "JUMLAH", w->f_tot_label);
+    size_t n_lines = 0, n_failed = 0;
+    for (size_t i = 0; i < n_g; i++) {
+        n_lines += g[i].count;
+        n_failed += g[i].n_failed;
+    }
+    char f[64];
+    for (lxw_col_t c = 3; c < SUMMARY_MONEY_COL + N_SUMMARY_MONEY; c++) {
+        double cached;
+        if (c == 3)
+            cached = (double)n_lines;
+        else if (c == 4)
+            cached = (double)n_failed;
+        else
+            cached = (double)grand[summary_money[c - SUMMARY_MONEY_COL].sum];
+        lxw_format *fmt = c < SUMMARY_MONEY_COL ? w->f_tot_label : w->f_tot_money;
+        if (n_g == 0) {
+            chk(w, worksheet_write_number(ws, t, c, cached, fmt));
+            continue;
+        }
+        char letter = (char)('A' + c);
+        snprintf(f, sizeof f, "=SUM(%c%u:%c%u)", letter, (unsigned)first + 1, letter, (unsigned)t);
+        chk(w, worksheet_write_formula_num(ws, t, c, f, fmt, cached));
+    }
+
+    if (n_g > 0) {
+        /* The amount each OPD receives, as columns: a quick check for an OPD that is far off. */
+        lxw_chart *chart = workbook_add_chart(w->wb, LXW_CHART_COLUMN);
+        if (chart == NULL) {
+            chk(w, LXW_ERROR_MEMORY_MALLOC_FAILED);
+        } else {
+            char cats[64], vals[64];
+            snprintf(cats, sizeof cats, "=Ringkasan!$B$%u:$B$%u", (unsigned)first + 1, (unsigned)t);
+            char vl = (char)('A' + SUMMARY_MONEY_COL + N_SUMMARY_MONEY - 1);
+            snprintf(vals, sizeof vals, "=Ringkasan!$%c$%u:$%c$%u", vl, (unsigned)first + 1, vl,
+                     (unsigned)t);
+            if (chart_add_series(chart, cats, vals) == NULL)
+                chk(w, LXW_ERROR_MEMORY_MALLOC_FAILED);
+            chart_title_set_name(chart, "JUMLAH TPP YANG DITERIMA PER OPD");
+            chart_legend_set_position(chart, LXW_CHART_LEGEND_NONE);
+            chart_axis_set_num_format(chart->y_axis, MONEY_FORMAT);
+            lxw_chart_options opt = {.x_scale = 1.5, .y_scale = 1.5};
+            chk(w, worksheet_insert_chart_opt(ws, t + 2, 1, chart, &opt));
+        }
+    }
+
+    worksheet_freeze_panes(ws, first, 0);
+    page_setup(w, ws, h, h);
+}
+
+/* ---- workbook ------------------------------------------------------------------------------ */
+
+/* libxlsxwriter 1.1.4 quotes a sheet name in the print-title names only when it holds a character
+ * other than letters, digits, '_' and '.', so an OPD code like "1.02.01" (leading digit) or
+ * "AB12" (looks like a cell) ends up as 1.02.01!$8:$9, which Excel reports as a corrupt file.
+ * A quoted name is always valid, and the library keeps names that are already quoted as they are,
+ * so replace its copy (allocated with malloc and freed with free() by the library). */
+static lxw_worksheet *add_sheet(writer *w, const char *name)
+{
+    lxw_worksheet *ws = workbook_add_worksheet(w->wb, name);
+    if (ws == NULL) {
+        chk(w, LXW_ERROR_CREATING_TMPFILE);
+        return NULL;
+    }
+    tpp_buf q = {0};
+    quoted_sheet(&q, name);
+    if (q.oom) {
+        chk(w, LXW_ERROR_MEMORY_MALLOC_FAILED);
+        return ws;
+    }
+    free(ws->quoted_name);
+    ws->quoted_name = q.data;
+    return ws;
+}
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil), so the
+ * document time needs neither timegm() nor the TZ environment. */
+static int64_t days_from_civil(int64_t y, int64_t m, int64_t d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+/* libxlsxwriter's property strings are not const; keep copies that live through close. */
+typedef struct props_text {
+    char title[256], subject[512], company[256], comments[512];
+} props_text;
+
+static void set_properties(writer *w, props_text *pt)
+{
+    const tpp_export_meta *m = w->meta;
+    snprintf(pt->title, sizeof pt->title, "Daftar Pembayaran TPP %s %d", month_id[m->month - 1],
+             m->year);
+    snprintf(pt->subject, sizeof pt->subject, "%s%s%s", str(m->reg_number),
+             *str(m->reg_number) && *str(m->reg_title) ? " tentang " : "", str(m->reg_title));
+    snprintf(pt->company, sizeof pt->company, "%s", str(m->region));
+    snprintf(pt->comments, sizeof pt->comments, "pack %s sha256 %s run %" PRId64, str(m->pack_id),
+             str(m->pack_sha256), m->run_id);
+    int ny = m->month == 12 ? m->year + 1 : m->year;
+    int nm = m->month == 12 ? 1 : m->month + 1;
+    lxw_doc_properties p = {
+        .title = pt->title,
+        .subject = pt->subject,
+        .company = pt->company,
+        .comments = pt->comments,
+        /* A fixed time (the first of the next month, 00:00 UTC) instead of "now": the same run
+         * always gives the same bytes, which the manifest and replay depend on. */
+        .created = (time_t)(days_from_civil(ny, nm, 1) * 86400),
+    };
+    chk(w, workbook_set_properties(w->wb, &p));
+}
+
+/* The directory of path, for libxlsxwriter's temporary files: the same file system as the
+ * output, rather than a /tmp that may be memory-backed and too small for a large region. */
+static char *dir_of(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    if (slash == NULL)
+        return strdup(".");
+    if (slash == path)
+        return strdup("/");
+    return strndup(path, (size_t)(slash - path));
+}
+
+tpp_status tpp_export_xlsx(const char *path, const tpp_export_meta *meta, const tpp_payline *lines,
+                           size_t n, tpp_error *err)
+{
+    if (path == NULL || meta == NULL || (lines == NULL && n > 0))
+        return tpp_fail(err, TPP_ERR_INTERNAL, TPP_NOLOC, "xlsx export: missing argument");
+    if (meta->month < 1 || meta->month > 12 || meta->year < 1 || meta->year > 9998)
+        return tpp_fail(err, TPP_ERR_INVALID, TPP_NOLOC, "xlsx export: invalid period %d-%d",
+                        meta->year, meta->month);
+
+    opd *g = NULL;
+    size_t n_g = 0;
+    tpp_money grand[N_SUMS];
+    TPP_TRY(build_groups(lines, n, &g, &n_g, grand, err));
+
+    tpp_status rc = TPP_OK;
+    char tmp[4096];
+    char *tmpdir = dir_of(path);
+    if (tmpdir == NULL) {
+        free(g);
+        return tpp_fail(err, TPP_ERR_NOMEM, TPP_NOLOC, "out of memory");
+    }
+    if (snprintf(tmp, sizeof tmp, "%s.tmp-%ld", path, (long)getpid()) >= (int)sizeof tmp) {
+        free(tmpdir);
+        free(g);
+        return tpp_fail(err, TPP_ERR_IO, TPP_NOLOC, "path too long: '%s'", path);
+    }
+
+    writer w = {.meta = meta};
+    lxw_workbook_options opts = {.constant_memory = LXW_TRUE, .tmpdir = tmpdir};
+    w.wb = workbook_new_opt(tmp, &opts);
+    if (w.wb == NULL) {
+        free(tmpdir);
+        free(g);
+        return tpp_fail(err, TPP_ERR_EXPORT, TPP_NOLOC, "cannot start workbook '%s'", path);
+    }
+    props_text pt;
+    set_properties(&w, &pt);
+    make_formats(&w);
+
+    /* Title block, a blank row, the column titles, the numbering row, then the employees. */
+    opd_layout lay;
+    lay.head = title_rows(meta, true) + 1;
+    lay.data = lay.head + 2;
+
+    lxw_worksheet *ws = add_sheet(&w, "Ringkasan");
+    if (ws != NULL)
+        write_summary(&w, ws, &lay, g, n_g, lines, grand);
+    for (size_t i = 0; i < n_g && w.first_error == LXW_NO_ERROR; i++) {
+        ws = add_sheet(&w, g[i].sheet);
+        if (ws == NULL)
+            break;
+        write_opd_sheet(&w, ws, &lay, &g[i], lines);
+    }
+    if (w.compose.oom || w.clean.oom)
+        chk(&w, LXW_ERROR_MEMORY_MALLOC_FAILED);
+
+    lxw_error closed = workbook_close(w.wb); /* frees the workbook, even on error */
+    lxw_error e = w.first_error != LXW_NO_ERROR ? w.first_error : closed;
+    if (e != LXW_NO_ERROR) {
+        unlink(tmp); /* libxlsxwriter may have written part of it */
+        rc = tpp_fail(err, TPP_ERR_EXPORT, TPP_NOLOC, "cannot write '%s': %s", path,
+                      lxw_strerror(e));
+        if (err != NULL)
+            err->lib_code = (int)e;
+    } else {
+        rc = tpp_file_commit(tmp, path, err);
+    }
+    tpp_buf_release(&w.compose);
+    tpp_buf_release(&w.clean);
+    free(tmpdir);
+    free(g);
+    return rc;
+}

@@ -1,0 +1,315 @@
+/* RFC 4180 CSV reader: quoted fields, "" escapes, CRLF/LF/CR line ends, embedded newlines,
+ * UTF-8 checked, exact line and column of every field.
+ *
+ * Columns count characters (code points), not bytes, so that a position points at the same
+ * place an editor shows. A syntax error marks its record bad and the reader goes on with the
+ * next record, so that one run reports every broken line; only an unterminated quote ends the
+ * input, because everything after it belongs to the quoted field. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "importers/csv.h"
+
+void tpp_csv_reader_init(tpp_csv_reader *r, const char *path, const char *data, size_t len,
+                         tpp_diags *diags)
+{
+    memset(r, 0, sizeof *r);
+    r->path = path;
+    r->diags = diags;
+    r->data = (const unsigned char *)data;
+    r->len = len;
+    r->line = 1;
+    r->col = 1;
+    if (len >= 3 && r->data[0] == 0xEF && r->data[1] == 0xBB && r->data[2] == 0xBF)
+        r->pos = 3;
+}
+
+void tpp_csv_reader_release(tpp_csv_reader *r)
+{
+    if (r == NULL)
+        return;
+    free(r->buf);
+    free(r->offsets);
+    free(r->fields);
+    r->buf = NULL;
+    r->offsets = NULL;
+    r->fields = NULL;
+}
+
+__attribute__((format(printf, 4, 0))) static void vreport(tpp_csv_reader *r, unsigned line,
+                                                          unsigned col, const char *fmt, va_list ap)
+{
+    r->rec.bad = true;
+    r->n_errors++;
+    r->err_line = line;
+    r->err_col = col;
+    vsnprintf(r->err_msg, sizeof r->err_msg, fmt, ap);
+    tpp_diag_error(r->diags, (tpp_srcloc){r->path, line, col, NULL}, "%s", r->err_msg);
+}
+
+/* One error per record: after the first, the rest of the record is usually a consequence. */
+__attribute__((format(printf, 4, 5))) static void syntax_error(tpp_csv_reader *r, unsigned line,
+                                                               unsigned col, const char *fmt, ...)
+{
+    if (r->rec.bad)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vreport(r, line, col, fmt, ap);
+    va_end(ap);
+}
+
+/* An error reported even in a record that already has one: it ends the input. */
+__attribute__((format(printf, 4, 5))) static void fatal_error(tpp_csv_reader *r, unsigned line,
+                                                              unsigned col, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vreport(r, line, col, fmt, ap);
+    va_end(ap);
+    r->done = true;
+}
+
+static bool buf_reserve(tpp_csv_reader *r, size_t extra)
+{
+    if (r->buf_len + extra <= r->buf_cap)
+        return true;
+    size_t cap = r->buf_cap ? r->buf_cap : 4096;
+    while (cap < r->buf_len + extra)
+        cap *= 2;
+    char *p = realloc(r->buf, cap);
+    if (p == NULL)
+        return false;
+    r->buf = p;
+    r->buf_cap = cap;
+    return true;
+}
+
+/* Length of the valid UTF-8 sequence at p (at most n bytes available), or 0 if invalid.
+ * Rejects overlong forms, surrogates and code points above U+10FFFF (RFC 3629). */
+static size_t utf8_len(const unsigned char *p, size_t n)
+{
+    unsigned char b = p[0];
+    if (b < 0x80)
+        return 1;
+    size_t need;
+    unsigned char lo = 0x80, hi = 0xBF; /* allowed range of the second byte */
+    if (b >= 0xC2 && b <= 0xDF) {
+        need = 2;
+    } else if (b >= 0xE0 && b <= 0xEF) {
+        need = 3;
+        if (b == 0xE0)
+            lo = 0xA0;
+        else if (b == 0xED)
+            hi = 0x9F;
+    } else if (b >= 0xF0 && b <= 0xF4) {
+        need = 4;
+        if (b == 0xF0)
+            lo = 0x90;
+        else if (b == 0xF4)
+            hi = 0x8F;
+    } else {
+        return 0;
+    }
+    if (n < need || p[1] < lo || p[1] > hi)
+        return 0;
+    for (size_t i = 2; i < need; i++)
+        if (p[i] < 0x80 || p[i] > 0xBF)
+            return 0;
+    return need;
+}
+
+typedef struct field_state {
+    unsigned line;
+    unsigned col;
+    size_t len;
+    bool store;     /* false once the record has too many fields: scan but keep nothing */
+    bool oversized; /* reported already */
+} field_state;
+
+static bool append(tpp_csv_reader *r, field_state *f, const unsigned char *s, size_t n)
+{
+    if (!f->store)
+        return true;
+    if (f->len + n > TPP_CSV_MAX_FIELD) {
+        if (!f->oversized)
+            syntax_error(r, f->line, f->col, "field longer than %d bytes", TPP_CSV_MAX_FIELD);
+        f->oversized = true;
+        return true;
+    }
+    if (!buf_reserve(r, n))
+        return false;
+    memcpy(r->buf + r->buf_len, s, n);
+    r->buf_len += n;
+    f->len += n;
+    return true;
+}
+
+/* Consume one character (validated) into the field. False only when out of memory. */
+static bool take_char(tpp_csv_reader *r, field_state *f)
+{
+    const unsigned char *p = r->data + r->pos;
+    if (*p == 0) {
+        syntax_error(r, r->line, r->col, "NUL byte in the text (is this a binary file?)");
+        r->pos++;
+        r->col++;
+        return true;
+    }
+    size_t n = utf8_len(p, r->len - r->pos);
+    if (n == 0) {
+        syntax_error(r, r->line, r->col, "invalid UTF-8 byte 0x%02X (save the file as UTF-8)", *p);
+        r->pos++;
+        r->col++;
+        return true;
+    }
+    r->pos += n;
+    r->col++;
+    return append(r, f, p, n);
+}
+
+static bool at_eol(const tpp_csv_reader *r)
+{
+    return r->pos < r->len && (r->data[r->pos] == '\n' || r->data[r->pos] == '\r');
+}
+
+static bool at_field_end(const tpp_csv_reader *r)
+{
+    return r->pos >= r->len || r->data[r->pos] == ',' || at_eol(r);
+}
+
+/* Consume CRLF, LF or a lone CR (old Mac spreadsheets) as one line end. */
+static void eat_eol(tpp_csv_reader *r)
+{
+    if (r->data[r->pos] == '\r' && r->pos + 1 < r->len && r->data[r->pos + 1] == '\n')
+        r->pos++;
+    r->pos++;
+    r->line++;
+    r->col = 1;
+}
+
+static bool push_field(tpp_csv_reader *r, const field_state *f)
+{
+    if (!f->store)
+        return true;
+    if (r->rec.n_fields == r->fields_cap) {
+        size_t cap = r->fields_cap ? r->fields_cap * 2 : 16;
+        tpp_csv_field *fields = realloc(r->fields, cap * sizeof *fields);
+        if (fields == NULL)
+            return false;
+        r->fields = fields;
+        size_t *offsets = realloc(r->offsets, cap * sizeof *offsets);
+        if (offsets == NULL)
+            return false;
+        r->offsets = offsets;
+        r->fields_cap = cap;
+    }
+    if (!buf_reserve(r, 1))
+        return false;
+    r->buf[r->buf_len++] = '\0';
+    size_t i = r->rec.n_fields++;
+    r->offsets[i] = r->buf_len - f->len - 1;
+    r->fields[i] = (tpp_csv_field){NULL, f->len, f->line, f->col};
+    return true;
+}
+
+/* Read one field, quoted or not. Returns false when out of memory; sets r->done (and reports)
+ * on an unterminated quote. */
+static bool read_field(tpp_csv_reader *r, field_state *f)
+{
+    if (r->pos < r->len && r->data[r->pos] == '"') {
+        r->pos++;
+        r->col++;
+        for (;;) {
+            if (r->pos >= r->len) {
+                fatal_error(r, f->line, f->col,
+                            "unterminated quoted field (the quote opened here is never closed)");
+                return true;
+            }
+            unsigned char c = r->data[r->pos];
+            if (c == '"') {
+                if (r->pos + 1 < r->len && r->data[r->pos + 1] == '"') {
+                    if (!append(r, f, r->data + r->pos, 1))
+                        return false;
+                    r->pos += 2;
+                    r->col += 2;
+                    continue;
+                }
+                r->pos++;
+                r->col++;
+                break;
+            }
+            if (c == '\r' || c == '\n') {
+                /* kept verbatim in the value; the line count moves on */
+                size_t start = r->pos;
+                eat_eol(r);
+                if (!append(r, f, r->data + start, r->pos - start))
+                    return false;
+                continue;
+            }
+            if (!take_char(r, f))
+                return false;
+        }
+        if (!at_field_end(r)) {
+            syntax_error(r, r->line, r->col,
+                         "unexpected text after a closing quote (write a quote inside a quoted "
+                         "field as \"\")");
+            while (!at_field_end(r))
+                if (!take_char(r, f))
+                    return false;
+        }
+        return true;
+    }
+    while (!at_field_end(r)) {
+        if (r->data[r->pos] == '"')
+            syntax_error(r, r->line, r->col,
+                         "stray quote in an unquoted field (quote the whole field and write the "
+                         "quote as \"\")");
+        if (!take_char(r, f))
+            return false;
+    }
+    return true;
+}
+
+tpp_status tpp_csv_reader_next(tpp_csv_reader *r, const tpp_csv_record **out, tpp_error *err)
+{
+    *out = NULL;
+    if (r->done)
+        return TPP_OK;
+    while (at_eol(r))
+        eat_eol(r); /* blank lines carry no record */
+    if (r->pos >= r->len) {
+        r->done = true;
+        return TPP_OK;
+    }
+    r->buf_len = 0;
+    r->rec = (tpp_csv_record){.line = r->line};
+    for (;;) {
+        field_state f = {r->line, r->col, 0, true, false};
+        if (r->rec.n_fields >= TPP_CSV_MAX_FIELDS) {
+            syntax_error(r, f.line, f.col, "too many fields in one record (at most %d)",
+                         TPP_CSV_MAX_FIELDS);
+            f.store = false;
+        }
+        if (!read_field(r, &f) || (!r->done && !push_field(r, &f)))
+            return tpp_fail(err, TPP_ERR_NOMEM, TPP_NOLOC, "out of memory reading '%s'", r->path);
+        if (r->done)
+            return TPP_OK; /* unterminated quote: the record is incomplete, do not return it */
+        if (r->pos < r->len && r->data[r->pos] == ',') {
+            r->pos++;
+            r->col++;
+            continue;
+        }
+        r->rec.end_line = r->line;
+        r->rec.end_col = r->col;
+        if (r->pos < r->len)
+            eat_eol(r);
+        break;
+    }
+    for (size_t i = 0; i < r->rec.n_fields; i++)
+        r->fields[i].text = r->buf + r->offsets[i];
+    r->rec.fields = r->fields;
+    *out = &r->rec;
+    return TPP_OK;
+}

@@ -1,0 +1,205 @@
+/* Monthly performance (e-Kinerja): a predicate the rule pack knows and/or a score in percent.
+ * One record per employee and month: a second one, in the file or from another file, is a
+ * conflict for people to resolve, never a silent replacement. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "importers/import_int.h"
+
+enum { C_NIP, C_PERIOD, C_PREDICATE, C_SCORE, N_COLUMNS };
+
+static const tpp_imp_column columns[N_COLUMNS] = {
+    [C_NIP] = {"nip", true},
+    [C_PERIOD] = {"period", true},
+    [C_PREDICATE] = {"predicate", false},
+    [C_SCORE] = {"score", false},
+};
+
+/* A score above this is a misplaced column, not a performance. */
+#define MAX_SCORE_PERCENT 200
+
+typedef struct perf_state {
+    sqlite3_stmt *insert;
+    sqlite3_stmt *stored;
+    tpp_strmap seen; /* "NIP YYYY-MM" -> line */
+} perf_state;
+
+static void perf_check_header(tpp_imp_ctx *c)
+{
+    if (c->field_of[C_PREDICATE] < 0 && c->field_of[C_SCORE] < 0)
+        tpp_imp_error(c, (tpp_srcloc){c->path, c->header_line, 1, NULL},
+                      "missing column 'predicate' or 'score' (at least one is required)");
+}
+
+static tpp_status perf_begin(tpp_imp_ctx *c, tpp_error *err)
+{
+    perf_state *s = calloc(1, sizeof *s);
+    if (s == NULL)
+        return tpp_fail(err, TPP_ERR_NOMEM, TPP_NOLOC, "out of memory");
+    c->state = s;
+    tpp_strmap_init(&s->seen);
+    TPP_TRY(tpp_store_prepare(c->st,
+                              "INSERT INTO performance(nip, period, predicate, score_bp, file_id) "
+                              "VALUES (?1, ?2, ?3, ?4, ?5)",
+                              &s->insert, err));
+    return tpp_store_prepare(c->st,
+                             "SELECT f.path FROM performance p JOIN input_file f ON "
+                             "f.id = p.file_id WHERE p.nip = ?1 AND p.period = ?2 AND "
+                             "p.file_id <> ?3",
+                             &s->stored, err);
+}
+
+static void perf_end(tpp_imp_ctx *c)
+{
+    perf_state *s = c->state;
+    if (s == NULL)
+        return;
+    sqlite3_finalize(s->insert);
+    sqlite3_finalize(s->stored);
+    tpp_strmap_release(&s->seen);
+    free(s);
+    c->state = NULL;
+}
+
+/* Percent with at most two decimals into basis points of a percent (95.5 -> 9550). A trailing
+ * '%' is tolerated; a decimal comma gets a hint (Indonesian spreadsheets write 95,5). */
+static bool parse_score(tpp_imp_ctx *c, tpp_imp_val *v, int64_t *bp)
+{
+    size_t len = v->len;
+    if (len > 0 && v->s[len - 1] == '%') {
+        len--;
+        while (len > 0 && v->s[len - 1] == ' ')
+            len--;
+    }
+    tpp_ratio r;
+    if (!tpp_ratio_parse(v->s, len, &r)) {
+        if (memchr(v->s, ',', len) != NULL)
+            tpp_imp_error(c, v->at,
+                          "invalid score '%s' in column 'score' (expected a percentage with a "
+                          "dot as the decimal separator, e.g. 95.5)",
+                          tpp_imp_showv(c, v));
+        else
+            tpp_imp_error(c, v->at,
+                          "invalid score '%s' in column 'score' (expected a percentage, e.g. "
+                          "95.5)",
+                          tpp_imp_showv(c, v));
+        return false;
+    }
+    if (r.num < 0 || tpp_ratio_cmp(r, (tpp_ratio){MAX_SCORE_PERCENT, 1}) > 0) {
+        tpp_imp_error(c, v->at,
+                      "score '%s' in column 'score' is out of range (expected a percentage from 0 "
+                      "to %d)",
+                      tpp_imp_showv(c, v), MAX_SCORE_PERCENT);
+        return false;
+    }
+    /* r <= 200, so num * 100 fits easily */
+    int64_t scaled = r.num * 100;
+    if (scaled % r.den != 0) {
+        tpp_imp_error(c, v->at,
+                      "score '%s' in column 'score' has too many decimals (expected at most 2)",
+                      tpp_imp_showv(c, v));
+        return false;
+    }
+    *bp = scaled / r.den;
+    return true;
+}
+
+static tpp_status check_conflicts(tpp_imp_ctx *c, perf_state *s, const tpp_csv_record *rec,
+                                  const tpp_imp_val *nip, const tpp_imp_val *period, tpp_error *err)
+{
+    char key[160];
+    int n = snprintf(key, sizeof key, "%s %s", nip->s, period->s);
+    size_t key_len = n < 0 ? 0 : (size_t)n < sizeof key ? (size_t)n : sizeof key - 1;
+    bool found;
+    ptrdiff_t i = tpp_strmap_put(&s->seen, key, key_len, rec->line, &found);
+    if (i < 0)
+        return tpp_fail(err, TPP_ERR_NOMEM, TPP_NOLOC, "out of memory");
+    if (found) {
+        tpp_imp_error(c, nip->at, "duplicate performance of NIP '%s' for %s (first on line %lld)",
+                      tpp_imp_showv(c, nip), period->s, (long long)s->seen.entries[i].value);
+        return TPP_OK;
+    }
+    sqlite3_stmt *q = s->stored;
+    tpp_imp_bind_text(q, 1, nip->s, nip->len);
+    tpp_imp_bind_text(q, 2, period->s, period->len);
+    sqlite3_bind_int64(q, 3, c->file_id);
+    int step = sqlite3_step(q);
+    tpp_status rc = TPP_OK;
+    if (step == SQLITE_ROW)
+        tpp_imp_error(c, nip->at,
+                      "performance of NIP '%s' for %s conflicts with performance imported from "
+                      "'%s'",
+                      tpp_imp_showv(c, nip), period->s, (const char *)sqlite3_column_text(q, 0));
+    else if (step != SQLITE_DONE)
+        rc = tpp_store_fail(c->st, err, "cannot check performance");
+    sqlite3_reset(q);
+    sqlite3_clear_bindings(q);
+    return rc;
+}
+
+static tpp_status perf_row(tpp_imp_ctx *c, const tpp_csv_record *rec, tpp_error *err)
+{
+    perf_state *s = c->state;
+    tpp_imp_val nip = tpp_imp_get(c, rec, C_NIP);
+    tpp_imp_val period = tpp_imp_get(c, rec, C_PERIOD);
+    tpp_imp_val pred = tpp_imp_get(c, rec, C_PREDICATE);
+    tpp_imp_val score = tpp_imp_get(c, rec, C_SCORE);
+
+    bool nip_ok = false;
+    if (nip.len > 0)
+        TPP_TRY(tpp_imp_known_nip(c, &nip, &nip_ok, err));
+    int year, month;
+    if (period.len > 0 && !tpp_period_parse(period.s, period.len, &year, &month))
+        tpp_imp_error(c, period.at, "invalid period '%s' in column 'period' (expected YYYY-MM)",
+                      tpp_imp_showv(c, &period));
+    /* "Sangat Baik", "sangat-baik", "SANGAT_BAIK" are all the id sangat_baik */
+    char id[64];
+    int pred_idx = -1;
+    if (pred.len > 0 && tpp_imp_id(&pred, id, sizeof id))
+        pred_idx = tpp_rules_predicate_index(c->rs, id);
+    if (pred.len > 0 && pred_idx < 0) {
+        char known[512] = "";
+        for (size_t i = 0; i < c->rs->n_predicates; i++)
+            tpp_imp_list_add(known, sizeof known, c->rs->predicates[i].id);
+        tpp_imp_error(c, pred.at,
+                      "unknown predicate '%s' in column 'predicate' (the rule pack knows: %s)",
+                      tpp_imp_showv(c, &pred), known);
+    }
+    int64_t bp = 0;
+    if (score.len > 0)
+        parse_score(c, &score, &bp);
+    if (pred.len == 0 && score.len == 0)
+        tpp_imp_error(c, pred.present ? pred.at : score.at,
+                      "missing predicate and score (at least one is required)");
+    if (c->row_errors > 0 || !nip_ok)
+        return TPP_OK;
+
+    TPP_TRY(check_conflicts(c, s, rec, &nip, &period, err));
+    if (c->row_errors > 0)
+        return TPP_OK;
+
+    sqlite3_stmt *q = s->insert;
+    tpp_imp_bind_text(q, 1, nip.s, nip.len);
+    tpp_imp_bind_text(q, 2, period.s, period.len);
+    if (pred_idx >= 0)
+        sqlite3_bind_text(q, 3, c->rs->predicates[pred_idx].id, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(q, 3);
+    if (score.len > 0)
+        sqlite3_bind_int64(q, 4, bp);
+    else
+        sqlite3_bind_null(q, 4);
+    sqlite3_bind_int64(q, 5, c->file_id);
+    TPP_TRY(tpp_imp_step_done(c, q, "cannot store performance", err));
+    c->stats->inserted++;
+    return TPP_OK;
+}
+
+const tpp_imp_kind tpp_imp_performance = {
+    .columns = columns,
+    .n_columns = N_COLUMNS,
+    .check_header = perf_check_header,
+    .begin = perf_begin,
+    .row = perf_row,
+    .end = perf_end,
+};

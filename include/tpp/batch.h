@@ -1,0 +1,75 @@
+/* The monthly batch: load a period's inputs from the workspace, compute every employee in
+ * parallel, store the run; and export a stored run's payroll files. */
+#ifndef TPP_BATCH_H
+#define TPP_BATCH_H
+
+#include <stdint.h>
+
+#include "tpp/error.h"
+#include "tpp/money.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct tpp_store;
+
+typedef void (*tpp_progress_fn)(void *user, const char *phase, size_t done, size_t total);
+
+typedef struct tpp_run_options {
+    int year;
+    int month;
+    int threads;              /* 0 = OpenMP default */
+    tpp_progress_fn progress; /* may be NULL; called from the main thread only */
+    void *progress_user;
+} tpp_run_options;
+
+typedef struct tpp_run_summary {
+    int64_t run_id;
+    size_t n_employees;
+    size_t n_errors; /* employees that could not be computed (status error) */
+    size_t n_perf_missing;
+    size_t n_deferred;
+    size_t n_scans;
+    tpp_money total_tpp;
+    tpp_money total_gross;
+    tpp_money total_net;
+    int threads;
+    int64_t load_ms, compute_ms, persist_ms;
+    char pack_id[128];
+    char pack_sha256[65];
+} tpp_run_summary;
+
+/**
+ * Compute the period with the rule pack in force for it and store a new draft run (nothing is
+ * overwritten). Employees whose data cannot be computed are stored with status "error" and
+ * reported to diags; the run still completes.
+ */
+tpp_status tpp_batch_run(struct tpp_store *st, const tpp_run_options *opt, tpp_diags *diags,
+                         tpp_run_summary *sum, tpp_error *err);
+
+typedef enum tpp_export_format {
+    TPP_EXPORT_CSV = 1 << 0,
+    TPP_EXPORT_XLSX = 1 << 1,
+    TPP_EXPORT_ALL = TPP_EXPORT_CSV | TPP_EXPORT_XLSX
+} tpp_export_format;
+
+typedef struct tpp_export_summary {
+    int64_t run_id;
+    size_t n_lines;
+    size_t n_units;
+    tpp_money total_net;
+    char csv_path[1024];
+    char xlsx_path[1024];
+} tpp_export_summary;
+
+/** Export the latest run of the period (or run_id when > 0) into out_dir as
+ *  tpp-YYYY-MM.csv / tpp-YYYY-MM.xlsx. */
+tpp_status tpp_batch_export(struct tpp_store *st, int year, int month, int64_t run_id,
+                            unsigned formats, const char *out_dir, tpp_export_summary *sum,
+                            tpp_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* TPP_BATCH_H */

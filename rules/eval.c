@@ -1,0 +1,584 @@
+/* The pure evaluator: one employee's month under one rule pack (SPEC §4 steps 1-6, 8, 9).
+ * No I/O, no SQLite, no globals: every call reads its arguments and writes only *out, so
+ * employees can be computed on any number of threads with identical results. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/util.h"
+#include "tpp/eval.h"
+
+/* Discipline cuts are summed exactly per base, then rounded once per base. */
+#define N_BUCKETS (2 + 2 * TPP_MAX_COMPONENTS)
+
+typedef struct ctx {
+    const tpp_ruleset *rs;
+    const tpp_month *month;
+    const tpp_employee *emp;
+    tpp_result *out;
+    tpp_buf trace;
+    tpp_ratio bucket[N_BUCKETS]; /* percent per base */
+    bool failed;
+} ctx;
+
+void tpp_result_release(tpp_result *r)
+{
+    if (r == NULL)
+        return;
+    free(r->trace);
+    r->trace = NULL;
+    r->trace_len = 0;
+}
+
+static int bucket_of(tpp_base b)
+{
+    switch (b.kind) {
+    case TPP_BASE_TOTAL:
+        return 0;
+    case TPP_BASE_DAILY_TOTAL:
+        return 1;
+    case TPP_BASE_COMPONENT:
+        return 2 + 2 * b.component;
+    case TPP_BASE_DAILY_COMPONENT:
+        return 3 + 2 * b.component;
+    }
+    return 0;
+}
+
+static void base_name(const tpp_ruleset *rs, int bucket, char *buf, size_t size)
+{
+    if (bucket == 0)
+        snprintf(buf, size, "total");
+    else if (bucket == 1)
+        snprintf(buf, size, "daily_total");
+    else
+        snprintf(buf, size, "%s:%s", bucket % 2 == 0 ? "component" : "daily_component",
+                 rs->components[(bucket - 2) / 2].id);
+}
+
+/* One trace line: step, result, rounding, citation, detail. Tabs and newlines never appear
+ * inside fields because every field is built here from pack text and numbers; pack text is
+ * sanitised on the way in. */
+static void step(ctx *c, const char *name, const char *result, const char *rounding,
+                 const char *cite, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+
+static void put_clean(tpp_buf *b, const char *s)
+{
+    for (; s && *s; s++) {
+        char ch = (*s == '\t' || *s == '\n' || *s == '\r') ? ' ' : *s;
+        tpp_buf_append(b, &ch, 1);
+    }
+}
+
+static void step(ctx *c, const char *name, const char *result, const char *rounding,
+                 const char *cite, const char *fmt, ...)
+{
+    char detail[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(detail, sizeof detail, fmt, ap);
+    va_end(ap);
+    tpp_buf *b = &c->trace;
+    put_clean(b, name);
+    tpp_buf_append(b, "\t", 1);
+    put_clean(b, result);
+    tpp_buf_append(b, "\t", 1);
+    put_clean(b, rounding ? rounding : "-");
+    tpp_buf_append(b, "\t", 1);
+    put_clean(b, cite ? cite : "-");
+    tpp_buf_append(b, "\t", 1);
+    put_clean(b, detail);
+    tpp_buf_append(b, "\n", 1);
+}
+
+static void fail(ctx *c, tpp_status code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void fail(ctx *c, tpp_status code, const char *fmt, ...)
+{
+    if (c->failed)
+        return;
+    c->failed = true;
+    c->out->status = code;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(c->out->msg, sizeof c->out->msg, fmt, ap);
+    va_end(ap);
+    step(c, "error", "-", NULL, NULL, "%s", c->out->msg);
+}
+
+static const char *money_str(tpp_money m, char *buf)
+{
+    snprintf(buf, 32, "%lld", (long long)m);
+    return buf;
+}
+
+static const char *ratio_str(tpp_ratio r, char *buf)
+{
+    tpp_ratio_format(r, buf, 40);
+    return buf;
+}
+
+static void hhmm(int32_t minutes, char *buf)
+{
+    snprintf(buf, 8, "%02d:%02d", (int)(minutes / 60) % 100, (int)(minutes % 60));
+}
+
+static bool is_holiday(const tpp_month *m, tpp_date d)
+{
+    size_t lo = 0, hi = m->n_holidays;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (m->holidays[mid] < d)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < m->n_holidays && m->holidays[lo] == d;
+}
+
+static const tpp_hours *hours_of(const tpp_ruleset *rs, const tpp_month *m, tpp_schedule_kind s,
+                                 tpp_date d)
+{
+    const tpp_hours *h = &rs->schedules[s].day[tpp_date_weekday(d)];
+    if (!h->workday || is_holiday(m, d))
+        return NULL;
+    return h;
+}
+
+int tpp_eval_workdays(const tpp_ruleset *rs, const tpp_month *month, tpp_schedule_kind sched)
+{
+    int n = 0;
+    for (tpp_date d = month->first; d <= month->last; d++)
+        n += hours_of(rs, month, sched, d) != NULL;
+    return n;
+}
+
+/* Add percent to a base's bucket; a rule's percentage never rounds on its own. */
+static void add_cut(ctx *c, tpp_base base, tpp_ratio pct)
+{
+    int b = bucket_of(base);
+    if (!tpp_ratio_add(c->bucket[b], pct, &c->bucket[b]))
+        fail(c, TPP_ERR_OVERFLOW, "discipline percentages overflow");
+}
+
+static const tpp_band *band_hit(const tpp_band_table *t, int32_t minutes)
+{
+    for (size_t i = 0; i < t->n_bands; i++)
+        if (minutes >= t->bands[i].from && minutes < t->bands[i].below)
+            return &t->bands[i]; /* hit policy: first */
+    return NULL;
+}
+
+/* Which absence class (in the pack's precedence order) covers day d, or -1. */
+static int absence_class(const ctx *c, tpp_date d)
+{
+    const tpp_employee *e = c->emp;
+    int best = -1;
+    for (size_t i = 0; i < e->n_absences; i++) {
+        const tpp_absence *a = &e->absences[i];
+        if (d >= a->start && d <= a->end && (best < 0 || a->type < best))
+            best = a->type;
+    }
+    return best;
+}
+
+static void classify_day(ctx *c, tpp_date d, const tpp_hours *h, size_t *pi)
+{
+    const tpp_ruleset *rs = c->rs;
+    const tpp_employee *e = c->emp;
+    tpp_result *out = c->out;
+    char date[11], pct[40], tin[8], tout[8], sname[48];
+    tpp_date_format(d, date);
+    snprintf(sname, sizeof sname, "day.%s", date);
+
+    /* The day's scans, truncated to the minute; those outside the window do not count. */
+    int32_t in = -1, outm = -1, n_counted = 0;
+    int32_t open = h->start - rs->window_before, close = h->end + rs->window_after;
+    for (; *pi < e->n_punches && e->punches[*pi].day == d; (*pi)++) {
+        const tpp_punch *p = &e->punches[*pi];
+        int32_t m = p->sec / 60;
+        if (m < open || m > close) {
+            out->scans_ignored++;
+            continue;
+        }
+        n_counted++;
+        bool is_in = p->dir == TPP_DIR_IN ||
+                     (p->dir == TPP_DIR_NONE && 2 * m < h->start + h->end); /* before midpoint */
+        if (is_in) {
+            if (in < 0 || m < in)
+                in = m;
+        } else if (outm < 0 || m > outm) {
+            outm = m;
+        }
+    }
+
+    int cls = absence_class(c, d);
+    if (cls >= 0) {
+        const tpp_day_cut *a = &rs->absences[cls];
+        out->days_excused++;
+        out->discipline_minutes += a->minutes;
+        add_cut(c, a->base, a->percent);
+        step(c, sname, a->id, NULL, a->cite, "class=%s scans=%d cut=%s%%", a->id, (int)n_counted,
+             ratio_str(a->percent, pct));
+        return;
+    }
+    if (in < 0 && outm < 0) {
+        out->days_absent++;
+        out->discipline_minutes += rs->absent.minutes;
+        add_cut(c, rs->absent.base, rs->absent.percent);
+        step(c, sname, "absent", NULL, rs->absent.cite, "class=absent scans=0 cut=%s%%",
+             ratio_str(rs->absent.percent, pct));
+        return;
+    }
+    if (in < 0 || outm < 0) {
+        out->days_missing_punch++;
+        out->discipline_minutes += rs->missing_punch.minutes;
+        add_cut(c, rs->missing_punch.base, rs->missing_punch.percent);
+        hhmm(in >= 0 ? in : outm, tin);
+        step(c, sname, "missing_punch", NULL, rs->missing_punch.cite,
+             "class=missing_%s %s=%s counted_minutes=%d cut=%s%%", in < 0 ? "in" : "out",
+             in < 0 ? "out" : "in", tin, (int)rs->missing_punch.minutes,
+             ratio_str(rs->missing_punch.percent, pct));
+        return;
+    }
+    out->days_present++;
+    int32_t late = in - h->start - rs->grace_minutes;
+    int32_t early = h->end - outm;
+    late = late < 0 ? 0 : late;
+    early = early < 0 ? 0 : early;
+    out->late_minutes += late;
+    out->early_minutes += early;
+    out->discipline_minutes += late + early;
+    hhmm(in, tin);
+    hhmm(outm, tout);
+    const tpp_band *lb = late > 0 ? band_hit(&rs->late, late) : NULL;
+    const tpp_band *eb = early > 0 ? band_hit(&rs->early, early) : NULL;
+    char lpct[40] = "0", epct[40] = "0";
+    if (lb) {
+        add_cut(c, rs->late.base, lb->percent);
+        ratio_str(lb->percent, lpct);
+    }
+    if (eb) {
+        add_cut(c, rs->early.base, eb->percent);
+        ratio_str(eb->percent, epct);
+    }
+    const char *cite = lb ? (lb->cite ? lb->cite : rs->late.cite)
+                          : eb ? (eb->cite ? eb->cite : rs->early.cite) : rs->calendar_cite;
+    step(c, sname, lb || eb ? "present_cut" : "present", NULL, cite,
+         "class=present in=%s out=%s late=%d band=%s cut=%s%% early=%d band=%s cut=%s%%", tin,
+         tout, (int)late, lb ? lb->code : "-", lpct, (int)early, eb ? eb->code : "-", epct);
+}
+
+static tpp_money base_amount(const ctx *c, int bucket, tpp_money *den_extra)
+{
+    *den_extra = 1;
+    tpp_money v = bucket < 2 ? c->out->besaran : c->out->components[(bucket - 2) / 2];
+    if (bucket % 2 == 1) /* daily: one workday's share, as a divisor so nothing rounds early */
+        *den_extra = c->out->workdays;
+    return v;
+}
+
+static void discipline(ctx *c)
+{
+    const tpp_ruleset *rs = c->rs;
+    tpp_result *out = c->out;
+    const char *rnd = tpp_rounding_name(rs->discipline_rounding);
+    char a[32], pct[40], bname[64];
+    tpp_money total = 0;
+    for (int b = 0; b < N_BUCKETS; b++) {
+        if (c->bucket[b].num == 0)
+            continue;
+        tpp_money extra, amount;
+        tpp_money base = base_amount(c, b, &extra);
+        int64_t den;
+        if (extra <= 0 || __builtin_mul_overflow(c->bucket[b].den, 100 * extra, &den) ||
+            !tpp_money_mul_ratio(base, c->bucket[b].num, den, rs->discipline_rounding, &amount) ||
+            !tpp_money_add(total, amount, &total)) {
+            fail(c, TPP_ERR_OVERFLOW, "overflow computing the discipline cut");
+            return;
+        }
+        base_name(rs, b, bname, sizeof bname);
+        step(c, "discipline.cut", money_str(amount, a), rnd, rs->late.cite,
+             "base=%s base_amount=%lld divisor=%lld percent=%s", bname, (long long)base,
+             (long long)extra, ratio_str(c->bucket[b], pct));
+    }
+    /* The monthly cap, in rupiah of its own base. */
+    tpp_money extra, cap;
+    int cb = bucket_of(rs->cap_base);
+    tpp_money cap_base = base_amount(c, cb, &extra);
+    if (!tpp_money_mul_ratio(cap_base, rs->cap_percent.num, rs->cap_percent.den * 100 * extra,
+                             rs->discipline_rounding, &cap)) {
+        fail(c, TPP_ERR_OVERFLOW, "overflow computing the discipline cap");
+        return;
+    }
+    out->cut_percent = c->bucket[0];
+    if (total > cap) {
+        char t[32];
+        step(c, "discipline.cap", money_str(cap, a), rnd, rs->cap_cite,
+             "cuts=%s capped at %s%% of the base", money_str(total, t),
+             ratio_str(rs->cap_percent, pct));
+        total = cap;
+    }
+    out->discipline_cut = total;
+    step(c, "discipline.total", money_str(total, a), NULL, rs->cap_cite,
+         "late_minutes=%d early_minutes=%d days_absent=%d days_missing_punch=%d",
+         (int)out->late_minutes, (int)out->early_minutes, (int)out->days_absent,
+         (int)out->days_missing_punch);
+    if (rs->defer_minutes_over > 0 && out->discipline_minutes > rs->defer_minutes_over) {
+        out->deferred = true;
+        step(c, "discipline.defer", "deferred", NULL, rs->defer_cite,
+             "counted_minutes=%d over %d: payment to be deferred by BKPSDM",
+             (int)out->discipline_minutes, (int)rs->defer_minutes_over);
+    }
+}
+
+static void events(ctx *c, tpp_date first, tpp_date last)
+{
+    const tpp_ruleset *rs = c->rs;
+    char date[11], pct[40], name[64];
+    for (size_t i = 0; i < c->emp->n_events; i++) {
+        const tpp_event *ev = &c->emp->events[i];
+        if (ev->day < first || ev->day > last)
+            continue;
+        const tpp_event_rule *r = &rs->events[ev->type];
+        tpp_ratio p = r->percent;
+        int64_t units = 1;
+        if (r->unit == TPP_PER_HOUR)
+            units = (ev->minutes + 59) / 60; /* each started hour */
+        if (!tpp_ratio_mul_int(p, units, &p)) {
+            fail(c, TPP_ERR_OVERFLOW, "event percentage overflow");
+            return;
+        }
+        add_cut(c, r->base, p);
+        tpp_date_format(ev->day, date);
+        snprintf(name, sizeof name, "event.%s", date);
+        step(c, name, r->id, NULL, r->cite, "type=%s minutes=%d units=%lld cut=%s%%", r->id,
+             (int)ev->minutes, (long long)units, ratio_str(p, pct));
+    }
+}
+
+static void performance(ctx *c)
+{
+    const tpp_ruleset *rs = c->rs;
+    tpp_result *out = c->out;
+    const tpp_employee *e = c->emp;
+    tpp_money comp = out->components[rs->perf_component];
+    tpp_ratio mult = rs->missing_multiplier;
+    const char *pred = "missing";
+    const char *cite = rs->perf_cite;
+    if (e->predicate >= 0) {
+        mult = rs->predicates[e->predicate].multiplier;
+        pred = rs->predicates[e->predicate].id;
+    } else {
+        out->perf_missing = true;
+        cite = rs->missing_cite;
+    }
+    tpp_money paid;
+    char a[32], m[40];
+    if (!tpp_money_mul_ratio(comp, mult.num, mult.den, rs->perf_rounding, &paid)) {
+        fail(c, TPP_ERR_OVERFLOW, "overflow computing performance");
+        return;
+    }
+    out->performance_cut = comp - paid;
+    step(c, "performance", money_str(paid, a), tpp_rounding_name(rs->perf_rounding), cite,
+         "component=%s amount=%lld predicate=%s multiplier=%s cut=%lld",
+         rs->components[rs->perf_component].id, (long long)comp, pred, ratio_str(mult, m),
+         (long long)out->performance_cut);
+}
+
+static void payment(ctx *c)
+{
+    const tpp_ruleset *rs = c->rs;
+    tpp_result *o = c->out;
+    char a[32];
+    const char *rnd = tpp_rounding_name(rs->payment_rounding);
+    /* The BPJS wage cap is shared with the salary: only the TPP slice under it is charged. */
+    tpp_money room = rs->bpjs_wage_cap - c->emp->salary_bpjs_base;
+    if (room < 0)
+        room = 0;
+    tpp_money slice = o->tpp < room ? o->tpp : room;
+    step(c, "payment.bpjs_base", money_str(slice, a), NULL, rs->bpjs_cite,
+         "tpp=%lld salary_bpjs_base=%lld wage_cap=%lld", (long long)o->tpp,
+         (long long)c->emp->salary_bpjs_base, (long long)rs->bpjs_wage_cap);
+    if (!tpp_money_mul_ratio(slice, rs->bpjs_employer_percent.num,
+                             rs->bpjs_employer_percent.den * 100, rs->payment_rounding,
+                             &o->bpjs_employer) ||
+        !tpp_money_mul_ratio(slice, rs->bpjs_employee_percent.num,
+                             rs->bpjs_employee_percent.den * 100, rs->payment_rounding,
+                             &o->bpjs_employee)) {
+        fail(c, TPP_ERR_OVERFLOW, "overflow computing BPJS");
+        return;
+    }
+    char p[40];
+    step(c, "payment.bpjs_employer", money_str(o->bpjs_employer, a), rnd, rs->bpjs_cite,
+         "%s%% of %lld, added (col 11) and deducted (col 13)",
+         ratio_str(rs->bpjs_employer_percent, p), (long long)slice);
+    step(c, "payment.bpjs_employee", money_str(o->bpjs_employee, a), rnd, rs->bpjs_cite,
+         "%s%% of %lld (col 14)", ratio_str(rs->bpjs_employee_percent, p), (long long)slice);
+
+    o->gross = o->tpp + o->bpjs_employer - o->pot_bulan_lalu - o->pot_hukdis;
+    o->deductions = o->bpjs_employer + o->bpjs_employee;
+    o->net_before_tax = o->gross - o->deductions;
+    o->pph21 = 0;
+    step(c, "payment.pph21", "0", NULL, rs->pph21_cite, "mode=%s",
+         rs->pph21_mode == TPP_PPH21_NONE ? "none" : "borne_by_pemda");
+    o->net = o->net_before_tax - o->pph21;
+    step(c, "payment.net", money_str(o->net, a), NULL, NULL,
+         "gross=%lld deductions=%lld net_before_tax=%lld pph21=%lld", (long long)o->gross,
+         (long long)o->deductions, (long long)o->net_before_tax, (long long)o->pph21);
+}
+
+/* SPEC §4.10: every line must add up; a violation is a bug, named with its step. */
+static void invariants(ctx *c)
+{
+    const tpp_result *o = c->out;
+    tpp_money parts = 0;
+    for (size_t i = 0; i < c->rs->n_components; i++)
+        parts += o->components[i];
+    if (parts != o->besaran)
+        fail(c, TPP_ERR_INTERNAL, "invariant: components %lld != besaran %lld",
+             (long long)parts, (long long)o->besaran);
+    else if (o->gross != o->tpp + o->bpjs_employer - o->pot_bulan_lalu - o->pot_hukdis ||
+             o->deductions != o->bpjs_employer + o->bpjs_employee ||
+             o->net_before_tax != o->gross - o->deductions || o->net != o->net_before_tax - o->pph21)
+        fail(c, TPP_ERR_INTERNAL, "invariant: payment columns do not add up");
+    else if (o->tpp < 0 || o->gross < 0 || o->net < 0 || o->bpjs_employer < 0 ||
+             o->bpjs_employee < 0 || o->discipline_cut < 0 || o->performance_cut < 0)
+        fail(c, TPP_ERR_INTERNAL, "invariant: negative amount");
+}
+
+tpp_status tpp_eval_employee(const tpp_ruleset *rs, const tpp_month *month,
+                             const tpp_employee *emp, tpp_result *out)
+{
+    memset(out, 0, sizeof *out);
+    ctx c = {.rs = rs, .month = month, .emp = emp, .out = out};
+    for (int b = 0; b < N_BUCKETS; b++)
+        c.bucket[b] = (tpp_ratio){0, 1};
+    char a[32], f[11], t[11];
+
+    /* Step 1: eligibility and workdays. */
+    if (emp->schedule < 0 || emp->schedule >= TPP_SCHED_COUNT ||
+        !rs->schedules[emp->schedule].defined) {
+        fail(&c, TPP_ERR_RULE, "the rule pack has no working hours for schedule %d",
+             (int)emp->schedule);
+        goto done;
+    }
+    tpp_date first = month->first, last = month->last;
+    if (emp->start_date != TPP_DATE_NONE && emp->start_date > first)
+        first = emp->start_date;
+    if (emp->end_date != TPP_DATE_NONE && emp->end_date < last)
+        last = emp->end_date;
+    out->workdays_month = tpp_eval_workdays(rs, month, emp->schedule);
+    for (tpp_date d = first; d <= last; d++)
+        out->workdays += hours_of(rs, month, emp->schedule, d) != NULL;
+    tpp_date_format(first, f);
+    tpp_date_format(last, t);
+    snprintf(a, sizeof a, "%d", (int)out->workdays);
+    step(&c, "eligibility.workdays", a, NULL, rs->calendar_cite,
+         "from=%s to=%s workdays_month=%d holidays=%d", f, t, (int)out->workdays_month,
+         (int)month->n_holidays);
+
+    /* Step 2 (minimal): besaran by class, prorated by workdays for a partial month. */
+    if (emp->kelas < 1 || emp->kelas > TPP_MAX_CLASS || rs->besaran[emp->kelas] == 0) {
+        fail(&c, TPP_ERR_RULE, "the rule pack has no besaran for class %d", emp->kelas);
+        goto done;
+    }
+    tpp_money full = rs->besaran[emp->kelas];
+    step(&c, "besaran.class", money_str(full, a), NULL, rs->besaran_cite, "class=%d",
+         emp->kelas);
+    out->besaran = full;
+    if (out->workdays < out->workdays_month) {
+        if (out->workdays_month == 0 ||
+            !tpp_money_mul_ratio(full, out->workdays, out->workdays_month, rs->besaran_rounding,
+                                 &out->besaran)) {
+            fail(&c, TPP_ERR_RULE, "cannot prorate: no workdays in the month");
+            goto done;
+        }
+        step(&c, "besaran.prorate", money_str(out->besaran, a),
+             tpp_rounding_name(rs->besaran_rounding), rs->calendar_cite,
+             "%lld x %d / %d workdays", (long long)full, (int)out->workdays,
+             (int)out->workdays_month);
+    }
+
+    /* Step 3: components, split so that the parts sum exactly to the besaran. */
+    int64_t weights[TPP_MAX_COMPONENTS];
+    int64_t den = 1;
+    for (size_t i = 0; i < rs->n_components; i++)
+        if (rs->components[i].percent.den > den)
+            den = rs->components[i].percent.den;
+    for (size_t i = 0; i < rs->n_components; i++)
+        weights[i] = rs->components[i].percent.num * (den / rs->components[i].percent.den);
+    if (!tpp_money_allocate(out->besaran, weights, rs->n_components, out->components)) {
+        fail(&c, TPP_ERR_RULE, "cannot split the besaran into components");
+        goto done;
+    }
+    for (size_t i = 0; i < rs->n_components; i++) {
+        char name[64], p[40];
+        snprintf(name, sizeof name, "component.%s", rs->components[i].id);
+        step(&c, name, money_str(out->components[i], a), "largest_remainder",
+             rs->components_cite, "%s%% of %lld", ratio_str(rs->components[i].percent, p),
+             (long long)out->besaran);
+    }
+
+    /* Steps 4 and 5: classify each workday, then the events, then cut once per base. */
+    size_t pi = 0;
+    for (tpp_date d = month->first; d <= month->last && !c.failed; d++) {
+        const tpp_hours *h = hours_of(rs, month, emp->schedule, d);
+        if (h == NULL || d < first || d > last) {
+            for (; pi < emp->n_punches && emp->punches[pi].day == d; pi++)
+                out->scans_ignored++;
+            continue;
+        }
+        classify_day(&c, d, h, &pi);
+    }
+    for (; pi < emp->n_punches; pi++)
+        out->scans_ignored++;
+    events(&c, first, last);
+    if (c.failed)
+        goto done;
+    discipline(&c);
+    if (c.failed)
+        goto done;
+
+    /* Step 6: performance on its component. */
+    performance(&c);
+    if (c.failed)
+        goto done;
+
+    /* Step 8: JUMLAH TPP, never below zero. */
+    tpp_money tpp = out->besaran - out->discipline_cut - out->performance_cut;
+    if (tpp < 0) {
+        step(&c, "tpp.floor", "0", NULL, rs->cap_cite, "cuts exceed the besaran by %lld",
+             (long long)-tpp);
+        tpp = 0;
+    }
+    out->tpp = tpp;
+    step(&c, "tpp.amount", money_str(tpp, a), NULL, NULL,
+         "besaran=%lld discipline_cut=%lld performance_cut=%lld (col 8)",
+         (long long)out->besaran, (long long)out->discipline_cut,
+         (long long)out->performance_cut);
+    if (out->besaran > 0) {
+        tpp_money bp;
+        if (!tpp_money_mul_ratio(tpp, 10000, out->besaran, TPP_ROUND_HALF_UP, &bp)) {
+            fail(&c, TPP_ERR_OVERFLOW, "overflow computing the percentage");
+            goto done;
+        }
+        out->percent_bp = (int32_t)bp;
+        snprintf(a, sizeof a, "%d.%02d", (int)(bp / 100), (int)(bp % 100));
+        step(&c, "display.percent", a, "half_up", NULL, "col 7 = col 8 / col 6, 2 decimals");
+    }
+
+    /* Step 9: payment side. */
+    payment(&c);
+    if (!c.failed)
+        invariants(&c);
+
+done:
+    if (c.trace.oom) {
+        tpp_buf_release(&c.trace);
+        return TPP_ERR_NOMEM;
+    }
+    out->trace = c.trace.data;
+    out->trace_len = c.trace.len;
+    return TPP_OK;
+}

@@ -1,0 +1,27 @@
+# Determinism: the same month with 1 and 2 threads gives byte-identical CSV and XLSX, and two
+# exports of one run are identical.
+. "$(dirname "$0")/common.shlib"
+
+expect_exit 0 "gen" -- "$TPP" gen --employees 300 --period 2025-01 --seed 7 --out in
+for t in 1 2; do
+    db=t$t.db
+    expect_exit 0 "init $t" -- "$TPP" --db $db init --rules "$PACK"
+    for kind in employees holidays attendance absences events performance; do
+        expect_exit 0 "import $kind" -- "$TPP" --db $db import $kind in/$kind.csv
+    done
+    expect_exit 0 "run with $t threads" -- "$TPP" --db $db run --period 2025-01 --threads $t
+    expect_exit 0 "export $t" -- "$TPP" --db $db export --period 2025-01 --out out$t
+done
+if cmp -s out1/tpp-2025-01.csv out2/tpp-2025-01.csv; then ok; else bad "CSV differs by thread count"; fi
+if cmp -s out1/tpp-2025-01.xlsx out2/tpp-2025-01.xlsx; then ok; else bad "XLSX differs by thread count"; fi
+expect_exit 0 "export again" -- "$TPP" --db t1.db export --period 2025-01 --out again
+if cmp -s out1/tpp-2025-01.xlsx again/tpp-2025-01.xlsx; then ok; else bad "XLSX differs between exports"; fi
+# The golden month, too.
+expect_exit 0 "golden 1" -- golden_workspace g1.db
+expect_exit 0 "golden 2" -- golden_workspace g2.db
+"$TPP" --db g1.db run --period 2025-01 --threads 1 >/dev/null
+"$TPP" --db g2.db run --period 2025-01 --threads 2 >/dev/null
+"$TPP" --db g1.db export --period 2025-01 --out g1 >/dev/null
+"$TPP" --db g2.db export --period 2025-01 --out g2 >/dev/null
+if cmp -s g1/tpp-2025-01.csv g2/tpp-2025-01.csv; then ok; else bad "golden CSV differs by thread count"; fi
+finish
