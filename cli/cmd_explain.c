@@ -35,8 +35,8 @@ static void print_step(const char *line, size_t len)
             start = i + 1;
         }
     }
-    printf("  %-24.*s %14.*s  %-10.*s %.*s\n", (int)fl[0], f[0], (int)fl[1], f[1], (int)fl[2],
-           f[2], (int)fl[4], f[4]);
+    printf("  %-24.*s %14.*s  %-10.*s %.*s\n", (int)fl[0], f[0], (int)fl[1], f[1], (int)fl[2], f[2],
+           (int)fl[4], f[4]);
     if (fl[3] > 0 && !(fl[3] == 1 && f[3][0] == '-'))
         printf("  %-24s %14s  %-10s dasar: %.*s\n", "", "", "", (int)fl[3], f[3]);
 }

@@ -40,10 +40,12 @@ static bool parse_long(const char *s, long lo, long hi, long *out)
 
 int cmd_gen(int argc, char **argv, tpp_cli *cli)
 {
-    static const struct option opts[] = {
-        {"employees", required_argument, NULL, 'n'}, {"period", required_argument, NULL, 'p'},
-        {"seed", required_argument, NULL, 's'},      {"out", required_argument, NULL, 'o'},
-        {"help", no_argument, NULL, 'h'},            {0, 0, 0, 0}};
+    static const struct option opts[] = {{"employees", required_argument, NULL, 'n'},
+                                         {"period", required_argument, NULL, 'p'},
+                                         {"seed", required_argument, NULL, 's'},
+                                         {"out", required_argument, NULL, 'o'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {0, 0, 0, 0}};
     tpp_gen_options go = {.seed = 1};
     const char *period = NULL, *out = NULL;
     long v;
@@ -119,11 +121,13 @@ static tpp_status demo_import(tpp_store *st, const tpp_ruleset *rs, const char *
 
 int cmd_demo(int argc, char **argv, tpp_cli *cli)
 {
-    static const struct option opts[] = {
-        {"out", required_argument, NULL, 'o'},    {"employees", required_argument, NULL, 'n'},
-        {"period", required_argument, NULL, 'p'}, {"seed", required_argument, NULL, 's'},
-        {"rules", required_argument, NULL, 'r'},  {"help", no_argument, NULL, 'h'},
-        {0, 0, 0, 0}};
+    static const struct option opts[] = {{"out", required_argument, NULL, 'o'},
+                                         {"employees", required_argument, NULL, 'n'},
+                                         {"period", required_argument, NULL, 'p'},
+                                         {"seed", required_argument, NULL, 's'},
+                                         {"rules", required_argument, NULL, 'r'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {0, 0, 0, 0}};
     const char *out = "demo-out", *period = "2025-01";
     const char *pack = TPP_SOURCE_DIR "/rules/packs/samarinda-2022-illustrative.yaml";
     tpp_gen_options go = {.employees = 60, .seed = 1};
@@ -203,8 +207,7 @@ int cmd_demo(int argc, char **argv, tpp_cli *cli)
         rc = tpp_batch_run(st, &ro, diags, &rsum, &err);
     }
     if (rc == TPP_OK)
-        rc = tpp_batch_export(st, go.year, go.month, rsum.run_id, TPP_EXPORT_ALL, out, &esum,
-                              &err);
+        rc = tpp_batch_export(st, go.year, go.month, rsum.run_id, TPP_EXPORT_ALL, out, &esum, &err);
     if (rc != TPP_OK) {
         code = tpp_diags_errors(diags) > 0 && err.code == TPP_ERR_RULES ? 3 : cli_fail(cli, &err);
     } else {
@@ -218,9 +221,9 @@ int cmd_demo(int argc, char **argv, tpp_cli *cli)
                "    diterima (kol. 18)       %s\n"
                "    %zu without performance data, %zu over the deferral threshold, %zu errors\n"
                "  wrote %s\n        %s\n",
-               (long long)rsum.run_id, rsum.n_employees, esum.n_units, rsum.n_scans,
-               rsum.threads, (long long)rsum.compute_ms, tpp, gross, net, rsum.n_perf_missing,
-               rsum.n_deferred, rsum.n_errors, esum.xlsx_path, esum.csv_path);
+               (long long)rsum.run_id, rsum.n_employees, esum.n_units, rsum.n_scans, rsum.threads,
+               (long long)rsum.compute_ms, tpp, gross, net, rsum.n_perf_missing, rsum.n_deferred,
+               rsum.n_errors, esum.xlsx_path, esum.csv_path);
         code = tpp_exit_code(TPP_OK, rsum.n_errors);
     }
     tpp_store_close(st);

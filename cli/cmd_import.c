@@ -74,13 +74,12 @@ int cmd_import(int argc, char **argv, tpp_cli *cli)
     } else {
         code = 0;
         if (!cli->quiet && stats.already_imported)
-            printf("%s: already imported (sha256 %.16s...); nothing changed\n", path,
-                   stats.sha256);
+            printf("%s: already imported (sha256 %.16s...); nothing changed\n", path, stats.sha256);
         else if (!cli->quiet)
             printf("%s: imported %zu %s rows (%zu read, %zu duplicates collapsed, %zu skipped "
                    "with a warning)\n",
-                   path, stats.inserted, tpp_import_kind_name(kind), stats.rows,
-                   stats.duplicates, stats.skipped);
+                   path, stats.inserted, tpp_import_kind_name(kind), stats.rows, stats.duplicates,
+                   stats.skipped);
     }
     tpp_rules_free(rs);
     tpp_store_close(st);

@@ -57,8 +57,7 @@ int cmd_rules(int argc, char **argv, tpp_cli *cli)
         printf("%s: ok: %s, %s%s\n  %zu classes, %zu components, %zu late bands, %zu absence "
                "classes, %zu events, %zu predicates\n  sha256 %s\n",
                argv[2], rs->id, rs->region, rs->illustrative ? " (illustrative)" : "",
-               n_classes(rs),
-               rs->n_components, rs->late.n_bands, rs->n_absences, rs->n_events,
+               n_classes(rs), rs->n_components, rs->late.n_bands, rs->n_absences, rs->n_events,
                rs->n_predicates, rs->sha256);
     }
     tpp_rules_free(rs);

@@ -29,9 +29,8 @@ static long long count(tpp_store *st, const char *sql)
 
 int cmd_status(int argc, char **argv, tpp_cli *cli)
 {
-    static const struct option opts[] = {{"period", required_argument, NULL, 'p'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {0, 0, 0, 0}};
+    static const struct option opts[] = {
+        {"period", required_argument, NULL, 'p'}, {"help", no_argument, NULL, 'h'}, {0, 0, 0, 0}};
     const char *period = NULL;
     int c, y, m;
     opterr = 0;
@@ -64,17 +63,16 @@ int cmd_status(int argc, char **argv, tpp_cli *cli)
                            -1, &q, NULL) == SQLITE_OK) {
         while (sqlite3_step(q) == SQLITE_ROW)
             printf("  rule pack %s (%s) valid %s .. %s, sha256 %.16s...\n",
-                   sqlite3_column_text(q, 0), sqlite3_column_text(q, 1),
-                   sqlite3_column_text(q, 2), sqlite3_column_text(q, 3),
-                   sqlite3_column_text(q, 4));
+                   sqlite3_column_text(q, 0), sqlite3_column_text(q, 1), sqlite3_column_text(q, 2),
+                   sqlite3_column_text(q, 3), sqlite3_column_text(q, 4));
     }
     sqlite3_finalize(q);
     printf("  employees %lld, attendance scans %lld, absences %lld, events %lld, performance "
            "%lld, holidays %lld, files %lld\n",
            count(st, "SELECT count(*) FROM employee"), count(st, "SELECT count(*) FROM attendance"),
            count(st, "SELECT count(*) FROM absence"), count(st, "SELECT count(*) FROM event"),
-           count(st, "SELECT count(*) FROM performance"),
-           count(st, "SELECT count(*) FROM holiday"), count(st, "SELECT count(*) FROM input_file"));
+           count(st, "SELECT count(*) FROM performance"), count(st, "SELECT count(*) FROM holiday"),
+           count(st, "SELECT count(*) FROM input_file"));
     q = NULL;
     if (sqlite3_prepare_v2(st->db,
                            "SELECT id, period, state, n_employees, n_errors, total_net, "

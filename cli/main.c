@@ -101,10 +101,8 @@ int cli_usage_error(const char *usage, const char *cmd, const char *fmt, ...)
 int cli_bad_option(const char *usage, const char *cmd, int optopt_char, const char *arg)
 {
     if (optopt_char != 0 && optopt_char != '?')
-        return cli_usage_error(usage, cmd, "option '-%c' is unknown or needs a value",
-                               optopt_char);
-    return cli_usage_error(usage, cmd, "unknown option or missing value in '%s'",
-                           arg ? arg : "?");
+        return cli_usage_error(usage, cmd, "option '-%c' is unknown or needs a value", optopt_char);
+    return cli_usage_error(usage, cmd, "unknown option or missing value in '%s'", arg ? arg : "?");
 }
 
 bool cli_period(const char *usage, const char *cmd, const char *arg, int *year, int *month)

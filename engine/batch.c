@@ -97,8 +97,7 @@ static void month_data_free(month_data *md)
 
 #define STEP_ROWS(q) while ((rc_step = sqlite3_step(q)) == SQLITE_ROW)
 
-static tpp_status load_month(tpp_store *st, const tpp_ruleset *rs, month_data *md,
-                             tpp_error *err)
+static tpp_status load_month(tpp_store *st, const tpp_ruleset *rs, month_data *md, tpp_error *err)
 {
     char first[11], last[11], period[8], next[11];
     tpp_date_format(md->month.first, first);
@@ -110,8 +109,9 @@ static tpp_status load_month(tpp_store *st, const tpp_ruleset *rs, month_data *m
     tpp_status rc = TPP_OK;
 
     /* holidays */
-    TPP_TRY(tpp_store_prepare(st, "SELECT date FROM holiday WHERE date BETWEEN ?1 AND ?2 "
-                                  "ORDER BY date",
+    TPP_TRY(tpp_store_prepare(st,
+                              "SELECT date FROM holiday WHERE date BETWEEN ?1 AND ?2 "
+                              "ORDER BY date",
                               &q, err));
     sqlite3_bind_text(q, 1, first, -1, SQLITE_STATIC);
     sqlite3_bind_text(q, 2, last, -1, SQLITE_STATIC);
@@ -145,8 +145,8 @@ static tpp_status load_month(tpp_store *st, const tpp_ruleset *rs, month_data *m
         emp_data *ed = &md->emps[md->n_emps - 1];
         memset(ed, 0, sizeof *ed);
         tpp_employee *e = &ed->e;
-        const char **fields[] = {&e->nip,      &e->name,      &e->status,   &e->unit_code,
-                                 &e->unit_name, &e->position, &e->grade,    &e->npwp,
+        const char **fields[] = {&e->nip,       &e->name,        &e->status, &e->unit_code,
+                                 &e->unit_name, &e->position,    &e->grade,  &e->npwp,
                                  &e->bank_name, &e->bank_account};
         for (int i = 0; i < 10; i++) {
             *fields[i] = tpp_arena_strdup(md->arena, col_text(q, i));
@@ -155,7 +155,7 @@ static tpp_status load_month(tpp_store *st, const tpp_ruleset *rs, month_data *m
         }
         e->kelas = sqlite3_column_int(q, 10);
         const char *sched = col_text(q, 11);
-        e->schedule = strcmp(sched, "6day") == 0   ? TPP_SCHED_6DAY
+        e->schedule = strcmp(sched, "6day") == 0    ? TPP_SCHED_6DAY
                       : strcmp(sched, "shift") == 0 ? TPP_SCHED_SHIFT
                                                     : TPP_SCHED_5DAY;
         e->salary_bpjs_base = sqlite3_column_int64(q, 12);
@@ -239,8 +239,8 @@ static tpp_status load_month(tpp_store *st, const tpp_ruleset *rs, month_data *m
     sqlite3_finalize(q);
 
     /* performance of the period */
-    TPP_TRY(tpp_store_prepare(st, "SELECT nip, predicate FROM performance WHERE period = ?1", &q,
-                              err));
+    TPP_TRY(
+        tpp_store_prepare(st, "SELECT nip, predicate FROM performance WHERE period = ?1", &q, err));
     sqlite3_bind_text(q, 1, period, -1, SQLITE_STATIC);
     STEP_ROWS(q)
     {
@@ -329,8 +329,7 @@ static tpp_status store_run(tpp_store *st, const tpp_ruleset *rs, const month_da
         const tpp_result *r = &res[i];
         int k = 1;
         sqlite3_bind_int64(q, k++, sum->run_id);
-        const char *texts[] = {e->nip,      e->name,  e->unit_code, e->unit_name, e->position,
-                               e->grade};
+        const char *texts[] = {e->nip, e->name, e->unit_code, e->unit_name, e->position, e->grade};
         for (int t = 0; t < 6; t++)
             sqlite3_bind_text(q, k++, texts[t], -1, SQLITE_STATIC);
         sqlite3_bind_int(q, k++, e->kelas);
@@ -339,14 +338,29 @@ static tpp_status store_run(tpp_store *st, const tpp_ruleset *rs, const month_da
         sqlite3_bind_text(q, k++, e->bank_account, -1, SQLITE_STATIC);
         sqlite3_bind_text(q, k++, r->status == TPP_OK ? "ok" : "error", -1, SQLITE_STATIC);
         sqlite3_bind_text(q, k++, r->msg, -1, SQLITE_STATIC);
-        const int64_t nums[] = {r->workdays,       r->days_present,   r->days_absent,
-                                r->days_missing_punch, r->days_excused, r->late_minutes,
-                                r->early_minutes,  r->deferred,       r->perf_missing,
-                                r->besaran,        r->percent_bp,     r->discipline_cut,
-                                r->performance_cut, r->tpp,           r->pot_bulan_lalu,
-                                r->pot_hukdis,     r->bpjs_employer,  r->gross,
-                                r->bpjs_employee,  r->deductions,     r->net_before_tax,
-                                r->pph21,          r->net};
+        const int64_t nums[] = {r->workdays,
+                                r->days_present,
+                                r->days_absent,
+                                r->days_missing_punch,
+                                r->days_excused,
+                                r->late_minutes,
+                                r->early_minutes,
+                                r->deferred,
+                                r->perf_missing,
+                                r->besaran,
+                                r->percent_bp,
+                                r->discipline_cut,
+                                r->performance_cut,
+                                r->tpp,
+                                r->pot_bulan_lalu,
+                                r->pot_hukdis,
+                                r->bpjs_employer,
+                                r->gross,
+                                r->bpjs_employee,
+                                r->deductions,
+                                r->net_before_tax,
+                                r->pph21,
+                                r->net};
         for (size_t t = 0; t < sizeof nums / sizeof nums[0]; t++)
             sqlite3_bind_int64(q, k++, nums[t]);
         sqlite3_bind_text(q, k++, r->trace ? r->trace : "", (int)r->trace_len, SQLITE_STATIC);
@@ -409,7 +423,7 @@ tpp_status tpp_batch_run(tpp_store *st, const tpp_run_options *opt, tpp_diags *d
     int oom = 0;
     if (opt->progress)
         opt->progress(opt->progress_user, "compute", 0, md.n_emps);
-    /* Each iteration writes only its own slot; the evaluator touches no shared state. */
+        /* Each iteration writes only its own slot; the evaluator touches no shared state. */
 #pragma omp parallel for schedule(dynamic, 64) reduction(| : oom)
     for (long i = 0; i < n; i++)
         oom |= tpp_eval_employee(rs, &md.month, &md.emps[i].e, &res[i]) != TPP_OK;

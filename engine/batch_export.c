@@ -55,8 +55,8 @@ static tpp_status load_pack_meta(tpp_store *st, const char *sha, tpp_arena *a,
     tpp_ruleset *rs = NULL;
     tpp_diags *diags = tpp_diags_new(stderr);
     rc = tpp_rules_load((const char *)sqlite3_column_text(q, 0),
-                        (const char *)sqlite3_column_text(q, 1),
-                        (size_t)sqlite3_column_bytes(q, 1), diags, &rs, err);
+                        (const char *)sqlite3_column_text(q, 1), (size_t)sqlite3_column_bytes(q, 1),
+                        diags, &rs, err);
     tpp_diags_free(diags);
     sqlite3_finalize(q);
     if (rc != TPP_OK)
@@ -116,14 +116,14 @@ tpp_status tpp_batch_export(tpp_store *st, int year, int month, int64_t run_id, 
         }
         tpp_payline *l = &lines[n++];
         memset(l, 0, sizeof *l);
-        const char **texts[] = {&l->nip,      &l->name, &l->unit_code, &l->unit_name, &l->position,
-                                &l->grade,    &l->npwp, &l->bank_name, &l->bank_account};
+        const char **texts[] = {&l->nip,   &l->name, &l->unit_code, &l->unit_name,   &l->position,
+                                &l->grade, &l->npwp, &l->bank_name, &l->bank_account};
         for (int i = 0; i < 9; i++)
             *texts[i] = dup_col(a, q, i);
         l->kelas = sqlite3_column_int(q, 9);
         l->ok = strcmp((const char *)sqlite3_column_text(q, 10), "ok") == 0;
         l->message = dup_col(a, q, 11);
-        int32_t *ints[] = {&l->workdays,     &l->days_present,  &l->days_absent,
+        int32_t *ints[] = {&l->workdays,           &l->days_present, &l->days_absent,
                            &l->days_missing_punch, &l->days_excused, &l->late_minutes,
                            &l->early_minutes};
         for (int i = 0; i < 7; i++)

@@ -39,8 +39,8 @@ const char *tpp_status_str(tpp_status code)
     return "unknown status";
 }
 
-tpp_status tpp_error_set_(tpp_error *e, tpp_status code, tpp_srcloc at, const char *file,
-                          int line, const char *fmt, ...)
+tpp_status tpp_error_set_(tpp_error *e, tpp_status code, tpp_srcloc at, const char *file, int line,
+                          const char *fmt, ...)
 {
     if (e == NULL)
         return code;

@@ -58,8 +58,7 @@ static tpp_i128 div_round(tpp_i128 n, tpp_i128 d, tpp_rounding mode)
     return away ? q + sign : q;
 }
 
-bool tpp_money_mul_ratio(tpp_money a, int64_t num, int64_t den, tpp_rounding mode,
-                         tpp_money *out)
+bool tpp_money_mul_ratio(tpp_money a, int64_t num, int64_t den, tpp_rounding mode, tpp_money *out)
 {
     if (den == 0)
         return false;

@@ -241,8 +241,8 @@ tpp_status tpp_store_pack_for(tpp_store *st, tpp_date day, tpp_ruleset **out, tp
             rc = tpp_fail(err, TPP_ERR_RULES, TPP_NOLOC,
                           "more than one rule pack is in force on %s", d);
     } else if (step == SQLITE_DONE) {
-        rc = tpp_fail(err, TPP_ERR_RULES, TPP_NOLOC, "no rule pack in the workspace is in force on %s",
-                      d);
+        rc = tpp_fail(err, TPP_ERR_RULES, TPP_NOLOC,
+                      "no rule pack in the workspace is in force on %s", d);
     } else {
         rc = tpp_store_fail(st, err, "cannot read rule packs");
     }

@@ -39,8 +39,6 @@ tpp_status tpp_store_pack_for(tpp_store *st, tpp_date day, tpp_ruleset **out, tp
 /** Current UTC time as "YYYY-MM-DDTHH:MM:SSZ" (for records, never for exported documents). */
 void tpp_now_iso(char buf[32]);
 
-
-
 /** Load the most recently stored pack (to validate imported codes against). */
 tpp_status tpp_store_latest_pack(tpp_store *st, tpp_ruleset **out, tpp_error *err);
 #endif /* TPP_ENGINE_STORE_H */

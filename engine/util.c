@@ -80,8 +80,7 @@ tpp_status tpp_file_write_atomic(const char *path, const void *data, size_t len,
     snprintf(tmp, sizeof tmp, "%s.tmp-%ld", path, (long)getpid());
     FILE *f = fopen(tmp, "wb");
     if (f == NULL)
-        return tpp_fail(err, TPP_ERR_IO, TPP_NOLOC, "cannot create '%s': %s", tmp,
-                        strerror(errno));
+        return tpp_fail(err, TPP_ERR_IO, TPP_NOLOC, "cannot create '%s': %s", tmp, strerror(errno));
     size_t put = fwrite(data, 1, len, f);
     int bad = put != len || fflush(f) != 0;
     bad |= fclose(f) != 0;

@@ -92,7 +92,8 @@ static void step(ctx *c, const char *name, const char *result, const char *round
     tpp_buf_append(b, "\n", 1);
 }
 
-static void fail(ctx *c, tpp_status code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void fail(ctx *c, tpp_status code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 static void fail(ctx *c, tpp_status code, const char *fmt, ...)
 {
     if (c->failed)
@@ -262,11 +263,12 @@ static void classify_day(ctx *c, tpp_date d, const tpp_hours *h, size_t *pi)
         add_cut(c, rs->early.base, eb->percent);
         ratio_str(eb->percent, epct);
     }
-    const char *cite = lb ? (lb->cite ? lb->cite : rs->late.cite)
-                          : eb ? (eb->cite ? eb->cite : rs->early.cite) : rs->calendar_cite;
+    const char *cite = lb   ? (lb->cite ? lb->cite : rs->late.cite)
+                       : eb ? (eb->cite ? eb->cite : rs->early.cite)
+                            : rs->calendar_cite;
     step(c, sname, lb || eb ? "present_cut" : "present", NULL, cite,
-         "class=present in=%s out=%s late=%d band=%s cut=%s%% early=%d band=%s cut=%s%%", tin,
-         tout, (int)late, lb ? lb->code : "-", lpct, (int)early, eb ? eb->code : "-", epct);
+         "class=present in=%s out=%s late=%d band=%s cut=%s%% early=%d band=%s cut=%s%%", tin, tout,
+         (int)late, lb ? lb->code : "-", lpct, (int)early, eb ? eb->code : "-", epct);
 }
 
 static tpp_money base_amount(const ctx *c, int bucket, tpp_money *den_extra)
@@ -436,19 +438,20 @@ static void invariants(ctx *c)
     for (size_t i = 0; i < c->rs->n_components; i++)
         parts += o->components[i];
     if (parts != o->besaran)
-        fail(c, TPP_ERR_INTERNAL, "invariant: components %lld != besaran %lld",
-             (long long)parts, (long long)o->besaran);
+        fail(c, TPP_ERR_INTERNAL, "invariant: components %lld != besaran %lld", (long long)parts,
+             (long long)o->besaran);
     else if (o->gross != o->tpp + o->bpjs_employer - o->pot_bulan_lalu - o->pot_hukdis ||
              o->deductions != o->bpjs_employer + o->bpjs_employee ||
-             o->net_before_tax != o->gross - o->deductions || o->net != o->net_before_tax - o->pph21)
+             o->net_before_tax != o->gross - o->deductions ||
+             o->net != o->net_before_tax - o->pph21)
         fail(c, TPP_ERR_INTERNAL, "invariant: payment columns do not add up");
     else if (o->tpp < 0 || o->gross < 0 || o->net < 0 || o->bpjs_employer < 0 ||
              o->bpjs_employee < 0 || o->discipline_cut < 0 || o->performance_cut < 0)
         fail(c, TPP_ERR_INTERNAL, "invariant: negative amount");
 }
 
-tpp_status tpp_eval_employee(const tpp_ruleset *rs, const tpp_month *month,
-                             const tpp_employee *emp, tpp_result *out)
+tpp_status tpp_eval_employee(const tpp_ruleset *rs, const tpp_month *month, const tpp_employee *emp,
+                             tpp_result *out)
 {
     memset(out, 0, sizeof *out);
     ctx c = {.rs = rs, .month = month, .emp = emp, .out = out};
@@ -484,8 +487,7 @@ tpp_status tpp_eval_employee(const tpp_ruleset *rs, const tpp_month *month,
         goto done;
     }
     tpp_money full = rs->besaran[emp->kelas];
-    step(&c, "besaran.class", money_str(full, a), NULL, rs->besaran_cite, "class=%d",
-         emp->kelas);
+    step(&c, "besaran.class", money_str(full, a), NULL, rs->besaran_cite, "class=%d", emp->kelas);
     out->besaran = full;
     if (out->workdays < out->workdays_month) {
         if (out->workdays_month == 0 ||
@@ -495,9 +497,8 @@ tpp_status tpp_eval_employee(const tpp_ruleset *rs, const tpp_month *month,
             goto done;
         }
         step(&c, "besaran.prorate", money_str(out->besaran, a),
-             tpp_rounding_name(rs->besaran_rounding), rs->calendar_cite,
-             "%lld x %d / %d workdays", (long long)full, (int)out->workdays,
-             (int)out->workdays_month);
+             tpp_rounding_name(rs->besaran_rounding), rs->calendar_cite, "%lld x %d / %d workdays",
+             (long long)full, (int)out->workdays, (int)out->workdays_month);
     }
 
     /* Step 3: components, split so that the parts sum exactly to the besaran. */
@@ -515,9 +516,8 @@ tpp_status tpp_eval_employee(const tpp_ruleset *rs, const tpp_month *month,
     for (size_t i = 0; i < rs->n_components; i++) {
         char name[64], p[40];
         snprintf(name, sizeof name, "component.%s", rs->components[i].id);
-        step(&c, name, money_str(out->components[i], a), "largest_remainder",
-             rs->components_cite, "%s%% of %lld", ratio_str(rs->components[i].percent, p),
-             (long long)out->besaran);
+        step(&c, name, money_str(out->components[i], a), "largest_remainder", rs->components_cite,
+             "%s%% of %lld", ratio_str(rs->components[i].percent, p), (long long)out->besaran);
     }
 
     /* Steps 4 and 5: classify each workday, then the events, then cut once per base. */
@@ -554,9 +554,8 @@ tpp_status tpp_eval_employee(const tpp_ruleset *rs, const tpp_month *month,
     }
     out->tpp = tpp;
     step(&c, "tpp.amount", money_str(tpp, a), NULL, NULL,
-         "besaran=%lld discipline_cut=%lld performance_cut=%lld (col 8)",
-         (long long)out->besaran, (long long)out->discipline_cut,
-         (long long)out->performance_cut);
+         "besaran=%lld discipline_cut=%lld performance_cut=%lld (col 8)", (long long)out->besaran,
+         (long long)out->discipline_cut, (long long)out->performance_cut);
     if (out->besaran > 0) {
         tpp_money bp;
         if (!tpp_money_mul_ratio(tpp, 10000, out->besaran, TPP_ROUND_HALF_UP, &bp)) {

@@ -51,18 +51,19 @@ const char *tpp_status_str(tpp_status code);
 /** Print "path:line:col: error: msg" (or "tpp: error: msg" without a location). */
 void tpp_error_print(FILE *out, const tpp_error *e);
 
-tpp_status tpp_error_set_(tpp_error *e, tpp_status code, tpp_srcloc at, const char *file,
-                          int line, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+tpp_status tpp_error_set_(tpp_error *e, tpp_status code, tpp_srcloc at, const char *file, int line,
+                          const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 
 /* Sets *e (if e != NULL) and returns code: `return tpp_fail(err, TPP_ERR_IO, TPP_NOLOC, ...)`. */
-#define tpp_fail(e, code, at, ...) tpp_error_set_((e), (code), (at), __FILE__, __LINE__, __VA_ARGS__)
-#define TPP_NOLOC                  ((tpp_srcloc){0})
+#define tpp_fail(e, code, at, ...) \
+    tpp_error_set_((e), (code), (at), __FILE__, __LINE__, __VA_ARGS__)
+#define TPP_NOLOC ((tpp_srcloc){0})
 
-#define TPP_TRY(expr)                                                                              \
-    do {                                                                                           \
-        tpp_status tpp_try_rc_ = (expr);                                                           \
-        if (tpp_try_rc_ != TPP_OK)                                                                 \
-            return tpp_try_rc_;                                                                    \
+#define TPP_TRY(expr)                    \
+    do {                                 \
+        tpp_status tpp_try_rc_ = (expr); \
+        if (tpp_try_rc_ != TPP_OK)       \
+            return tpp_try_rc_;          \
     } while (0)
 
 /** Diagnostics: problems in user data, collected (not fatal) so that all of them are reported. */

@@ -17,8 +17,8 @@ extern "C" {
  * out->status = TPP_ERR_RULE with out->msg; the return value is TPP_OK unless memory ran out.
  * out->trace is heap memory released with tpp_result_release().
  */
-tpp_status tpp_eval_employee(const tpp_ruleset *rs, const tpp_month *month,
-                             const tpp_employee *emp, tpp_result *out);
+tpp_status tpp_eval_employee(const tpp_ruleset *rs, const tpp_month *month, const tpp_employee *emp,
+                             tpp_result *out);
 
 /** Workdays of the month for a schedule (holidays excluded), ignoring start/end dates. */
 int tpp_eval_workdays(const tpp_ruleset *rs, const tpp_month *month, tpp_schedule_kind sched);

@@ -78,8 +78,8 @@ tpp_status tpp_export_csv(const char *path, const tpp_export_meta *meta, const t
  * row, Indonesian number format. Fixed document time: identical inputs give identical bytes.
  * Written atomically.
  */
-tpp_status tpp_export_xlsx(const char *path, const tpp_export_meta *meta,
-                           const tpp_payline *lines, size_t n, tpp_error *err);
+tpp_status tpp_export_xlsx(const char *path, const tpp_export_meta *meta, const tpp_payline *lines,
+                           size_t n, tpp_error *err);
 
 #ifdef __cplusplus
 }

@@ -89,8 +89,8 @@ typedef struct tpp_result {
     bool deferred;              /* over the deferral threshold: flagged for BKPSDM */
     bool perf_missing;
 
-    tpp_money besaran;     /* col 6 */
-    int32_t percent_bp;    /* col 7, basis points of col 8 / col 6 */
+    tpp_money besaran;  /* col 6 */
+    int32_t percent_bp; /* col 7, basis points of col 8 / col 6 */
     tpp_money components[TPP_MAX_COMPONENTS];
     tpp_ratio cut_percent; /* discipline cut before the cap, in percent of the cap base */
     tpp_money discipline_cut;

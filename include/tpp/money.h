@@ -32,8 +32,7 @@ bool tpp_money_add(tpp_money a, tpp_money b, tpp_money *out); /* false on overfl
 bool tpp_money_sub(tpp_money a, tpp_money b, tpp_money *out);
 bool tpp_money_mul_int(tpp_money a, int64_t k, tpp_money *out);
 /** a * num / den rounded once by mode (128-bit intermediate). False on overflow or den == 0. */
-bool tpp_money_mul_ratio(tpp_money a, int64_t num, int64_t den, tpp_rounding mode,
-                         tpp_money *out);
+bool tpp_money_mul_ratio(tpp_money a, int64_t num, int64_t den, tpp_rounding mode, tpp_money *out);
 /** Split total by weights so that the parts sum exactly to total (largest remainder; ties go
  *  to the earlier part). False if the weights are not positive in sum. */
 bool tpp_money_allocate(tpp_money total, const int64_t *weights, size_t n, tpp_money *parts);
