@@ -59,6 +59,8 @@ typedef struct tpp_employee {
     const tpp_event *events;
     size_t n_events;
     int predicate; /* index into tpp_ruleset.predicates[], or -1 when missing */
+    bool has_score; /* performance score given (packs in score mode) */
+    tpp_ratio score; /* percent, e.g. 92.5 */
 } tpp_employee;
 
 /** The month being computed, shared by all employees. */
