@@ -100,7 +100,7 @@ static int do_test(int argc, char **argv, tpp_cli *cli)
 {
     int code = 0;
     for (int i = 0; i < argc; i++) {
-        tpp_diags *diags = tpp_diags_new(NULL);
+        tpp_diags *diags = tpp_diags_new(stderr);
         tpp_diags *load_diags = tpp_diags_new(stderr);
         tpp_ruleset *rs = NULL;
         int c = load(cli, argv[i], load_diags, &rs, NULL, NULL);
