@@ -10,10 +10,11 @@
 #include "engine/util.h"
 #include "tpp/rules.h"
 
-static const char usage[] = "usage: tpp rules check <pack.yaml>...\n"
-                            "       tpp rules test <pack.yaml>...\n"
-                            "       tpp rules show [--format md|html|text] [--out FILE] <pack.yaml>\n"
-                            "       tpp [--db <file>] rules add <pack.yaml>\n";
+static const char usage[] =
+    "usage: tpp rules check <pack.yaml>...\n"
+    "       tpp rules test <pack.yaml>...\n"
+    "       tpp rules show [--format md|html|text] [--out FILE] <pack.yaml>\n"
+    "       tpp [--db <file>] rules add <pack.yaml>\n";
 
 static void help(void)
 {
@@ -247,9 +248,8 @@ static bool place(const tpp_ruleset *rs, const span *s, size_t n, sqlite3_int64 
         return true;
     const span *last = &s[n - 1];
     for (size_t i = 0; i < n; i++) {
-        tpp_date to = s[i].to == TPP_DATE_NONE ? INT32_MAX : s[i].to;
-        tpp_date nto = rs->valid_to == TPP_DATE_NONE ? INT32_MAX : rs->valid_to;
-        if (rs->valid_from <= s[i].from || (nto < to && rs->valid_from <= to)) {
+        if (rs->valid_from <= s[i].from ||
+            (s[i].to != TPP_DATE_NONE && rs->valid_from <= s[i].to)) {
             tpp_date_format(s[i].from, a);
             tpp_date_format(rs->valid_from, b);
             snprintf(why, size,
@@ -262,12 +262,6 @@ static bool place(const tpp_ruleset *rs, const span *s, size_t n, sqlite3_int64 
     if (last->to == TPP_DATE_NONE) {
         *close_id = last->id;
         return true;
-    }
-    if (rs->valid_from <= last->to) {
-        tpp_date_format(last->to, a);
-        snprintf(why, size, "the pack starts on or before %s, the last day of stored version '%s'",
-                 a, last->pack_id);
-        return false;
     }
     if (rs->valid_from != last->to + 1) {
         tpp_date_format(last->to + 1, a);
@@ -363,8 +357,7 @@ static int do_add(int argc, char **argv, tpp_cli *cli)
     } else if (!cli->quiet) {
         char from[11];
         tpp_date_format(rs->valid_from, from);
-        printf("added rule pack %s (sha256 %.16s...) in force from %s\n", rs->id, rs->sha256,
-               from);
+        printf("added rule pack %s (sha256 %.16s...) in force from %s\n", rs->id, rs->sha256, from);
     }
 out:
     free(spans);

@@ -12,15 +12,16 @@
 #include "tpp/rules.h"
 
 static const char *const field_names[TPP_CF_COUNT] = {
-    "besaran",       "discipline_cut", "performance_cut", "tpp",      "bpjs_employer",
-    "bpjs_employee", "gross",          "net",             "workdays", "late_minutes",
-    "deferred"};
+    "besaran",       "discipline_cut", "performance_cut", "tpp",
+    "bpjs_employer", "bpjs_employee",  "gross",           "net",
+    "workdays",      "late_minutes",   "deferred"};
 
 /* The trace step that produces each field (a prefix: the last matching step counts). */
 static const char *const field_steps[TPP_CF_COUNT] = {
-    "besaran.",        "discipline.total",      "performance",   "tpp.amount",
-    "payment.bpjs_employer", "payment.bpjs_employee", "payment.net", "payment.net",
-    "eligibility.workdays",  "discipline.total",      "discipline.total"};
+    "besaran.",         "discipline.total",      "performance",
+    "tpp.amount",       "payment.bpjs_employer", "payment.bpjs_employee",
+    "payment.net",      "payment.net",           "eligibility.workdays",
+    "discipline.total", "discipline.total"};
 
 static int64_t field_value(const tpp_result *r, tpp_case_field f)
 {
@@ -159,9 +160,8 @@ static tpp_status build(const tpp_ruleset *rs, const tpp_rules_case *c, tpp_mont
     }
     qsort(*punches, np, sizeof **punches, punch_cmp);
     for (size_t i = 0; i < c->n_events; i++)
-        (*events)[i] = (tpp_event){.type = c->events[i].type,
-                                   .day = c->events[i].day,
-                                   .minutes = c->events[i].minutes};
+        (*events)[i] = (tpp_event){
+            .type = c->events[i].type, .day = c->events[i].day, .minutes = c->events[i].minutes};
     e->punches = *punches;
     e->n_punches = np;
     e->absences = *absences;
@@ -172,8 +172,8 @@ static tpp_status build(const tpp_ruleset *rs, const tpp_rules_case *c, tpp_mont
 }
 
 /* Compare a case's expectations; print the differences. True when all agree. */
-static bool compare(const tpp_ruleset *rs, const tpp_rules_case *c, const tpp_result *r,
-                    FILE *out, tpp_diags *diags)
+static bool compare(const tpp_ruleset *rs, const tpp_rules_case *c, const tpp_result *r, FILE *out,
+                    tpp_diags *diags)
 {
     bool ok = true;
     long first_step = -1;

@@ -44,6 +44,9 @@ static tpp_ratio table_percent(const tpp_band_table *t, int32_t m, bool *overflo
 static void check_table(const tpp_band_table *t, const char *name, tpp_rl_diags *d)
 {
     char cur[48], prev[48];
+    if (t->incomplete)
+        return; /* a band with its own error is missing: findings would be about its absence */
+    size_t errors_before = d->n;
     /* Order: a table is read top to bottom like the regulation's; under `first` the order is
      * the law, and an ascending table is the only one a reader can check by eye. */
     for (size_t i = 1; i < t->n_bands; i++) {
@@ -79,8 +82,7 @@ static void check_table(const tpp_band_table *t, const char *name, tpp_rl_diags 
                                 "for any number of minutes)",
                                 cur, prev);
             else
-                tpp_rl_diag_add(d, b->pos.line, b->pos.col, "band %s overlaps band %s", cur,
-                                prev);
+                tpp_rl_diag_add(d, b->pos.line, b->pos.col, "band %s overlaps band %s", cur, prev);
         } else if (b->from > reach->below) {
             tpp_rl_diag_add(d, b->pos.line, b->pos.col,
                             "gap in '%s' before band %s: %d to %d minutes match no band (write "
@@ -88,6 +90,8 @@ static void check_table(const tpp_band_table *t, const char *name, tpp_rl_diags 
                             name, cur, (int)reach->below, (int)b->from - 1);
         }
     }
+    if (d->n != errors_before)
+        return; /* a gap or an overlap already explains any change in the percent */
     /* Monotone: more minutes never cost less. The percent only changes at a band boundary, so
      * comparing the value at every boundary with the one before covers every minute count. */
     int32_t points[2 * TPP_MAX_BANDS];
@@ -145,8 +149,7 @@ static void check_ter(const tpp_ruleset *rs, tpp_rl_diags *d)
         for (int c = 0; c < 3; c++) {
             size_t n = t->n_rows[c];
             if (n == 0) {
-                tpp_rl_diag_add(d, t->pos.line, t->pos.col, "TER category %c has no rows",
-                                cats[c]);
+                tpp_rl_diag_add(d, t->pos.line, t->pos.col, "TER category %c has no rows", cats[c]);
                 continue;
             }
             const tpp_ter_row *r = t->rows[c];
@@ -188,8 +191,8 @@ static void check_over_100(const tpp_ratio p, tpp_srcpos pos, const char *what, 
     if (tpp_ratio_cmp(p, (tpp_ratio){100, 1}) > 0) {
         char b[40];
         tpp_ratio_format(p, b, sizeof b);
-        tpp_rl_diag_add(d, pos.line, pos.col, "%s is %s %%: more than the whole of its base",
-                        what, b);
+        tpp_rl_diag_add(d, pos.line, pos.col, "%s is %s %%: more than the whole of its base", what,
+                        b);
     }
 }
 
@@ -200,8 +203,8 @@ void tpp_rl_check(const tpp_ruleset *rs, tpp_rl_diags *d)
     check_ter(rs, d);
 
     check_over_100(rs->absent.percent, rs->absent.pos, "the cut for an absent day", d);
-    check_over_100(rs->missing_punch.percent, rs->missing_punch.pos,
-                   "the cut for a missing punch", d);
+    check_over_100(rs->missing_punch.percent, rs->missing_punch.pos, "the cut for a missing punch",
+                   d);
     for (size_t i = 0; i < rs->n_absences; i++)
         check_over_100(rs->absences[i].percent, rs->absences[i].pos, "a day class cut", d);
     for (size_t i = 0; i < rs->n_sanctions; i++)
@@ -390,8 +393,7 @@ size_t tpp_rules_lint(const tpp_ruleset *rs, tpp_diags *diags)
     for (size_t i = 0; i < rs->n_predicates; i++)
         if (tpp_ratio_cmp(rs->predicates[i].multiplier, (tpp_ratio){1, 1}) > 0)
             warn(&c, rs->predicates[i].pos,
-                 "predicate '%s' pays more than the performance component",
-                 rs->predicates[i].id);
+                 "predicate '%s' pays more than the performance component", rs->predicates[i].id);
     if (rs->n_cases == 0)
         warn(&c, (tpp_srcpos){1, 1}, "the pack has no test cases ('tests:')");
     if (rs->pph21_mode == TPP_PPH21_WITHHELD && rs->n_ter > 0 &&

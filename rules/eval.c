@@ -521,8 +521,8 @@ static bool besaran_extras(ctx *c, tpp_money *full)
         if (strcmp(rs->positions[i].position, e->position) != 0)
             continue;
         *full = rs->positions[i].amount;
-        step(c, "besaran.position", money_str(*full, a), NULL, rs->positions[i].cite,
-             "position=%s", e->position);
+        step(c, "besaran.position", money_str(*full, a), NULL, rs->positions[i].cite, "position=%s",
+             e->position);
         break;
     }
     if (rs->n_criteria > 0) {
@@ -542,7 +542,7 @@ static bool besaran_extras(ctx *c, tpp_money *full)
             }
             char name[64];
             snprintf(name, sizeof name, "besaran.criterion.%s", cr->id);
-            step(c, name, money_str(part, a), rnd, cr->cite, "%s%% of %lld + %lld", 
+            step(c, name, money_str(part, a), rnd, cr->cite, "%s%% of %lld + %lld",
                  ratio_str(cr->percent[e->kelas], p), (long long)basic, (long long)fixed);
         }
         *full = sum;
@@ -558,8 +558,8 @@ static bool besaran_extras(ctx *c, tpp_money *full)
             fail(c, TPP_ERR_OVERFLOW, "overflow applying the status multiplier");
             return false;
         }
-        step(c, "besaran.status", money_str(m, a), rnd, st->cite, "status=%s %lld x %s",
-             st->status, (long long)*full, ratio_str(st->multiplier, p));
+        step(c, "besaran.status", money_str(m, a), rnd, st->cite, "status=%s %lld x %s", st->status,
+             (long long)*full, ratio_str(st->multiplier, p));
         *full = m;
     }
     if (*full <= 0) {

@@ -577,8 +577,8 @@ static void load_by_class(loader *L, const node *v)
             if (val->kind == TPP_RL_SCALAR && !tpp_rl_is_null(val))
                 err_at(L, val,
                        "besaran of class %d must be a whole number of rupiah greater than 0, "
-                       "got '%.*s'",
-                       (int)cls, QUOTE_MAX, val->text);
+                       "got %s'%.*s'",
+                       (int)cls, val->quoted ? "the quoted string " : "", QUOTE_MAX, val->text);
             else
                 err_at(L, val,
                        "besaran of class %d must be a whole number of rupiah greater than 0",
@@ -686,8 +686,7 @@ static void load_positions(loader *L, const node *v)
         ok = str_field(L, &m, "cite", true, &r.cite) && ok;
         for (size_t j = 0; ok && j < rs->n_positions; j++)
             if (strcmp(rs->positions[j].position, r.position) == 0) {
-                err_at(L, get(&m, "position"), "duplicate position '%s' in '%s'", r.position,
-                       ctx);
+                err_at(L, get(&m, "position"), "duplicate position '%s' in '%s'", r.position, ctx);
                 ok = false;
             }
         if (ok)
@@ -697,8 +696,8 @@ static void load_positions(loader *L, const node *v)
 
 static void load_besaran(loader *L, const node *v)
 {
-    static const char *const keys[] = {"cite",     "source",   "rounding",
-                                       "by_class", "criteria", "by_position", NULL};
+    static const char *const keys[] = {"cite",     "source",      "rounding", "by_class",
+                                       "criteria", "by_position", NULL};
     tpp_ruleset *rs = L->rs;
     mapv m;
     if (!map_open(L, v, "besaran", "besaran", keys, &m))
@@ -1001,8 +1000,10 @@ static void load_band_table(loader *L, const node *v, const char *ctx, const cha
             break;
         tpp_band b = {.below = TPP_BAND_OPEN};
         mapv bm;
-        if (!map_open(L, item, sub_index(L, bctx, i), "bands[]", band_keys, &bm))
+        if (!map_open(L, item, sub_index(L, bctx, i), "bands[]", band_keys, &bm)) {
+            out->incomplete = true;
             continue;
+        }
         bool ok = str_field(L, &bm, "code", true, &b.code);
         int64_t from = 0, below = TPP_BAND_OPEN;
         const node *fv = field(L, &bm, "from", true), *bv = field(L, &bm, "below", false);
@@ -1015,13 +1016,16 @@ static void load_band_table(loader *L, const node *v, const char *ctx, const cha
         ok = ratio_field(L, &bm, "percent", true, &b.percent) && ok;
         if (!str_field(L, &bm, "cite", false, &b.cite))
             b.cite = out->cite; /* the table's citation covers its rows */
-        if (!ok)
+        if (!ok) {
+            out->incomplete = true;
             continue;
+        }
         b.pos = P(fv);
         if (b.from >= b.below) {
             char cur_s[48];
             tpp_rl_band_text(&b, cur_s, sizeof cur_s);
             err_at(L, fv, "band %s is empty: 'from' must be less than 'below'", cur_s);
+            out->incomplete = true;
             continue;
         }
         /* order, overlaps, gaps, unreachable rows and monotonicity: rules/check.c */
@@ -1149,8 +1153,8 @@ static void load_predicates(loader *L, const node *v)
 
 static void load_performance(loader *L, const node *v)
 {
-    static const char *const keys[] = {"component", "mode",    "rounding", "cite",
-                                       "predicates", "score",  "missing",  NULL};
+    static const char *const keys[] = {"component",  "mode",  "rounding", "cite",
+                                       "predicates", "score", "missing",  NULL};
     static const char *const missing_keys[] = {"multiplier", "cite", NULL};
     static const char *const score_keys[] = {"cap", NULL};
     static const char *const modes[] = {"predicate", "score", NULL};
@@ -1332,9 +1336,9 @@ static void load_payment(loader *L, const node *v)
 /* ---- test cases (`tests:`) ---- */
 
 static const char *const case_fields[] = {
-    "besaran",       "discipline_cut", "performance_cut", "tpp",          "bpjs_employer",
-    "bpjs_employee", "gross",          "net",             "workdays",     "late_minutes",
-    "deferred",      NULL};
+    "besaran",       "discipline_cut", "performance_cut", "tpp",
+    "bpjs_employer", "bpjs_employee",  "gross",           "net",
+    "workdays",      "late_minutes",   "deferred",        NULL};
 
 static bool case_time(loader *L, const node *v, const char *key, int32_t *out)
 {
@@ -1371,9 +1375,9 @@ static int date_cmp(const void *a, const void *b)
 static void load_case_employee(loader *L, const node *v, const char *ctx, tpp_rules_case *c,
                                tpp_date first, tpp_date last)
 {
-    static const char *const keys[] = {"class",      "schedule",   "status",
-                                       "position",   "salary_bpjs_base", "predicate",
-                                       "score",      "start_date", "end_date", NULL};
+    static const char *const keys[] = {
+        "class",     "schedule", "status",     "position", "salary_bpjs_base",
+        "predicate", "score",    "start_date", "end_date", NULL};
     static const char *const scheds[] = {"5day", "6day", "shift", NULL};
     tpp_ruleset *rs = L->rs;
     mapv m;
@@ -1394,7 +1398,8 @@ static void load_case_employee(loader *L, const node *v, const char *ctx, tpp_ru
     const node *pv = field(L, &m, "predicate", false);
     c->predicate = -1;
     if (!skip(pv) && !tpp_rl_is_null(pv)) {
-        if (pv->kind != TPP_RL_SCALAR || (c->predicate = tpp_rules_predicate_index(rs, pv->text)) < 0)
+        if (pv->kind != TPP_RL_SCALAR ||
+            (c->predicate = tpp_rules_predicate_index(rs, pv->text)) < 0)
             err_at(L, pv, "unknown predicate '%.*s' (not in 'performance.predicates')", QUOTE_MAX,
                    pv->kind == TPP_RL_SCALAR ? pv->text : "?");
     }
@@ -1492,10 +1497,19 @@ static void load_case_events(loader *L, const node *v, const char *ctx, tpp_rule
 
 static void load_case_expect(loader *L, const node *v, const char *ctx, tpp_rules_case *c)
 {
-    static const char *const keys[] = {
-        "besaran",       "discipline_cut", "performance_cut", "tpp",          "bpjs_employer",
-        "bpjs_employee", "gross",          "net",             "workdays",     "late_minutes",
-        "deferred",      "components",     NULL};
+    static const char *const keys[] = {"besaran",
+                                       "discipline_cut",
+                                       "performance_cut",
+                                       "tpp",
+                                       "bpjs_employer",
+                                       "bpjs_employee",
+                                       "gross",
+                                       "net",
+                                       "workdays",
+                                       "late_minutes",
+                                       "deferred",
+                                       "components",
+                                       NULL};
     mapv m;
     if (!map_open(L, v, ctx, "expect", keys, &m))
         return;
@@ -1530,7 +1544,8 @@ static void load_case_expect(loader *L, const node *v, const char *ctx, tpp_rule
     }
     for (const node *k = cv->first; k != NULL && k->next != NULL; k = k->next->next) {
         tpp_case_component e = {.pos = P(k->next)};
-        if (k->kind != TPP_RL_SCALAR || (e.component = tpp_rules_component_index(L->rs, k->text)) < 0) {
+        if (k->kind != TPP_RL_SCALAR ||
+            (e.component = tpp_rules_component_index(L->rs, k->text)) < 0) {
             err_at(L, k, "unknown component '%.*s' in 'expect.components'", QUOTE_MAX,
                    k->kind == TPP_RL_SCALAR ? k->text : "?");
             continue;
@@ -1565,8 +1580,10 @@ static void load_cases(loader *L, const node *v)
     size_t i = 0;
     for (const node *item = v->first; item != NULL; item = item->next, i++) {
         const char *cctx = sub_index(L, ctx, i);
-        tpp_rules_case c = {.pos = P(item), .start_date = TPP_DATE_NONE,
-                            .end_date = TPP_DATE_NONE, .predicate = -1};
+        tpp_rules_case c = {.pos = P(item),
+                            .start_date = TPP_DATE_NONE,
+                            .end_date = TPP_DATE_NONE,
+                            .predicate = -1};
         mapv m;
         if (!map_open(L, item, cctx, "tests[]", keys, &m))
             continue;
@@ -1607,8 +1624,7 @@ static void load_cases(loader *L, const node *v)
         load_case_employee(L, field(L, &m, "employee", true), sub(L, cctx, "employee"), &c, first,
                            last);
         load_case_days(L, field(L, &m, "days", false), sub(L, cctx, "days"), &c, first, last);
-        load_case_events(L, field(L, &m, "events", false), sub(L, cctx, "events"), &c, first,
-                         last);
+        load_case_events(L, field(L, &m, "events", false), sub(L, cctx, "events"), &c, first, last);
         load_case_expect(L, field(L, &m, "expect", true), sub(L, cctx, "expect"), &c);
         rs->cases[rs->n_cases++] = c;
     }

@@ -184,9 +184,9 @@ static const char *rp(tpp_money m, char *buf)
 
 static const char *date_id(tpp_date d, char *buf)
 {
-    static const char *const months[] = {"Januari", "Februari", "Maret",     "April",
-                                         "Mei",     "Juni",     "Juli",      "Agustus",
-                                         "September", "Oktober", "November", "Desember"};
+    static const char *const months[] = {"Januari",   "Februari", "Maret",    "April",
+                                         "Mei",       "Juni",     "Juli",     "Agustus",
+                                         "September", "Oktober",  "November", "Desember"};
     char iso[11];
     tpp_date_format(d, iso);
     int y = atoi(iso), m = atoi(iso + 5), day = atoi(iso + 8);
@@ -304,8 +304,7 @@ static void days_section(doc *d, const tpp_ruleset *rs)
          "lambat %d menit sesudah jam pulang; waktu presensi dibulatkan ke bawah ke menit. "
          "Toleransi keterlambatan: %d menit. Hari libur nasional, cuti bersama dan libur daerah "
          "bukan hari kerja. Rujukan: %s.",
-         (int)rs->window_before, (int)rs->window_after, (int)rs->grace_minutes,
-         rs->calendar_cite);
+         (int)rs->window_before, (int)rs->window_after, (int)rs->grace_minutes, rs->calendar_cite);
 }
 
 static void besaran_section(doc *d, const tpp_ruleset *rs)
@@ -328,8 +327,10 @@ static void besaran_section(doc *d, const tpp_ruleset *rs)
     table_end(d);
     for (size_t i = 0; i < rs->n_criteria; i++) {
         const tpp_criterion *c = &rs->criteria[i];
-        para(d, "Kriteria %s, per kelas: persentase dari Basic TPP ditambah jumlah tetap. "
-                "Rujukan: %s.", c->label, c->cite);
+        para(d,
+             "Kriteria %s, per kelas: persentase dari Basic TPP ditambah jumlah tetap. "
+             "Rujukan: %s.",
+             c->label, c->cite);
         table(d, "Kelas jabatan|Persen dari Basic TPP|Jumlah tetap");
         for (int k = TPP_MAX_CLASS; k >= 1; k--) {
             if (!c->has[k])
@@ -393,8 +394,9 @@ static void components_section(doc *d, const tpp_ruleset *rs)
         row(d, cell);
     }
     table_end(d);
-    para(d, "Pembagian dibuat sehingga jumlah komponen tepat sama dengan besaran (sisa pembulatan "
-            "diberikan kepada komponen dengan sisa terbesar). Rujukan: %s.",
+    para(d,
+         "Pembagian dibuat sehingga jumlah komponen tepat sama dengan besaran (sisa pembulatan "
+         "diberikan kepada komponen dengan sisa terbesar). Rujukan: %s.",
          rs->components_cite);
 }
 
@@ -434,7 +436,7 @@ static void discipline_section(doc *d, const tpp_ruleset *rs)
         const tpp_day_cut *c = &rs->absences[i];
         snprintf(idx, sizeof idx, "%zu", n);
         snprintf(mins, sizeof mins, "%d", (int)c->minutes);
-        const char *cell[6] = {idx, c->label, pct(c->percent, p), base_id(rs, c->base, base),
+        const char *cell[6] = {idx,  c->label, pct(c->percent, p), base_id(rs, c->base, base),
                                mins, c->cite};
         row(d, cell);
     }
@@ -443,12 +445,13 @@ static void discipline_section(doc *d, const tpp_ruleset *rs)
         const tpp_day_cut *c = fixed[i];
         snprintf(idx, sizeof idx, "%zu", n);
         snprintf(mins, sizeof mins, "%d", (int)c->minutes);
-        const char *cell[6] = {idx, c->label, pct(c->percent, p), base_id(rs, c->base, base),
+        const char *cell[6] = {idx,  c->label, pct(c->percent, p), base_id(rs, c->base, base),
                                mins, c->cite};
         row(d, cell);
     }
     snprintf(idx, sizeof idx, "%zu", n);
-    const char *cell[6] = {idx, "Hadir: menurut tabel terlambat dan pulang cepat", "-", "-",
+    const char *cell[6] = {idx,           "Hadir: menurut tabel terlambat dan pulang cepat",
+                           "-",           "-",
                            "menit nyata", rs->late.cite};
     row(d, cell);
     table_end(d);
@@ -475,8 +478,9 @@ static void discipline_section(doc *d, const tpp_ruleset *rs)
          rounding_id(rs->discipline_rounding), pct(rs->cap_percent, p),
          base_id(rs, rs->cap_base, base), rs->cap_cite);
     if (rs->defer_minutes_over > 0)
-        para(d, "Bila jumlah menit pelanggaran sebulan lebih dari %d menit, pembayaran TPP "
-                "ditunda. Rujukan: %s.",
+        para(d,
+             "Bila jumlah menit pelanggaran sebulan lebih dari %d menit, pembayaran TPP "
+             "ditunda. Rujukan: %s.",
              (int)rs->defer_minutes_over, rs->defer_cite);
 }
 
@@ -486,8 +490,9 @@ static void performance_section(doc *d, const tpp_ruleset *rs)
     heading(d, 2, "5. Kinerja");
     const char *comp = rs->perf_component >= 0 ? rs->components[rs->perf_component].label : "?";
     if (rs->perf_mode == TPP_PERF_SCORE) {
-        para(d, "Komponen %s dibayar sebesar nilai capaian kinerja (persen, paling tinggi %s) "
-                "dikali komponen, %s. Rujukan: %s.",
+        para(d,
+             "Komponen %s dibayar sebesar nilai capaian kinerja (persen, paling tinggi %s) "
+             "dikali komponen, %s. Rujukan: %s.",
              comp, pct(rs->score_cap, p), rounding_id(rs->perf_rounding), rs->perf_cite);
     } else {
         para(d, "Komponen %s dikali pengali menurut predikat kinerja, %s. Rujukan: %s.", comp,
@@ -540,15 +545,17 @@ static void payment_section(doc *d, const tpp_ruleset *rs)
     para(d, "PPh Pasal 21: %s. Rujukan: %s.", mode, rs->pph21_cite);
     for (size_t k = 0; k < rs->n_ter; k++) {
         char from[32];
-        para(d, "Tabel TER berlaku mulai %s (kategori A %zu baris, B %zu baris, C %zu baris). "
-                "Rujukan: %s.",
+        para(d,
+             "Tabel TER berlaku mulai %s (kategori A %zu baris, B %zu baris, C %zu baris). "
+             "Rujukan: %s.",
              date_id(rs->ter[k].valid_from, from), rs->ter[k].n_rows[0], rs->ter[k].n_rows[1],
              rs->ter[k].n_rows[2], rs->ter[k].cite);
     }
-    para(d, "Jumlah TPP = besaran - potongan disiplin - potongan kinerja (tidak kurang dari nol). "
-            "Jumlah kotor = jumlah TPP + iuran BPJS bagian pemda. Jumlah potongan = BPJS pemda + BPJS "
-            "pegawai. Jumlah bersih = jumlah kotor - jumlah potongan. Diterima = jumlah bersih - "
-            "PPh 21.");
+    para(d,
+         "Jumlah TPP = besaran - potongan disiplin - potongan kinerja (tidak kurang dari nol). "
+         "Jumlah kotor = jumlah TPP + iuran BPJS bagian pemda. Jumlah potongan = BPJS pemda + BPJS "
+         "pegawai. Jumlah bersih = jumlah kotor - jumlah potongan. Diterima = jumlah bersih - "
+         "PPh 21.");
 }
 
 tpp_status tpp_rules_render(const tpp_ruleset *rs, tpp_rules_format fmt, char **out, size_t *len,

@@ -83,7 +83,8 @@ typedef struct tpp_band_table {
     const char *cite;
     tpp_hit_policy hit;
     tpp_minutes_mode mode;
-    tpp_srcpos pos; /* of the table */
+    tpp_srcpos pos;  /* of the table */
+    bool incomplete; /* a band had an error of its own: the table checks are skipped */
 } tpp_band_table;
 
 /** A cut applied once per day of a class (absent, missing punch, an absence type). */
@@ -449,7 +450,11 @@ typedef struct tpp_case_report {
 tpp_status tpp_rules_run_tests(const tpp_ruleset *rs, FILE *out, tpp_diags *diags,
                                tpp_case_report *report);
 
-typedef enum tpp_rules_format { TPP_RULES_MARKDOWN, TPP_RULES_HTML, TPP_RULES_TEXT } tpp_rules_format;
+typedef enum tpp_rules_format {
+    TPP_RULES_MARKDOWN,
+    TPP_RULES_HTML,
+    TPP_RULES_TEXT
+} tpp_rules_format;
 
 /**
  * The "Rumus perhitungan TPP" page of a pack, in Indonesian, generated from the pack (the
