@@ -13,6 +13,12 @@ for pack in "$TPP_SOURCE_DIR"/rules/packs/*.yaml; do
     expect_output "[1-9][0-9]* passed, 0 failed" "$name has passing cases"
 done
 
+# Constructs the evaluator applies beyond the shipped packs: criteria, by_position, status
+# multipliers, score mode, hit policy collect_sum (hand-checked cases in the file).
+expect_exit 0 "check constructs" -- "$TPP" rules check "$RULES/constructs.yaml"
+expect_exit 0 "test constructs" -- "$TPP" rules test "$RULES/constructs.yaml"
+expect_output "3 passed, 0 failed" "constructs cases"
+
 # The broken corpus: exit 3, and exactly the documented diagnostics.
 cd "$RULES/broken" || exit 1
 for pack in *.yaml; do
