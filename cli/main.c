@@ -26,7 +26,7 @@ static const struct tpp_cmd commands[] = {
     {"status", cmd_status, "list runs and what the workspace holds"},
     {"export", cmd_export, "write a run's payment list (XLSX) and machine CSV"},
     {"explain", cmd_explain, "every step of one employee's month, with citations"},
-    {"rules", cmd_rules, "check a rule pack ('tpp rules check PACK.yaml')"},
+    {"rules", cmd_rules, "check, test, show or add a rule pack (tpp rules --help)"},
     {"gen", cmd_gen, "write realistic synthetic input files for a region"},
     {"demo", cmd_demo, "sample region: generate, init, import, run, export into ./demo-out"},
 };

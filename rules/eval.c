@@ -162,12 +162,31 @@ static void add_cut(ctx *c, tpp_base base, tpp_ratio pct)
         fail(c, TPP_ERR_OVERFLOW, "discipline percentages overflow");
 }
 
-static const tpp_band *band_hit(const tpp_band_table *t, int32_t minutes)
+/* The bands a table's hit policy selects for `minutes`: their summed percent (one band under
+ * first/unique), their codes joined with '+' into codes[], and the first of them (NULL: none). */
+static const tpp_band *band_hit(const tpp_band_table *t, int32_t minutes, tpp_ratio *pct,
+                                char *codes, size_t size, bool *overflow)
 {
-    for (size_t i = 0; i < t->n_bands; i++)
-        if (minutes >= t->bands[i].from && minutes < t->bands[i].below)
-            return &t->bands[i]; /* hit policy: first */
-    return NULL;
+    const tpp_band *first = NULL;
+    *pct = (tpp_ratio){0, 1};
+    size_t used = 0;
+    codes[0] = '\0';
+    for (size_t i = 0; i < t->n_bands; i++) {
+        const tpp_band *b = &t->bands[i];
+        if (minutes < b->from || minutes >= b->below)
+            continue;
+        if (first == NULL)
+            first = b;
+        if (!tpp_ratio_add(*pct, b->percent, pct))
+            *overflow = true;
+        int n = snprintf(codes + used, size - used, "%s%s", used ? "+" : "", b->code);
+        if (n > 0 && (size_t)n < size - used)
+            used += (size_t)n;
+        /* first: the first band wins; unique: the loader proved there is no second one */
+        if (t->hit != TPP_HIT_COLLECT_SUM)
+            break;
+    }
+    return first;
 }
 
 /* Which absence class (in the pack's precedence order) covers day d, or -1. */
@@ -252,23 +271,64 @@ static void classify_day(ctx *c, tpp_date d, const tpp_hours *h, size_t *pi)
     out->discipline_minutes += late + early;
     hhmm(in, tin);
     hhmm(outm, tout);
-    const tpp_band *lb = late > 0 ? band_hit(&rs->late, late) : NULL;
-    const tpp_band *eb = early > 0 ? band_hit(&rs->early, early) : NULL;
+    /* A cumulative table is looked up once for the month's minutes (cumulative()). */
+    bool overflow = false;
+    tpp_ratio lp, ep;
+    char lcodes[64] = "-", ecodes[64] = "-";
+    const tpp_band *lb = late > 0 && rs->late.mode == TPP_MINUTES_PER_DAY
+                             ? band_hit(&rs->late, late, &lp, lcodes, sizeof lcodes, &overflow)
+                             : NULL;
+    const tpp_band *eb = early > 0 && rs->early.mode == TPP_MINUTES_PER_DAY
+                             ? band_hit(&rs->early, early, &ep, ecodes, sizeof ecodes, &overflow)
+                             : NULL;
+    if (overflow)
+        fail(c, TPP_ERR_OVERFLOW, "band percentages overflow");
     char lpct[40] = "0", epct[40] = "0";
     if (lb) {
-        add_cut(c, rs->late.base, lb->percent);
-        ratio_str(lb->percent, lpct);
+        add_cut(c, rs->late.base, lp);
+        ratio_str(lp, lpct);
+    } else {
+        snprintf(lcodes, sizeof lcodes, "-");
     }
     if (eb) {
-        add_cut(c, rs->early.base, eb->percent);
-        ratio_str(eb->percent, epct);
+        add_cut(c, rs->early.base, ep);
+        ratio_str(ep, epct);
+    } else {
+        snprintf(ecodes, sizeof ecodes, "-");
     }
     const char *cite = lb   ? (lb->cite ? lb->cite : rs->late.cite)
                        : eb ? (eb->cite ? eb->cite : rs->early.cite)
                             : rs->calendar_cite;
     step(c, sname, lb || eb ? "present_cut" : "present", NULL, cite,
          "class=present in=%s out=%s late=%d band=%s cut=%s%% early=%d band=%s cut=%s%%", tin, tout,
-         (int)late, lb ? lb->code : "-", lpct, (int)early, eb ? eb->code : "-", epct);
+         (int)late, lcodes, lpct, (int)early, ecodes, epct);
+}
+
+/* Tables in cumulative mode: the month's minutes, looked up once (Kementan "kumulatif"). */
+static void cumulative(ctx *c)
+{
+    const tpp_ruleset *rs = c->rs;
+    const tpp_band_table *tables[2] = {&rs->late, &rs->early};
+    const int32_t minutes[2] = {c->out->late_minutes, c->out->early_minutes};
+    const char *names[2] = {"discipline.late_month", "discipline.early_month"};
+    for (int i = 0; i < 2; i++) {
+        const tpp_band_table *t = tables[i];
+        if (t->mode != TPP_MINUTES_CUMULATIVE || minutes[i] <= 0)
+            continue;
+        bool overflow = false;
+        tpp_ratio p;
+        char codes[64], pct[40];
+        const tpp_band *b = band_hit(t, minutes[i], &p, codes, sizeof codes, &overflow);
+        if (overflow) {
+            fail(c, TPP_ERR_OVERFLOW, "band percentages overflow");
+            return;
+        }
+        if (b == NULL)
+            continue;
+        add_cut(c, t->base, p);
+        step(c, names[i], codes, NULL, b->cite ? b->cite : t->cite,
+             "minutes_in_month=%d band=%s cut=%s%%", (int)minutes[i], codes, ratio_str(p, pct));
+    }
 }
 
 static tpp_money base_amount(const ctx *c, int bucket, tpp_money *den_extra)
@@ -368,7 +428,20 @@ static void performance(ctx *c)
     tpp_ratio mult = rs->missing_multiplier;
     const char *pred = "missing";
     const char *cite = rs->perf_cite;
-    if (e->predicate >= 0) {
+    char score_text[48];
+    if (rs->perf_mode == TPP_PERF_SCORE && e->has_score) {
+        /* score % capped, as a multiplier: min(score, cap) / 100 */
+        tpp_ratio s = tpp_ratio_cmp(e->score, rs->score_cap) > 0 ? rs->score_cap : e->score;
+        if (__builtin_mul_overflow(s.den, 100, &mult.den)) {
+            fail(c, TPP_ERR_OVERFLOW, "overflow computing the score multiplier");
+            return;
+        }
+        mult.num = s.num;
+        char sc[40];
+        ratio_str(e->score, sc);
+        snprintf(score_text, sizeof score_text, "score=%s", sc);
+        pred = score_text;
+    } else if (rs->perf_mode == TPP_PERF_PREDICATE && e->predicate >= 0) {
         mult = rs->predicates[e->predicate].multiplier;
         pred = rs->predicates[e->predicate].id;
     } else {
@@ -422,12 +495,78 @@ static void payment(ctx *c)
     o->deductions = o->bpjs_employer + o->bpjs_employee;
     o->net_before_tax = o->gross - o->deductions;
     o->pph21 = 0;
+    if (rs->pph21_mode == TPP_PPH21_WITHHELD) {
+        /* The TER tables are loaded and checked, but withholding needs the salary run's gross
+         * and tax, which the inputs do not carry yet: refuse rather than pay without tax. */
+        fail(c, TPP_ERR_RULE, "PPh 21 mode 'withheld' (TER) is not applied by this engine yet");
+        return;
+    }
     step(c, "payment.pph21", "0", NULL, rs->pph21_cite, "mode=%s",
          rs->pph21_mode == TPP_PPH21_NONE ? "none" : "borne_by_pemda");
     o->net = o->net_before_tax - o->pph21;
     step(c, "payment.net", money_str(o->net, a), NULL, NULL,
          "gross=%lld deductions=%lld net_before_tax=%lld pph21=%lld", (long long)o->gross,
          (long long)o->deductions, (long long)o->net_before_tax, (long long)o->pph21);
+}
+
+/* Step 2 beyond the class table: a position's own amount, criteria as shares of the basic TPP,
+ * and the status multiplier. Each is a named step; false when the employee failed. */
+static bool besaran_extras(ctx *c, tpp_money *full)
+{
+    const tpp_ruleset *rs = c->rs;
+    const tpp_employee *e = c->emp;
+    const char *rnd = tpp_rounding_name(rs->besaran_rounding);
+    char a[32], p[40];
+    for (size_t i = 0; e->position != NULL && i < rs->n_positions; i++) {
+        if (strcmp(rs->positions[i].position, e->position) != 0)
+            continue;
+        *full = rs->positions[i].amount;
+        step(c, "besaran.position", money_str(*full, a), NULL, rs->positions[i].cite, "position=%s",
+             e->position);
+        break;
+    }
+    if (rs->n_criteria > 0) {
+        /* the class amount is the basic TPP; the besaran is the sum of the criteria */
+        tpp_money basic = *full, sum = 0;
+        for (size_t i = 0; i < rs->n_criteria; i++) {
+            const tpp_criterion *cr = &rs->criteria[i];
+            tpp_money part = 0, fixed = cr->fixed[e->kelas];
+            if (!cr->has[e->kelas])
+                continue;
+            if (!tpp_money_mul_ratio(basic, cr->percent[e->kelas].num,
+                                     cr->percent[e->kelas].den * 100, rs->besaran_rounding,
+                                     &part) ||
+                !tpp_money_add(part, fixed, &part) || !tpp_money_add(sum, part, &sum)) {
+                fail(c, TPP_ERR_OVERFLOW, "overflow computing criterion %s", cr->id);
+                return false;
+            }
+            char name[64];
+            snprintf(name, sizeof name, "besaran.criterion.%s", cr->id);
+            step(c, name, money_str(part, a), rnd, cr->cite, "%s%% of %lld + %lld",
+                 ratio_str(cr->percent[e->kelas], p), (long long)basic, (long long)fixed);
+        }
+        *full = sum;
+        step(c, "besaran.criteria", money_str(sum, a), NULL, rs->besaran_cite,
+             "sum of %zu criteria", rs->n_criteria);
+    }
+    int si = e->status != NULL ? tpp_rules_status_index(rs, e->status) : -1;
+    if (si >= 0) {
+        const tpp_status_rule *st = &rs->status[si];
+        tpp_money m;
+        if (!tpp_money_mul_ratio(*full, st->multiplier.num, st->multiplier.den,
+                                 rs->besaran_rounding, &m)) {
+            fail(c, TPP_ERR_OVERFLOW, "overflow applying the status multiplier");
+            return false;
+        }
+        step(c, "besaran.status", money_str(m, a), rnd, st->cite, "status=%s %lld x %s", st->status,
+             (long long)*full, ratio_str(st->multiplier, p));
+        *full = m;
+    }
+    if (*full <= 0) {
+        fail(c, TPP_ERR_RULE, "the besaran for class %d is 0", e->kelas);
+        return false;
+    }
+    return true;
 }
 
 /* SPEC §4.10: every line must add up; a violation is a bug, named with its step. */
@@ -488,6 +627,8 @@ tpp_status tpp_eval_employee(const tpp_ruleset *rs, const tpp_month *month, cons
     }
     tpp_money full = rs->besaran[emp->kelas];
     step(&c, "besaran.class", money_str(full, a), NULL, rs->besaran_cite, "class=%d", emp->kelas);
+    if (!besaran_extras(&c, &full))
+        goto done;
     out->besaran = full;
     if (out->workdays < out->workdays_month) {
         if (out->workdays_month == 0 ||
@@ -534,6 +675,7 @@ tpp_status tpp_eval_employee(const tpp_ruleset *rs, const tpp_month *month, cons
     for (; pi < emp->n_punches; pi++)
         out->scans_ignored++;
     events(&c, first, last);
+    cumulative(&c);
     if (c.failed)
         goto done;
     discipline(&c);

@@ -24,6 +24,11 @@ typedef struct loader {
     bool oom;
 } loader;
 
+static tpp_srcpos P(const node *n)
+{
+    return n == NULL ? (tpp_srcpos){0, 0} : (tpp_srcpos){n->line, n->col};
+}
+
 /* Longest piece of user text quoted back in a message. */
 #define QUOTE_MAX   40
 #define MAX_MINUTES 1000000 /* far above a month of minutes, far below TPP_BAND_OPEN */
@@ -572,8 +577,8 @@ static void load_by_class(loader *L, const node *v)
             if (val->kind == TPP_RL_SCALAR && !tpp_rl_is_null(val))
                 err_at(L, val,
                        "besaran of class %d must be a whole number of rupiah greater than 0, "
-                       "got '%.*s'",
-                       (int)cls, QUOTE_MAX, val->text);
+                       "got %s'%.*s'",
+                       (int)cls, val->quoted ? "the quoted string " : "", QUOTE_MAX, val->text);
             else
                 err_at(L, val,
                        "besaran of class %d must be a whole number of rupiah greater than 0",
@@ -586,9 +591,113 @@ static void load_by_class(loader *L, const node *v)
         err_at(L, v, "'%s' must list at least one class", ctx);
 }
 
+/* A mapping class -> decimal (percents) or class -> rupiah (fixed amounts) of a criterion. */
+static void load_class_values(loader *L, const node *v, const char *ctx, bool money, bool *has,
+                              tpp_ratio *pct, tpp_money *fixed)
+{
+    if (skip(v))
+        return;
+    if (v->kind != TPP_RL_MAP) {
+        bad_type(L, v, ctx, "a mapping of class to value");
+        return;
+    }
+    for (const node *k = v->first; k != NULL && k->next != NULL; k = k->next->next) {
+        int64_t cls;
+        if (k->kind != TPP_RL_SCALAR || k->quoted || !tpp_money_parse(k->text, k->len, &cls) ||
+            cls < 1 || cls > TPP_MAX_CLASS) {
+            if (k->kind != TPP_RL_BAD)
+                err_at(L, k, "class in '%s' must be a whole number from 1 to %d", ctx,
+                       TPP_MAX_CLASS);
+            continue;
+        }
+        const node *val = k->next;
+        if (skip(val))
+            continue;
+        if (money) {
+            tpp_money a;
+            if (!number_scalar(L, val, "amount", "a whole number of rupiah"))
+                continue;
+            if (!tpp_money_parse(val->text, val->len, &a) || a < 0) {
+                err_at(L, val, "amount of class %d in '%s' must be a whole number of rupiah >= 0",
+                       (int)cls, ctx);
+                continue;
+            }
+            fixed[cls] = a;
+        } else if (!ratio_node(L, val, "percent", &pct[cls])) {
+            continue;
+        }
+        has[cls] = true;
+    }
+}
+
+static void load_criteria(loader *L, const node *v)
+{
+    static const char *const keys[] = {"id",   "label", "percent_by_class", "fixed_by_class",
+                                       "cite", NULL};
+    tpp_ruleset *rs = L->rs;
+    const char *ctx = "besaran.criteria";
+    if (!seq_node(L, v, "criteria"))
+        return;
+    size_t i = 0;
+    for (const node *item = v->first; item != NULL; item = item->next, i++) {
+        if (!within(L, item, i, TPP_MAX_CRITERIA, "criteria", ctx, "TPP_MAX_CRITERIA"))
+            break;
+        tpp_criterion c = {.pos = P(item)};
+        mapv m;
+        if (!map_open(L, item, sub_index(L, ctx, i), "criteria[]", keys, &m))
+            continue;
+        bool ok = ident_field(L, &m, "id", true, &c.id);
+        str_field(L, &m, "label", true, &c.label);
+        str_field(L, &m, "cite", true, &c.cite);
+        const node *pv = field(L, &m, "percent_by_class", false);
+        const node *fv = field(L, &m, "fixed_by_class", false);
+        if (pv == NULL && fv == NULL)
+            err_at(L, item, "criterion needs 'percent_by_class' or 'fixed_by_class' in '%s'",
+                   sub_index(L, ctx, i));
+        load_class_values(L, pv, "percent_by_class", false, c.has, c.percent, c.fixed);
+        load_class_values(L, fv, "fixed_by_class", true, c.has, c.percent, c.fixed);
+        for (size_t j = 0; ok && j < rs->n_criteria; j++)
+            if (strcmp(rs->criteria[j].id, c.id) == 0) {
+                err_at(L, get(&m, "id"), "duplicate criterion '%s' in '%s'", c.id, ctx);
+                ok = false;
+            }
+        if (ok)
+            rs->criteria[rs->n_criteria++] = c;
+    }
+}
+
+static void load_positions(loader *L, const node *v)
+{
+    static const char *const keys[] = {"position", "amount", "cite", NULL};
+    tpp_ruleset *rs = L->rs;
+    const char *ctx = "besaran.by_position";
+    if (!seq_node(L, v, "by_position"))
+        return;
+    size_t i = 0;
+    for (const node *item = v->first; item != NULL; item = item->next, i++) {
+        if (!within(L, item, i, TPP_MAX_POSITIONS, "positions", ctx, "TPP_MAX_POSITIONS"))
+            break;
+        tpp_position_rule r = {.pos = P(item)};
+        mapv m;
+        if (!map_open(L, item, sub_index(L, ctx, i), "by_position[]", keys, &m))
+            continue;
+        bool ok = str_field(L, &m, "position", true, &r.position);
+        ok = money_field(L, &m, "amount", true, &r.amount) && ok;
+        ok = str_field(L, &m, "cite", true, &r.cite) && ok;
+        for (size_t j = 0; ok && j < rs->n_positions; j++)
+            if (strcmp(rs->positions[j].position, r.position) == 0) {
+                err_at(L, get(&m, "position"), "duplicate position '%s' in '%s'", r.position, ctx);
+                ok = false;
+            }
+        if (ok)
+            rs->positions[rs->n_positions++] = r;
+    }
+}
+
 static void load_besaran(loader *L, const node *v)
 {
-    static const char *const keys[] = {"cite", "source", "rounding", "by_class", NULL};
+    static const char *const keys[] = {"cite",     "source",      "rounding", "by_class",
+                                       "criteria", "by_position", NULL};
     tpp_ruleset *rs = L->rs;
     mapv m;
     if (!map_open(L, v, "besaran", "besaran", keys, &m))
@@ -597,6 +706,111 @@ static void load_besaran(loader *L, const node *v)
     str_field(L, &m, "source", false, &rs->besaran_source);
     rounding_field(L, &m, "rounding", true, &rs->besaran_rounding);
     load_by_class(L, field(L, &m, "by_class", true));
+    load_criteria(L, field(L, &m, "criteria", false));
+    load_positions(L, field(L, &m, "by_position", false));
+}
+
+/* Employment statuses are written as in employees.csv (PNS, CPNS, PPPK) or as ids. */
+static bool status_ok(const char *s, size_t len)
+{
+    if (len == 0 || len > 32)
+        return false;
+    for (size_t i = 0; i < len; i++) {
+        char c = s[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '_'))
+            return false;
+    }
+    return true;
+}
+
+static void load_status(loader *L, const node *v)
+{
+    static const char *const keys[] = {"status", "label", "multiplier", "cite", NULL};
+    tpp_ruleset *rs = L->rs;
+    const char *ctx = "status";
+    if (!seq_node(L, v, "status"))
+        return;
+    size_t i = 0;
+    for (const node *item = v->first; item != NULL; item = item->next, i++) {
+        if (!within(L, item, i, TPP_MAX_STATUS, "statuses", ctx, "TPP_MAX_STATUS"))
+            break;
+        tpp_status_rule r = {.pos = P(item)};
+        mapv m;
+        if (!map_open(L, item, sub_index(L, ctx, i), "status[]", keys, &m))
+            continue;
+        bool ok = str_field(L, &m, "status", true, &r.status);
+        if (ok && !status_ok(r.status, strlen(r.status))) {
+            err_at(L, get(&m, "status"),
+                   "'status' must be letters, digits and '_' (as in employees.csv), got '%.*s'",
+                   QUOTE_MAX, r.status);
+            ok = false;
+        }
+        str_field(L, &m, "label", true, &r.label);
+        ok = ratio_field(L, &m, "multiplier", true, &r.multiplier) && ok;
+        str_field(L, &m, "cite", true, &r.cite);
+        if (ok && tpp_rules_status_index(rs, r.status) >= 0) {
+            err_at(L, get(&m, "status"), "duplicate status '%s' in '%s'", r.status, ctx);
+            ok = false;
+        }
+        if (ok)
+            rs->status[rs->n_status++] = r;
+    }
+}
+
+static void load_acting(loader *L, const node *v)
+{
+    static const char *const keys[] = {"same_level_percent", "higher_level", "min_workdays", "cite",
+                                       NULL};
+    static const char *const higher[] = {"acting_class", "same_as_same_level", NULL};
+    tpp_acting_rule *a = &L->rs->acting;
+    mapv m;
+    if (!map_open(L, v, "acting", "acting", keys, &m))
+        return;
+    a->defined = true;
+    a->pos = P(v);
+    ratio_field(L, &m, "same_level_percent", true, &a->same_level_percent);
+    int h = 0;
+    enum_field(L, &m, "higher_level", true, higher, &h);
+    a->higher = h == 1 ? TPP_ACTING_HIGHER_AS_SAME : TPP_ACTING_HIGHER_TAKES_ACTING;
+    const node *mv = field(L, &m, "min_workdays", false);
+    int64_t x;
+    if (!skip(mv) && int_node(L, mv, "min_workdays", 0, 31, &x))
+        a->min_workdays = (int32_t)x;
+    str_field(L, &m, "cite", true, &a->cite);
+}
+
+static void load_sanctions(loader *L, const node *v)
+{
+    static const char *const keys[] = {"id", "label", "percent", "base", "months", "cite", NULL};
+    tpp_ruleset *rs = L->rs;
+    const char *ctx = "sanctions";
+    if (!seq_node(L, v, "sanctions"))
+        return;
+    size_t i = 0;
+    for (const node *item = v->first; item != NULL; item = item->next, i++) {
+        if (!within(L, item, i, TPP_MAX_SANCTIONS, "sanctions", ctx, "TPP_MAX_SANCTIONS"))
+            break;
+        tpp_sanction_rule r = {.pos = P(item)};
+        mapv m;
+        if (!map_open(L, item, sub_index(L, ctx, i), "sanctions[]", keys, &m))
+            continue;
+        bool ok = ident_field(L, &m, "id", true, &r.id);
+        str_field(L, &m, "label", true, &r.label);
+        ratio_field(L, &m, "percent", true, &r.percent);
+        base_field(L, &m, "base", true, &r.base);
+        const node *mv = field(L, &m, "months", true);
+        int64_t x;
+        if (!skip(mv) && int_node(L, mv, "months", 1, 36, &x))
+            r.months = (int32_t)x;
+        str_field(L, &m, "cite", true, &r.cite);
+        if (ok && tpp_rules_sanction_index(rs, r.id) >= 0) {
+            err_at(L, get(&m, "id"), "duplicate sanction '%s' in '%s'", r.id, ctx);
+            ok = false;
+        }
+        if (ok)
+            rs->sanctions[rs->n_sanctions++] = r;
+    }
 }
 
 static void load_components(loader *L, const node *v)
@@ -608,6 +822,7 @@ static void load_components(loader *L, const node *v)
     if (!map_open(L, v, "components", "components", keys, &m))
         return;
     str_field(L, &m, "cite", true, &rs->components_cite);
+    rs->components_pos = P(v);
     const node *parts = field(L, &m, "parts", true);
     if (!seq_node(L, parts, "parts"))
         return;
@@ -624,6 +839,7 @@ static void load_components(loader *L, const node *v)
             sum_ok = false;
             continue;
         }
+        c.pos = P(item);
         bool ok = ident_field(L, &p, "id", true, &c.id);
         str_field(L, &p, "label", true, &c.label);
         if (!ratio_field(L, &p, "percent", true, &c.percent) ||
@@ -738,6 +954,7 @@ static bool load_day_cut(loader *L, const node *v, const char *ctx, const char *
     mapv m;
     if (!map_open(L, v, ctx, name, with_type ? typed_keys : keys, &m))
         return false;
+    out->pos = P(v);
     bool ok = true;
     if (with_type) {
         ok = ident_field(L, &m, "type", true, &out->id);
@@ -754,33 +971,29 @@ static bool load_day_cut(loader *L, const node *v, const char *ctx, const char *
     return ok;
 }
 
-static void band_text(const tpp_band *b, char *buf, size_t size)
-{
-    if (b->below == TPP_BAND_OPEN)
-        snprintf(buf, size, "[%d, inf)", (int)b->from);
-    else
-        snprintf(buf, size, "[%d, %d)", (int)b->from, (int)b->below);
-}
-
 static void load_band_table(loader *L, const node *v, const char *ctx, const char *name,
                             tpp_band_table *out)
 {
-    static const char *const keys[] = {"base", "hit", "cite", "bands", NULL};
+    static const char *const keys[] = {"base", "hit", "minutes", "cite", "bands", NULL};
     static const char *const band_keys[] = {"code", "from", "below", "percent", "cite", NULL};
-    static const char *const hits[] = {"first", NULL};
+    static const char *const hits[] = {"first", "unique", "collect_sum", NULL};
+    static const char *const modes[] = {"per_day", "cumulative", NULL};
     mapv m;
     out->base = (tpp_base){.kind = TPP_BASE_TOTAL, .component = -1};
     if (!map_open(L, v, ctx, name, keys, &m))
         return;
+    out->pos = P(v);
     base_field(L, &m, "base", false, &out->base);
-    int hit = 0;
+    int hit = 0, mode = 0;
     enum_field(L, &m, "hit", false, hits, &hit);
+    enum_field(L, &m, "minutes", false, modes, &mode);
+    out->hit = hit == 2 ? TPP_HIT_COLLECT_SUM : hit == 1 ? TPP_HIT_UNIQUE : TPP_HIT_FIRST;
+    out->mode = mode == 1 ? TPP_MINUTES_CUMULATIVE : TPP_MINUTES_PER_DAY;
     str_field(L, &m, "cite", true, &out->cite);
     const node *bands = field(L, &m, "bands", true);
     if (!seq_node(L, bands, "bands"))
         return;
     const char *bctx = sub(L, ctx, "bands");
-    const tpp_band *prev = NULL;
     size_t i = 0;
     for (const node *item = bands->first; item != NULL; item = item->next, i++) {
         if (!within(L, item, i, TPP_MAX_BANDS, "bands", bctx, "TPP_MAX_BANDS"))
@@ -788,7 +1001,7 @@ static void load_band_table(loader *L, const node *v, const char *ctx, const cha
         tpp_band b = {.below = TPP_BAND_OPEN};
         mapv bm;
         if (!map_open(L, item, sub_index(L, bctx, i), "bands[]", band_keys, &bm)) {
-            prev = NULL;
+            out->incomplete = true;
             continue;
         }
         bool ok = str_field(L, &bm, "code", true, &b.code);
@@ -804,26 +1017,19 @@ static void load_band_table(loader *L, const node *v, const char *ctx, const cha
         if (!str_field(L, &bm, "cite", false, &b.cite))
             b.cite = out->cite; /* the table's citation covers its rows */
         if (!ok) {
-            prev = NULL;
+            out->incomplete = true;
             continue;
         }
-        char cur_s[48], prev_s[48];
-        band_text(&b, cur_s, sizeof cur_s);
+        b.pos = P(fv);
         if (b.from >= b.below) {
+            char cur_s[48];
+            tpp_rl_band_text(&b, cur_s, sizeof cur_s);
             err_at(L, fv, "band %s is empty: 'from' must be less than 'below'", cur_s);
-            prev = NULL;
+            out->incomplete = true;
             continue;
         }
-        if (prev != NULL && b.from < prev->below) {
-            band_text(prev, prev_s, sizeof prev_s);
-            if (b.below > prev->from)
-                err_at(L, fv, "band %s overlaps band %s", cur_s, prev_s);
-            else
-                err_at(L, fv, "band %s is out of order: it must come before band %s", cur_s,
-                       prev_s);
-        }
+        /* order, overlaps, gaps, unreachable rows and monotonicity: rules/check.c */
         out->bands[out->n_bands++] = b;
-        prev = &out->bands[out->n_bands - 1];
     }
 }
 
@@ -865,6 +1071,7 @@ static void load_events(loader *L, const node *v)
         mapv m;
         if (!map_open(L, item, sub_index(L, ctx, i), "events[]", keys, &m))
             continue;
+        e.pos = P(item);
         bool ok = ident_field(L, &m, "type", true, &e.id);
         str_field(L, &m, "label", true, &e.label);
         int unit = 0;
@@ -894,6 +1101,7 @@ static void load_discipline(loader *L, const node *v)
         return;
     rounding_field(L, &m, "rounding", true, &rs->discipline_rounding);
     if (map_open(L, field(L, &m, "cap", true), "discipline.cap", "cap", cap_keys, &c)) {
+        rs->cap_pos = P(c.map);
         ratio_field(L, &c, "percent", true, &rs->cap_percent);
         base_field(L, &c, "base", true, &rs->cap_base);
         str_field(L, &c, "cite", true, &rs->cap_cite);
@@ -926,7 +1134,7 @@ static void load_predicates(loader *L, const node *v)
     for (const node *k = v->first; k != NULL && k->next != NULL; k = k->next->next, i++) {
         if (!within(L, k, i, TPP_MAX_PREDICATES, "predicates", ctx, "TPP_MAX_PREDICATES"))
             break;
-        tpp_predicate_rule p = {0};
+        tpp_predicate_rule p = {.pos = P(k)};
         bool ok = k->kind != TPP_RL_BAD && ident_node(L, k, "predicate", &p.id);
         if (ok && tpp_rules_predicate_index(rs, p.id) >= 0) {
             err_at(L, k, "duplicate predicate '%s' in '%s'", p.id, ctx);
@@ -945,14 +1153,20 @@ static void load_predicates(loader *L, const node *v)
 
 static void load_performance(loader *L, const node *v)
 {
-    static const char *const keys[] = {"component",  "rounding", "cite",
-                                       "predicates", "missing",  NULL};
+    static const char *const keys[] = {"component",  "mode",  "rounding", "cite",
+                                       "predicates", "score", "missing",  NULL};
     static const char *const missing_keys[] = {"multiplier", "cite", NULL};
+    static const char *const score_keys[] = {"cap", NULL};
+    static const char *const modes[] = {"predicate", "score", NULL};
     tpp_ruleset *rs = L->rs;
-    mapv m, mm;
+    mapv m, mm, sm;
     rs->perf_component = -1;
     if (!map_open(L, v, "performance", "performance", keys, &m))
         return;
+    rs->perf_pos = P(v);
+    int mode = 0;
+    enum_field(L, &m, "mode", false, modes, &mode);
+    rs->perf_mode = mode == 1 ? TPP_PERF_SCORE : TPP_PERF_PREDICATE;
     const node *cv = field(L, &m, "component", true);
     if (!skip(cv)) {
         if (cv->kind != TPP_RL_SCALAR || tpp_rl_is_null(cv))
@@ -963,11 +1177,129 @@ static void load_performance(loader *L, const node *v)
     }
     rounding_field(L, &m, "rounding", true, &rs->perf_rounding);
     str_field(L, &m, "cite", true, &rs->perf_cite);
-    load_predicates(L, field(L, &m, "predicates", true));
+    /* a score-mode pack may still map predicates (they are then unused) */
+    load_predicates(L, field(L, &m, "predicates", rs->perf_mode == TPP_PERF_PREDICATE));
+    rs->score_cap = (tpp_ratio){100, 1};
+    if (map_open(L, field(L, &m, "score", rs->perf_mode == TPP_PERF_SCORE), "performance.score",
+                 "score", score_keys, &sm))
+        ratio_field(L, &sm, "cap", true, &rs->score_cap);
     if (map_open(L, field(L, &m, "missing", true), "performance.missing", "missing", missing_keys,
                  &mm)) {
         ratio_field(L, &mm, "multiplier", true, &rs->missing_multiplier);
         str_field(L, &mm, "cite", true, &rs->missing_cite);
+    }
+}
+
+static void load_ptkp(loader *L, const node *v)
+{
+    tpp_ruleset *rs = L->rs;
+    const char *ctx = "payment.pph21.ptkp";
+    if (skip(v))
+        return;
+    if (v->kind != TPP_RL_MAP) {
+        bad_type(L, v, "ptkp", "a mapping of PTKP status to TER category (A, B, C)");
+        return;
+    }
+    size_t i = 0;
+    for (const node *k = v->first; k != NULL && k->next != NULL; k = k->next->next, i++) {
+        if (!within(L, k, i, TPP_MAX_PTKP, "PTKP statuses", ctx, "TPP_MAX_PTKP"))
+            break;
+        const node *val = k->next;
+        if (k->kind != TPP_RL_SCALAR || tpp_rl_is_null(k)) {
+            bad_type(L, k, "ptkp", "a PTKP status such as TK/0 or K/1");
+            continue;
+        }
+        if (skip(val))
+            continue;
+        if (val->kind != TPP_RL_SCALAR || val->len != 1 || val->text[0] < 'A' ||
+            val->text[0] > 'C') {
+            bad_type(L, val, k->text, "a TER category: A, B or C");
+            continue;
+        }
+        bool dup = false;
+        for (size_t j = 0; j < rs->n_ptkp; j++)
+            dup = dup || strcmp(rs->ptkp[j].ptkp, k->text) == 0;
+        if (dup) {
+            err_at(L, k, "duplicate PTKP status '%.*s' in '%s'", QUOTE_MAX, k->text, ctx);
+            continue;
+        }
+        rs->ptkp[rs->n_ptkp++] = (tpp_ptkp_rule){keep_str(L, k->text), val->text[0] - 'A'};
+    }
+}
+
+static void load_ter_rows(loader *L, const node *v, const char *ctx, tpp_ter_table *t, int cat)
+{
+    static const char *const keys[] = {"from", "to", "rate", NULL};
+    if (!seq_node(L, v, "rows"))
+        return;
+    size_t i = 0;
+    for (const node *item = v->first; item != NULL; item = item->next, i++) {
+        if (!within(L, item, i, TPP_MAX_TER_ROWS, "TER rows", ctx, "TPP_MAX_TER_ROWS"))
+            break;
+        tpp_ter_row r = {.pos = P(item), .to = TPP_MONEY_OPEN};
+        mapv m;
+        if (!map_open(L, item, sub_index(L, ctx, i), "rows[]", keys, &m))
+            continue;
+        const node *fv = field(L, &m, "from", true), *tv = field(L, &m, "to", true);
+        bool ok = !skip(fv) && number_scalar(L, fv, "from", "a whole number of rupiah");
+        if (ok && (!tpp_money_parse(fv->text, fv->len, &r.from) || r.from < 0)) {
+            err_at(L, fv, "'from' must be a whole number of rupiah >= 0, got '%.*s'", QUOTE_MAX,
+                   fv->text);
+            ok = false;
+        }
+        if (!skip(tv) && !tpp_rl_is_null(tv)) {
+            if (!number_scalar(L, tv, "to", "a whole number of rupiah or ~"))
+                ok = false;
+            else if (!tpp_money_parse(tv->text, tv->len, &r.to) || r.to < 0) {
+                err_at(L, tv, "'to' must be a whole number of rupiah or ~, got '%.*s'", QUOTE_MAX,
+                       tv->text);
+                ok = false;
+            }
+        } else if (skip(tv)) {
+            ok = false;
+        }
+        ok = ratio_field(L, &m, "rate", true, &r.rate) && ok;
+        if (ok && r.to < r.from) {
+            err_at(L, item, "TER row [%lld, %lld] ends before it starts", (long long)r.from,
+                   (long long)r.to);
+            ok = false;
+        }
+        if (ok)
+            t->rows[cat][t->n_rows[cat]++] = r;
+    }
+}
+
+static void load_ter(loader *L, const node *v)
+{
+    static const char *const keys[] = {"valid_from", "cite", "A", "B", "C", NULL};
+    tpp_ruleset *rs = L->rs;
+    const char *ctx = "payment.pph21.ter";
+    if (!seq_node(L, v, "ter"))
+        return;
+    if (v->n > TPP_MAX_TER_TABLES) {
+        err_at(L, v, "too many TER tables in '%s': at most %d (TPP_MAX_TER_TABLES)", ctx,
+               TPP_MAX_TER_TABLES);
+        return;
+    }
+    rs->ter = tpp_rl_arena_alloc(L->keep, TPP_MAX_TER_TABLES * sizeof *rs->ter);
+    if (rs->ter == NULL) {
+        L->oom = true;
+        return;
+    }
+    size_t i = 0;
+    for (const node *item = v->first; item != NULL; item = item->next, i++) {
+        tpp_ter_table *t = &rs->ter[rs->n_ter];
+        mapv m;
+        const char *tctx = sub_index(L, ctx, i);
+        if (!map_open(L, item, tctx, "ter[]", keys, &m))
+            continue;
+        t->pos = P(item);
+        bool ok = date_field(L, &m, "valid_from", true, false, &t->valid_from, NULL);
+        str_field(L, &m, "cite", true, &t->cite);
+        for (int c = 0; c < 3; c++)
+            load_ter_rows(L, field(L, &m, keys[2 + c], true), sub(L, tctx, keys[2 + c]), t, c);
+        if (ok)
+            rs->n_ter++;
     }
 }
 
@@ -976,8 +1308,8 @@ static void load_payment(loader *L, const node *v)
     static const char *const keys[] = {"rounding", "bpjs", "pph21", NULL};
     static const char *const bpjs_keys[] = {"employer_percent", "employee_percent", "wage_cap",
                                             "cite", NULL};
-    static const char *const pph_keys[] = {"mode", "cite", NULL};
-    static const char *const modes[] = {"none", "borne_by_pemda", NULL};
+    static const char *const pph_keys[] = {"mode", "cite", "ptkp", "ter", NULL};
+    static const char *const modes[] = {"none", "borne_by_pemda", "withheld", NULL};
     tpp_ruleset *rs = L->rs;
     mapv m, b, p;
     if (!map_open(L, v, "payment", "payment", keys, &m))
@@ -992,15 +1324,317 @@ static void load_payment(loader *L, const node *v)
     if (map_open(L, field(L, &m, "pph21", true), "payment.pph21", "pph21", pph_keys, &p)) {
         int mode = 0;
         enum_field(L, &p, "mode", true, modes, &mode);
-        rs->pph21_mode = mode == 1 ? TPP_PPH21_BORNE_BY_PEMDA : TPP_PPH21_NONE;
+        rs->pph21_mode = mode == 2   ? TPP_PPH21_WITHHELD
+                         : mode == 1 ? TPP_PPH21_BORNE_BY_PEMDA
+                                     : TPP_PPH21_NONE;
         str_field(L, &p, "cite", true, &rs->pph21_cite);
+        load_ptkp(L, field(L, &p, "ptkp", mode == 2));
+        load_ter(L, field(L, &p, "ter", mode == 2));
+    }
+}
+
+/* ---- test cases (`tests:`) ---- */
+
+static const char *const case_fields[] = {
+    "besaran",       "discipline_cut", "performance_cut", "tpp",
+    "bpjs_employer", "bpjs_employee",  "gross",           "net",
+    "workdays",      "late_minutes",   "deferred",        NULL};
+
+static bool case_time(loader *L, const node *v, const char *key, int32_t *out)
+{
+    if (v->kind != TPP_RL_SCALAR || v->len != 5 || !parse_hhmm(v->text, out)) {
+        bad_type(L, v, key, "a time HH:MM");
+        return false;
+    }
+    return true;
+}
+
+/* A date inside the case's month (first..last); false (reported) otherwise. */
+static bool case_date(loader *L, const node *v, const char *key, tpp_date first, tpp_date last,
+                      tpp_date *out)
+{
+    if (skip(v))
+        return false;
+    if (v->kind != TPP_RL_SCALAR || !tpp_date_parse(v->text, v->len, out)) {
+        bad_type(L, v, key, "a date (YYYY-MM-DD)");
+        return false;
+    }
+    if (first != TPP_DATE_NONE && (*out < first || *out > last)) {
+        err_at(L, v, "'%s' %.*s is not in the case's period", key, QUOTE_MAX, v->text);
+        return false;
+    }
+    return true;
+}
+
+static int date_cmp(const void *a, const void *b)
+{
+    tpp_date x = *(const tpp_date *)a, y = *(const tpp_date *)b;
+    return (x > y) - (x < y);
+}
+
+static void load_case_employee(loader *L, const node *v, const char *ctx, tpp_rules_case *c,
+                               tpp_date first, tpp_date last)
+{
+    static const char *const keys[] = {
+        "class",     "schedule", "status",     "position", "salary_bpjs_base",
+        "predicate", "score",    "start_date", "end_date", NULL};
+    static const char *const scheds[] = {"5day", "6day", "shift", NULL};
+    tpp_ruleset *rs = L->rs;
+    mapv m;
+    if (!map_open(L, v, ctx, "employee", keys, &m))
+        return;
+    const node *kv = field(L, &m, "class", true);
+    int64_t k;
+    if (!skip(kv) && int_node(L, kv, "class", 1, TPP_MAX_CLASS, &k))
+        c->kelas = (int)k;
+    int sched = 0;
+    enum_field(L, &m, "schedule", false, scheds, &sched);
+    c->schedule = (tpp_schedule_kind)sched;
+    str_field(L, &m, "status", false, &c->status);
+    str_field(L, &m, "position", false, &c->position);
+    const node *sv = field(L, &m, "salary_bpjs_base", false);
+    if (!skip(sv) && int_node(L, sv, "salary_bpjs_base", 0, INT64_MAX / 4, &k))
+        c->salary_bpjs_base = k;
+    const node *pv = field(L, &m, "predicate", false);
+    c->predicate = -1;
+    if (!skip(pv) && !tpp_rl_is_null(pv)) {
+        if (pv->kind != TPP_RL_SCALAR ||
+            (c->predicate = tpp_rules_predicate_index(rs, pv->text)) < 0)
+            err_at(L, pv, "unknown predicate '%.*s' (not in 'performance.predicates')", QUOTE_MAX,
+                   pv->kind == TPP_RL_SCALAR ? pv->text : "?");
+    }
+    const node *scv = field(L, &m, "score", false);
+    if (!skip(scv) && ratio_node(L, scv, "score", &c->score))
+        c->has_score = true;
+    const node *dv = field(L, &m, "start_date", false);
+    if (!skip(dv) && !case_date(L, dv, "start_date", first, last, &c->start_date))
+        c->start_date = TPP_DATE_NONE;
+    dv = field(L, &m, "end_date", false);
+    if (!skip(dv) && !case_date(L, dv, "end_date", first, last, &c->end_date))
+        c->end_date = TPP_DATE_NONE;
+}
+
+static void load_case_days(loader *L, const node *v, const char *ctx, tpp_rules_case *c,
+                           tpp_date first, tpp_date last)
+{
+    static const char *const keys[] = {"date", "in", "out", "absent", "absence", NULL};
+    if (!seq_node(L, v, "days"))
+        return;
+    c->days = tpp_rl_arena_alloc(L->keep, (v->n ? v->n : 1) * sizeof *c->days);
+    if (c->days == NULL) {
+        L->oom = true;
+        return;
+    }
+    size_t i = 0;
+    for (const node *item = v->first; item != NULL; item = item->next, i++) {
+        mapv m;
+        if (!map_open(L, item, sub_index(L, ctx, i), "days[]", keys, &m))
+            continue;
+        tpp_case_day d = {.pos = P(item), .in = -1, .out = -1, .absence = -1};
+        bool ok = case_date(L, field(L, &m, "date", true), "date", first, last, &d.day);
+        const node *iv = get(&m, "in"), *ov = get(&m, "out"), *av = get(&m, "absence");
+        bool absent = false;
+        bool_field(L, &m, "absent", false, &absent);
+        int kinds = (iv != NULL || ov != NULL) + absent + (av != NULL);
+        if (kinds != 1) {
+            err_at(L, item, "a day needs exactly one of: in/out, absent: true, absence: <type>");
+            ok = false;
+        }
+        if (iv != NULL && !skip(iv) && !tpp_rl_is_null(iv) && !case_time(L, iv, "in", &d.in))
+            ok = false;
+        if (ov != NULL && !skip(ov) && !tpp_rl_is_null(ov) && !case_time(L, ov, "out", &d.out))
+            ok = false;
+        if (av != NULL && !skip(av)) {
+            if (av->kind != TPP_RL_SCALAR ||
+                (d.absence = tpp_rules_absence_index(L->rs, av->text)) < 0) {
+                err_at(L, av, "unknown absence type '%.*s' (not in 'discipline.absences')",
+                       QUOTE_MAX, av->kind == TPP_RL_SCALAR ? av->text : "?");
+                ok = false;
+            }
+        }
+        d.kind = av != NULL ? TPP_CASE_ABSENCE : absent ? TPP_CASE_ABSENT : TPP_CASE_PRESENT;
+        for (size_t j = 0; ok && j < c->n_days; j++)
+            if (c->days[j].day == d.day) {
+                err_at(L, item, "the date is listed twice in '%s'", ctx);
+                ok = false;
+            }
+        if (ok)
+            c->days[c->n_days++] = d;
+    }
+}
+
+static void load_case_events(loader *L, const node *v, const char *ctx, tpp_rules_case *c,
+                             tpp_date first, tpp_date last)
+{
+    static const char *const keys[] = {"date", "type", "minutes", NULL};
+    if (!seq_node(L, v, "events"))
+        return;
+    c->events = tpp_rl_arena_alloc(L->keep, (v->n ? v->n : 1) * sizeof *c->events);
+    if (c->events == NULL) {
+        L->oom = true;
+        return;
+    }
+    size_t i = 0;
+    for (const node *item = v->first; item != NULL; item = item->next, i++) {
+        mapv m;
+        if (!map_open(L, item, sub_index(L, ctx, i), "events[]", keys, &m))
+            continue;
+        tpp_case_event e = {0};
+        bool ok = case_date(L, field(L, &m, "date", true), "date", first, last, &e.day);
+        const node *tv = field(L, &m, "type", true);
+        if (!skip(tv) &&
+            (tv->kind != TPP_RL_SCALAR || (e.type = tpp_rules_event_index(L->rs, tv->text)) < 0)) {
+            err_at(L, tv, "unknown event type '%.*s' (not in 'discipline.events')", QUOTE_MAX,
+                   tv->kind == TPP_RL_SCALAR ? tv->text : "?");
+            ok = false;
+        }
+        ok = !skip(tv) && ok;
+        minutes_field(L, &m, "minutes", false, 0, &e.minutes);
+        if (ok)
+            c->events[c->n_events++] = e;
+    }
+}
+
+static void load_case_expect(loader *L, const node *v, const char *ctx, tpp_rules_case *c)
+{
+    static const char *const keys[] = {"besaran",
+                                       "discipline_cut",
+                                       "performance_cut",
+                                       "tpp",
+                                       "bpjs_employer",
+                                       "bpjs_employee",
+                                       "gross",
+                                       "net",
+                                       "workdays",
+                                       "late_minutes",
+                                       "deferred",
+                                       "components",
+                                       NULL};
+    mapv m;
+    if (!map_open(L, v, ctx, "expect", keys, &m))
+        return;
+    c->expect = tpp_rl_arena_alloc(L->keep, TPP_CF_COUNT * sizeof *c->expect);
+    c->expect_components =
+        tpp_rl_arena_alloc(L->keep, TPP_MAX_COMPONENTS * sizeof *c->expect_components);
+    if (c->expect == NULL || c->expect_components == NULL) {
+        L->oom = true;
+        return;
+    }
+    for (int f = 0; f < TPP_CF_COUNT; f++) {
+        const node *fv = m.val[f];
+        if (skip(fv))
+            continue;
+        tpp_case_expect e = {.field = (tpp_case_field)f, .pos = P(fv)};
+        if (f == TPP_CF_DEFERRED) {
+            bool b = false;
+            if (!bool_field(L, &m, "deferred", false, &b))
+                continue;
+            e.value = b;
+        } else if (!int_node(L, fv, case_fields[f], 0, INT64_MAX / 4, &e.value)) {
+            continue;
+        }
+        c->expect[c->n_expect++] = e;
+    }
+    const node *cv = get(&m, "components");
+    if (skip(cv))
+        goto check;
+    if (cv->kind != TPP_RL_MAP) {
+        bad_type(L, cv, "components", "a mapping of component id to rupiah");
+        goto check;
+    }
+    for (const node *k = cv->first; k != NULL && k->next != NULL; k = k->next->next) {
+        tpp_case_component e = {.pos = P(k->next)};
+        if (k->kind != TPP_RL_SCALAR ||
+            (e.component = tpp_rules_component_index(L->rs, k->text)) < 0) {
+            err_at(L, k, "unknown component '%.*s' in 'expect.components'", QUOTE_MAX,
+                   k->kind == TPP_RL_SCALAR ? k->text : "?");
+            continue;
+        }
+        if (skip(k->next) || !int_node(L, k->next, k->text, 0, INT64_MAX / 4, &e.value))
+            continue;
+        if (c->n_expect_components < TPP_MAX_COMPONENTS)
+            c->expect_components[c->n_expect_components++] = e;
+    }
+check:
+    if (m.map->n == 0)
+        err_at(L, v, "'expect' must give at least one amount");
+}
+
+static void load_cases(loader *L, const node *v)
+{
+    static const char *const keys[] = {"name", "period", "holidays", "employee",
+                                       "days", "events", "expect",   NULL};
+    tpp_ruleset *rs = L->rs;
+    const char *ctx = "tests";
+    if (!seq_node(L, v, "tests"))
+        return;
+    if (v->n > TPP_MAX_CASES) {
+        err_at(L, v, "too many test cases: at most %d (TPP_MAX_CASES)", TPP_MAX_CASES);
+        return;
+    }
+    rs->cases = tpp_rl_arena_alloc(L->keep, (v->n ? v->n : 1) * sizeof *rs->cases);
+    if (rs->cases == NULL) {
+        L->oom = true;
+        return;
+    }
+    size_t i = 0;
+    for (const node *item = v->first; item != NULL; item = item->next, i++) {
+        const char *cctx = sub_index(L, ctx, i);
+        tpp_rules_case c = {.pos = P(item),
+                            .start_date = TPP_DATE_NONE,
+                            .end_date = TPP_DATE_NONE,
+                            .predicate = -1};
+        mapv m;
+        if (!map_open(L, item, cctx, "tests[]", keys, &m))
+            continue;
+        bool ok = str_field(L, &m, "name", true, &c.name);
+        const node *pv = field(L, &m, "period", true);
+        tpp_date first = TPP_DATE_NONE, last = TPP_DATE_NONE;
+        if (!skip(pv)) {
+            int y = 0, mo = 0;
+            char extra;
+            if (pv->kind != TPP_RL_SCALAR || pv->len != 7 ||
+                sscanf(pv->text, "%4d-%2d%c", &y, &mo, &extra) != 2 || y < 1900 || mo < 1 ||
+                mo > 12) {
+                bad_type(L, pv, "period", "a month YYYY-MM");
+                ok = false;
+            } else {
+                c.year = y;
+                c.month = mo;
+                first = tpp_date_from_ymd(y, mo, 1);
+                last = first + tpp_days_in_month(y, mo) - 1;
+            }
+        } else {
+            ok = false;
+        }
+        if (!ok) /* dates inside the case cannot be checked without its month */
+            continue;
+        const node *hv = field(L, &m, "holidays", false);
+        if (seq_node(L, hv, "holidays")) {
+            c.holidays = tpp_rl_arena_alloc(L->keep, (hv->n ? hv->n : 1) * sizeof *c.holidays);
+            if (c.holidays == NULL) {
+                L->oom = true;
+                return;
+            }
+            for (const node *h = hv->first; h != NULL; h = h->next)
+                if (case_date(L, h, "holidays", first, last, &c.holidays[c.n_holidays]))
+                    c.n_holidays++;
+            qsort(c.holidays, c.n_holidays, sizeof *c.holidays, date_cmp);
+        }
+        load_case_employee(L, field(L, &m, "employee", true), sub(L, cctx, "employee"), &c, first,
+                           last);
+        load_case_days(L, field(L, &m, "days", false), sub(L, cctx, "days"), &c, first, last);
+        load_case_events(L, field(L, &m, "events", false), sub(L, cctx, "events"), &c, first, last);
+        load_case_expect(L, field(L, &m, "expect", true), sub(L, cctx, "expect"), &c);
+        rs->cases[rs->n_cases++] = c;
     }
 }
 
 static void load_root(loader *L, const node *root)
 {
     static const char *const keys[] = {"pack",       "besaran",     "components", "calendar",
-                                       "discipline", "performance", "payment",    NULL};
+                                       "discipline", "performance", "payment",    "status",
+                                       "acting",     "sanctions",   "tests",      NULL};
     mapv m;
     if (!map_open(L, root, "", "", keys, &m))
         return;
@@ -1012,6 +1646,13 @@ static void load_root(loader *L, const node *root)
     load_discipline(L, field(L, &m, "discipline", true));
     load_performance(L, field(L, &m, "performance", true));
     load_payment(L, field(L, &m, "payment", true));
+    load_status(L, field(L, &m, "status", false));
+    load_acting(L, field(L, &m, "acting", false));
+    load_sanctions(L, field(L, &m, "sanctions", false));
+    /* the cases refer to everything above: absence and event types, predicates, components */
+    load_cases(L, field(L, &m, "tests", false));
+    /* static checks: on what was read; an item with an error of its own was left out */
+    tpp_rl_check(L->rs, &L->d);
 }
 
 /* ---- public API ---- */
@@ -1137,6 +1778,26 @@ int tpp_rules_predicate_index(const tpp_ruleset *rs, const char *id)
         return -1;
     for (size_t i = 0; i < rs->n_predicates; i++)
         if (rs->predicates[i].id != NULL && strcmp(rs->predicates[i].id, id) == 0)
+            return (int)i;
+    return -1;
+}
+
+int tpp_rules_status_index(const tpp_ruleset *rs, const char *status)
+{
+    if (rs == NULL || status == NULL)
+        return -1;
+    for (size_t i = 0; i < rs->n_status; i++)
+        if (rs->status[i].status != NULL && strcmp(rs->status[i].status, status) == 0)
+            return (int)i;
+    return -1;
+}
+
+int tpp_rules_sanction_index(const tpp_ruleset *rs, const char *id)
+{
+    if (rs == NULL || id == NULL)
+        return -1;
+    for (size_t i = 0; i < rs->n_sanctions; i++)
+        if (rs->sanctions[i].id != NULL && strcmp(rs->sanctions[i].id, id) == 0)
             return (int)i;
     return -1;
 }

@@ -79,4 +79,15 @@ tpp_status tpp_rl_tree_parse(const char *text, size_t len, tpp_rl_arena *arena, 
 /** Plain `~`, `null`, `Null`, `NULL` or nothing at all. */
 bool tpp_rl_is_null(const tpp_rl_node *n);
 
+/* ---- static checks (check.c) ---- */
+
+struct tpp_band;
+struct tpp_ruleset;
+/** "[31, 61)" or "[91, inf)". */
+void tpp_rl_band_text(const struct tpp_band *b, char *buf, size_t size);
+/** The errors of a loaded pack that need the whole pack: band order, overlaps under the hit
+ *  policy, unreachable rows, gaps, cut tables not monotone in minutes, TER rows not contiguous,
+ *  criteria for classes without a basic TPP. Each at the rule's position. */
+void tpp_rl_check(const struct tpp_ruleset *rs, tpp_rl_diags *d);
+
 #endif /* TPP_RULES_LOAD_H */

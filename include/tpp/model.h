@@ -58,7 +58,9 @@ typedef struct tpp_employee {
     size_t n_absences;
     const tpp_event *events;
     size_t n_events;
-    int predicate; /* index into tpp_ruleset.predicates[], or -1 when missing */
+    int predicate;   /* index into tpp_ruleset.predicates[], or -1 when missing */
+    bool has_score;  /* performance score given (packs in score mode) */
+    tpp_ratio score; /* percent, e.g. 92.5 */
 } tpp_employee;
 
 /** The month being computed, shared by all employees. */

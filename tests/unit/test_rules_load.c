@@ -376,10 +376,10 @@ static void test_errors(void)
 
     /* several errors in different sections come out in file order, all counted */
     EXPECT(edit("  region: Kota Contoh\n", "  region: Kota Contoh\n  valid_to: 2023-12-31\n",
-                "mode: borne_by_pemda", "mode: withheld"),
+                "mode: borne_by_pemda", "mode: gross_up"),
            2, "t.yaml:4:13: error: 'valid_to' 2023-12-31 is before 'valid_from' 2024-01-01",
-           "t.yaml:49:18: error: invalid value 'withheld' for 'mode' (expected one of: none, "
-           "borne_by_pemda)");
+           "t.yaml:49:18: error: invalid value 'gross_up' for 'mode' (expected one of: none, "
+           "borne_by_pemda, withheld)");
 }
 
 static void test_more_errors(void)
@@ -397,8 +397,9 @@ static void test_more_errors(void)
     EXPECT(edit("    5day:\n", "    7day:\n", NULL, NULL), 1,
            "t.yaml:22:5: error: unknown key '7day' in 'calendar.schedules' (expected one of: "
            "5day, 6day, shift)");
-    EXPECT(edit("    cite: Pasal 8\n", "    cite: Pasal 8\n    hit: unique\n", NULL, NULL), 1,
-           "t.yaml:38:10: error: invalid value 'unique' for 'hit' (expected one of: first)");
+    EXPECT(edit("    cite: Pasal 8\n", "    cite: Pasal 8\n    hit: last\n", NULL, NULL), 1,
+           "t.yaml:38:10: error: invalid value 'last' for 'hit' (expected one of: first, unique, "
+           "collect_sum)");
     EXPECT(edit("rounding: down", "rounding: nearest", NULL, NULL), 1,
            "t.yaml:41:13: error: invalid value 'nearest' for 'rounding' (expected one of: "
            "half_up, half_even, down, up, floor, ceiling)");
