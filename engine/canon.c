@@ -138,7 +138,7 @@ void tpp_canon_record(sqlite3_stmt *q, int first_col, const char *period, tpp_bu
 {
     tpp_buf_printf(out, "tpp-canonical-record %d\n", TPP_CANON_VERSION);
     put_field(out, "period", period, strlen(period));
-    for (int i = 0; i < TPP_CANON_N_COLUMNS - 2; i++) {
+    for (int i = 0; i < TPP_CANON_N_COLUMNS - 1; i++) {
         int c = first_col + i;
         if (columns[i].is_int) {
             char num[24];
