@@ -29,6 +29,10 @@ static const struct tpp_cmd commands[] = {
     {"rules", cmd_rules, "check, test, show or add a rule pack (tpp rules --help)"},
     {"gen", cmd_gen, "write realistic synthetic input files for a region"},
     {"demo", cmd_demo, "sample region: generate, init, import, run, export into ./demo-out"},
+    {"finalize", cmd_finalize, "seal a run: Merkle root chained to the previous seal"},
+    {"audit", cmd_audit, "check seals, chain, inputs and packs ('tpp audit verify')"},
+    {"replay", cmd_replay, "recompute a sealed month from stored inputs and pack; compare"},
+    {"proof", cmd_proof, "write an employee's inclusion proof for a sealed month"},
 };
 
 static const char main_usage[] =

@@ -1,6 +1,6 @@
 -- Workspace schema. One source of truth: embedded into the binary at build time.
 -- Money is INTEGER whole rupiah; dates are TEXT ISO 8601; every table is STRICT.
-PRAGMA user_version = 1;
+PRAGMA user_version = 2;
 
 CREATE TABLE meta (
     key   TEXT PRIMARY KEY,
@@ -171,3 +171,86 @@ CREATE TABLE result (
     trace              TEXT NOT NULL,
     PRIMARY KEY (run_id, nip)
 ) STRICT;
+
+-- Seals (SPEC section 7): a sealed run is a Merkle root over its canonical employee records
+-- (docs/canonical-trace.md), the hashes of what it read, and the hash of the previous seal.
+-- seal_hash = SHA-256 of the seal's canonical header (engine/audit.c), so a seal row cannot be
+-- edited without breaking the chain that the next seal, and anyone holding a published root,
+-- keeps.
+CREATE TABLE seal (
+    id                INTEGER PRIMARY KEY,
+    run_id            INTEGER NOT NULL UNIQUE REFERENCES run(id),
+    period            TEXT NOT NULL,
+    revision          INTEGER NOT NULL DEFAULT 0,
+    canon_version     INTEGER NOT NULL,
+    engine_version    TEXT NOT NULL,
+    pack_sha256       TEXT NOT NULL,
+    inputs_sha256     TEXT NOT NULL,   -- over the run's input file hashes, see engine/audit.c
+    n_leaves          INTEGER NOT NULL,
+    merkle_root       TEXT NOT NULL,
+    totals            TEXT NOT NULL,   -- "n_employees n_errors total_tpp total_gross total_net"
+    accept_incomplete TEXT NOT NULL DEFAULT '', -- reason given to seal despite the gate
+    prev_seal_hash    TEXT NOT NULL,   -- 64 zeros for the workspace's first seal
+    sealed_at         TEXT NOT NULL,
+    seal_hash         TEXT NOT NULL UNIQUE,
+    UNIQUE (period, revision)
+) STRICT;
+
+-- The leaves of a seal, in tree order (by NIP). trace_sha256 lets audit verify say whether an
+-- edited line was its payroll columns or its trace.
+CREATE TABLE seal_leaf (
+    seal_id      INTEGER NOT NULL REFERENCES seal(id),
+    idx          INTEGER NOT NULL,
+    nip          TEXT NOT NULL,
+    leaf_hash    TEXT NOT NULL,
+    trace_sha256 TEXT NOT NULL,
+    PRIMARY KEY (seal_id, idx),
+    UNIQUE (seal_id, nip)
+) STRICT;
+
+-- Sealed data is read-only. tpp never changes it; these triggers stop casual edits made behind
+-- its back (an edit that drops them first is still found by `tpp audit verify`).
+CREATE TRIGGER seal_no_update BEFORE UPDATE ON seal
+BEGIN SELECT RAISE(ABORT, 'sealed: seal rows cannot be changed'); END;
+CREATE TRIGGER seal_no_delete BEFORE DELETE ON seal
+BEGIN SELECT RAISE(ABORT, 'sealed: seal rows cannot be deleted'); END;
+CREATE TRIGGER seal_leaf_no_update BEFORE UPDATE ON seal_leaf
+BEGIN SELECT RAISE(ABORT, 'sealed: seal_leaf rows cannot be changed'); END;
+CREATE TRIGGER seal_leaf_no_delete BEFORE DELETE ON seal_leaf
+BEGIN SELECT RAISE(ABORT, 'sealed: seal_leaf rows cannot be deleted'); END;
+CREATE TRIGGER run_sealed_no_update BEFORE UPDATE ON run WHEN OLD.state = 'final'
+BEGIN SELECT RAISE(ABORT, 'sealed: a final run cannot be changed'); END;
+CREATE TRIGGER run_sealed_no_delete BEFORE DELETE ON run WHEN OLD.state = 'final'
+BEGIN SELECT RAISE(ABORT, 'sealed: a final run cannot be deleted'); END;
+CREATE TRIGGER result_sealed_no_insert BEFORE INSERT ON result
+WHEN (SELECT state FROM run WHERE id = NEW.run_id) = 'final'
+BEGIN SELECT RAISE(ABORT, 'sealed: results of a final run cannot be added'); END;
+CREATE TRIGGER result_sealed_no_update BEFORE UPDATE ON result
+WHEN (SELECT state FROM run WHERE id = OLD.run_id) = 'final'
+BEGIN SELECT RAISE(ABORT, 'sealed: results of a final run cannot be changed'); END;
+CREATE TRIGGER result_sealed_no_delete BEFORE DELETE ON result
+WHEN (SELECT state FROM run WHERE id = OLD.run_id) = 'final'
+BEGIN SELECT RAISE(ABORT, 'sealed: results of a final run cannot be deleted'); END;
+CREATE TRIGGER run_input_sealed_no_insert BEFORE INSERT ON run_input
+WHEN (SELECT state FROM run WHERE id = NEW.run_id) = 'final'
+BEGIN SELECT RAISE(ABORT, 'sealed: inputs of a final run cannot be added'); END;
+CREATE TRIGGER run_input_sealed_no_update BEFORE UPDATE ON run_input
+WHEN (SELECT state FROM run WHERE id = OLD.run_id) = 'final'
+BEGIN SELECT RAISE(ABORT, 'sealed: inputs of a final run cannot be changed'); END;
+CREATE TRIGGER run_input_sealed_no_delete BEFORE DELETE ON run_input
+WHEN (SELECT state FROM run WHERE id = OLD.run_id) = 'final'
+BEGIN SELECT RAISE(ABORT, 'sealed: inputs of a final run cannot be deleted'); END;
+CREATE TRIGGER input_file_sealed_no_update BEFORE UPDATE ON input_file
+WHEN EXISTS (SELECT 1 FROM run_input ri JOIN run ON run.id = ri.run_id
+             WHERE ri.file_id = OLD.id AND run.state = 'final')
+BEGIN SELECT RAISE(ABORT, 'sealed: an input file read by a final run cannot be changed'); END;
+CREATE TRIGGER input_file_sealed_no_delete BEFORE DELETE ON input_file
+WHEN EXISTS (SELECT 1 FROM run_input ri JOIN run ON run.id = ri.run_id
+             WHERE ri.file_id = OLD.id AND run.state = 'final')
+BEGIN SELECT RAISE(ABORT, 'sealed: an input file read by a final run cannot be deleted'); END;
+CREATE TRIGGER rule_pack_sealed_no_update BEFORE UPDATE ON rule_pack
+WHEN EXISTS (SELECT 1 FROM run WHERE run.pack_sha256 = OLD.sha256 AND run.state = 'final')
+BEGIN SELECT RAISE(ABORT, 'sealed: a rule pack used by a final run cannot be changed'); END;
+CREATE TRIGGER rule_pack_sealed_no_delete BEFORE DELETE ON rule_pack
+WHEN EXISTS (SELECT 1 FROM run WHERE run.pack_sha256 = OLD.sha256 AND run.state = 'final')
+BEGIN SELECT RAISE(ABORT, 'sealed: a rule pack used by a final run cannot be deleted'); END;

@@ -1,0 +1,170 @@
+/* The canonical employee record, version 1 (docs/canonical-trace.md). Every field is written as
+ * "key SP length ':' bytes LF", integers in plain decimal, trace steps split into their five
+ * fields: unambiguous, independent of thread count, locale and platform, and still readable
+ * in a proof file. */
+#include <stdio.h>
+#include <string.h>
+
+#include "engine/canon.h"
+#include "tpp/audit.h"
+
+static const struct {
+    const char *name;
+    bool is_int;
+} columns[TPP_CANON_N_COLUMNS] = {
+    {"nip", false},
+    {"name", false},
+    {"unit_code", false},
+    {"unit_name", false},
+    {"position", false},
+    {"grade", false},
+    {"class", true},
+    {"npwp", false},
+    {"bank_name", false},
+    {"bank_account", false},
+    {"status", false},
+    {"message", false},
+    {"workdays", true},
+    {"days_present", true},
+    {"days_absent", true},
+    {"days_missing_punch", true},
+    {"days_excused", true},
+    {"late_minutes", true},
+    {"early_minutes", true},
+    {"deferred", true},
+    {"perf_missing", true},
+    {"besaran", true},
+    {"percent_bp", true},
+    {"discipline_cut", true},
+    {"performance_cut", true},
+    {"tpp", true},
+    {"pot_bulan_lalu", true},
+    {"pot_hukdis", true},
+    {"bpjs_employer", true},
+    {"gross", true},
+    {"bpjs_employee", true},
+    {"deductions", true},
+    {"net_before_tax", true},
+    {"pph21", true},
+    {"net", true},
+    {"trace", false},
+};
+
+/* Must list the same columns as `columns`, in the same order. */
+const char tpp_canon_columns_sql[] =
+    "nip, name, unit_code, unit_name, position, grade, class, npwp, bank_name, bank_account, "
+    "status, message, workdays, days_present, days_absent, days_missing_punch, days_excused, "
+    "late_minutes, early_minutes, deferred, perf_missing, besaran, percent_bp, discipline_cut, "
+    "performance_cut, tpp, pot_bulan_lalu, pot_hukdis, bpjs_employer, gross, bpjs_employee, "
+    "deductions, net_before_tax, pph21, net, trace";
+
+const char *tpp_canon_column_name(int i)
+{
+    return i >= 0 && i < TPP_CANON_N_COLUMNS ? columns[i].name : "?";
+}
+
+bool tpp_canon_column_is_int(int i)
+{
+    return i >= 0 && i < TPP_CANON_N_COLUMNS && columns[i].is_int;
+}
+
+static void put_ns(tpp_buf *b, const char *s, size_t len)
+{
+    tpp_buf_printf(b, "%zu:", len);
+    tpp_buf_append(b, s, len);
+}
+
+static void put_field(tpp_buf *b, const char *key, const char *s, size_t len)
+{
+    tpp_buf_puts(b, key);
+    tpp_buf_append(b, " ", 1);
+    put_ns(b, s, len);
+    tpp_buf_append(b, "\n", 1);
+}
+
+void tpp_canon_trace_lines(const char *trace, size_t len,
+                           void (*fn)(void *user, size_t i, const char *line, size_t n), void *user)
+{
+    size_t i = 0, start = 0;
+    for (size_t k = 0; k < len; k++) {
+        if (trace[k] == '\n') {
+            fn(user, i++, trace + start, k - start);
+            start = k + 1;
+        }
+    }
+    if (start < len)
+        fn(user, i, trace + start, len - start);
+}
+
+/* A trace is "well formed" when it is empty or ends with LF and every line has exactly five
+ * tab-separated fields; only then is it written as steps. Anything else (a hand-edited trace)
+ * is written whole as trace-raw, so that two different traces never give the same record. */
+static bool well_formed(const char *t, size_t len)
+{
+    if (len == 0)
+        return true;
+    if (t[len - 1] != '\n')
+        return false;
+    int tabs = 0;
+    for (size_t k = 0; k < len; k++) {
+        if (t[k] == '\t') {
+            tabs++;
+        } else if (t[k] == '\n') {
+            if (tabs != 4)
+                return false;
+            tabs = 0;
+        }
+    }
+    return true;
+}
+
+static void put_step(void *user, size_t i, const char *line, size_t n)
+{
+    (void)i;
+    tpp_buf *b = user;
+    tpp_buf_puts(b, "step");
+    size_t start = 0;
+    for (size_t k = 0; k <= n; k++) {
+        if (k == n || line[k] == '\t') {
+            tpp_buf_append(b, " ", 1);
+            put_ns(b, line + start, k - start);
+            start = k + 1;
+        }
+    }
+    tpp_buf_append(b, "\n", 1);
+}
+
+void tpp_canon_record(sqlite3_stmt *q, int first_col, const char *period, tpp_buf *out)
+{
+    tpp_buf_printf(out, "tpp-canonical-record %d\n", TPP_CANON_VERSION);
+    put_field(out, "period", period, strlen(period));
+    for (int i = 0; i < TPP_CANON_N_COLUMNS - 1; i++) {
+        int c = first_col + i;
+        if (columns[i].is_int) {
+            char num[24];
+            int n = snprintf(num, sizeof num, "%lld", (long long)sqlite3_column_int64(q, c));
+            put_field(out, columns[i].name, num, (size_t)n);
+        } else {
+            const char *s = (const char *)sqlite3_column_text(q, c);
+            size_t n = (size_t)sqlite3_column_bytes(q, c);
+            put_field(out, columns[i].name, s ? s : "", s ? n : 0);
+        }
+    }
+    int tc = first_col + TPP_CANON_N_COLUMNS - 1;
+    const char *t = (const char *)sqlite3_column_text(q, tc);
+    size_t tlen = t ? (size_t)sqlite3_column_bytes(q, tc) : 0;
+    if (t == NULL)
+        t = "";
+    if (well_formed(t, tlen)) {
+        size_t n_steps = 0;
+        for (size_t k = 0; k < tlen; k++)
+            n_steps += t[k] == '\n';
+        char num[24];
+        int n = snprintf(num, sizeof num, "%zu", n_steps);
+        put_field(out, "steps", num, (size_t)n);
+        tpp_canon_trace_lines(t, tlen, put_step, out);
+    } else {
+        put_field(out, "trace-raw", t, tlen);
+    }
+    tpp_buf_puts(out, "end\n");
+}

@@ -1,0 +1,367 @@
+/* Replay: recompute a sealed run from what the workspace kept of it, the raw input files
+ * (input_file.content) and the rule pack's text, and compare employee by employee.
+ *
+ * The raw files are re-imported with the ordinary importers, in their original order, into a
+ * fresh in-memory workspace, and the month is run there with this engine. Nothing the first
+ * import derived (employee, attendance, ... rows) is trusted: only the bytes whose hashes the
+ * seal holds. */
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "engine/audit_int.h"
+#include "engine/canon.h"
+#include "engine/store.h"
+#include "engine/util.h"
+#include "tpp/audit.h"
+#include "tpp/batch.h"
+#include "tpp/import.h"
+#include "tpp/rules.h"
+
+static const char *col_text(sqlite3_stmt *q, int i)
+{
+    const unsigned char *s = sqlite3_column_text(q, i);
+    return s ? (const char *)s : "";
+}
+
+typedef struct run_row {
+    int64_t id;
+    char period[8];
+    char pack_sha256[65];
+    char engine[32];
+} run_row;
+
+static tpp_status find_run(tpp_store *st, const char *period, int64_t run_id,
+                           tpp_replay_summary *sum, run_row *r, tpp_error *err)
+{
+    sqlite3_stmt *q = NULL;
+    if (run_id == 0) {
+        int y = 0, m = 0;
+        sscanf(period, "%d-%d", &y, &m);
+        tpp_seal_info s;
+        TPP_TRY(tpp_seal_of_period(st, y, m, &s, err));
+        run_id = s.run_id;
+        snprintf(sum->sealed_root, sizeof sum->sealed_root, "%s", s.merkle_root);
+    } else {
+        tpp_seal_info s;
+        tpp_error e2 = {0};
+        if (tpp_seal_of_run(st, run_id, &s, &e2) == TPP_OK)
+            snprintf(sum->sealed_root, sizeof sum->sealed_root, "%s", s.merkle_root);
+    }
+    TPP_TRY(tpp_store_prepare(
+        st, "SELECT period, pack_sha256, engine_version FROM run WHERE id = ?1", &q, err));
+    sqlite3_bind_int64(q, 1, run_id);
+    tpp_status rc = TPP_OK;
+    if (sqlite3_step(q) == SQLITE_ROW && strcmp(col_text(q, 0), period) == 0) {
+        r->id = run_id;
+        snprintf(r->period, sizeof r->period, "%s", col_text(q, 0));
+        snprintf(r->pack_sha256, sizeof r->pack_sha256, "%s", col_text(q, 1));
+        snprintf(r->engine, sizeof r->engine, "%s", col_text(q, 2));
+    } else {
+        rc = tpp_fail(err, TPP_ERR_INVALID, TPP_NOLOC, "run %lld is not a run of %s",
+                      (long long)run_id, period);
+    }
+    sqlite3_finalize(q);
+    return rc;
+}
+
+/* The stored pack text, checked against the hash the run recorded. */
+static tpp_status load_pack(tpp_store *st, const char *sha, tpp_ruleset **rs, char **text,
+                            size_t *len, tpp_error *err)
+{
+    sqlite3_stmt *q = NULL;
+    TPP_TRY(tpp_store_prepare(st, "SELECT text FROM rule_pack WHERE sha256 = ?1", &q, err));
+    sqlite3_bind_text(q, 1, sha, -1, SQLITE_STATIC);
+    tpp_status rc = TPP_OK;
+    if (sqlite3_step(q) != SQLITE_ROW) {
+        rc = tpp_fail(err, TPP_ERR_INVALID, TPP_NOLOC,
+                      "the rule pack of the run (sha256 %.16s...) is not in the workspace", sha);
+    } else {
+        *len = (size_t)sqlite3_column_bytes(q, 0);
+        *text = malloc(*len + 1);
+        if (*text == NULL) {
+            rc = tpp_fail(err, TPP_ERR_NOMEM, TPP_NOLOC, "out of memory");
+        } else {
+            memcpy(*text, col_text(q, 0), *len);
+            (*text)[*len] = '\0';
+            char h[65];
+            tpp_sha256_hex(*text, *len, h);
+            if (strcmp(h, sha) != 0)
+                rc = tpp_fail(err, TPP_ERR_INVALID, TPP_NOLOC,
+                              "the stored rule pack text does not match the run's SHA-256 "
+                              "%.16s...: run 'tpp audit verify'",
+                              sha);
+        }
+    }
+    sqlite3_finalize(q);
+    if (rc == TPP_OK) {
+        char where[96];
+        snprintf(where, sizeof where, "stored rule pack %.16s", sha);
+        tpp_diags *d = tpp_diags_new(NULL);
+        rc = tpp_rules_load(where, *text, *len, d, rs, err);
+        tpp_diags_free(d);
+    }
+    return rc;
+}
+
+/* Re-import every input file the run read, in the order they were first imported. */
+static tpp_status reimport(tpp_store *st, tpp_store *mem, const tpp_ruleset *rs, int64_t run_id,
+                           const char *dir, size_t *n_inputs, tpp_error *err)
+{
+    sqlite3_stmt *q = NULL;
+    TPP_TRY(tpp_store_prepare(st,
+                              "SELECT ri.file_id, ri.kind, ri.sha256, f.path, f.content FROM "
+                              "run_input ri LEFT JOIN input_file f ON f.id = ri.file_id WHERE "
+                              "ri.run_id = ?1 ORDER BY ri.file_id",
+                              &q, err));
+    sqlite3_bind_int64(q, 1, run_id);
+    tpp_status rc = TPP_OK;
+    int step;
+    while (rc == TPP_OK && (step = sqlite3_step(q)) == SQLITE_ROW) {
+        long long id = sqlite3_column_int64(q, 0);
+        const char *kind_name = col_text(q, 1);
+        tpp_import_kind kind;
+        if (!tpp_import_kind_parse(kind_name, &kind)) {
+            rc = tpp_fail(err, TPP_ERR_INVALID, TPP_NOLOC, "input file %lld has unknown kind '%s'",
+                          id, kind_name);
+            break;
+        }
+        if (sqlite3_column_type(q, 4) == SQLITE_NULL) {
+            rc = tpp_fail(err, TPP_ERR_INVALID, TPP_NOLOC,
+                          "input file %lld read by run %lld is missing from the workspace", id,
+                          (long long)run_id);
+            break;
+        }
+        const void *content = sqlite3_column_blob(q, 4);
+        size_t len = (size_t)sqlite3_column_bytes(q, 4);
+        char h[65];
+        tpp_sha256_hex(content ? content : "", len, h);
+        if (strcmp(h, col_text(q, 2)) != 0) {
+            rc = tpp_fail(err, TPP_ERR_INVALID, TPP_NOLOC,
+                          "input file %lld (%s) no longer matches the SHA-256 the run read: run "
+                          "'tpp audit verify'",
+                          id, kind_name);
+            break;
+        }
+        const char *orig = col_text(q, 3);
+        const char *base = strrchr(orig, '/');
+        base = base ? base + 1 : orig;
+        char path[1024];
+        snprintf(path, sizeof path, "%s/%04lld-%s", dir, id, base[0] ? base : kind_name);
+        rc = tpp_file_write_atomic(path, content ? content : "", len, err);
+        if (rc != TPP_OK)
+            break;
+        tpp_diags *d = tpp_diags_new(NULL);
+        tpp_import_stats stats;
+        rc = tpp_import_file(mem, rs, kind, path, d, &stats, err);
+        tpp_diags_free(d);
+        remove(path);
+        (*n_inputs)++;
+    }
+    if (rc == TPP_OK && step != SQLITE_DONE)
+        rc = tpp_store_fail(st, err, "cannot read the run's input files");
+    sqlite3_finalize(q);
+    return rc;
+}
+
+/* ---- comparing one employee ------------------------------------------------------------- */
+
+typedef struct lines {
+    size_t n, cap;
+    const char **s;
+    size_t *len;
+} lines;
+
+static void add_line(void *user, size_t i, const char *line, size_t n)
+{
+    (void)i;
+    lines *l = user;
+    if (l->n == l->cap) {
+        size_t nc = l->cap ? 2 * l->cap : 64;
+        const char **s = realloc(l->s, nc * sizeof *s);
+        if (s)
+            l->s = s;
+        size_t *len = realloc(l->len, nc * sizeof *len);
+        if (len)
+            l->len = len;
+        if (!s || !len)
+            return; /* out of memory: compare what fits */
+        l->cap = nc;
+    }
+    l->s[l->n] = line;
+    l->len[l->n++] = n;
+}
+
+static void step_name(const char *line, size_t len, char *out, size_t size)
+{
+    size_t n = 0;
+    while (n < len && line[n] != '\t')
+        n++;
+    snprintf(out, size, "%.*s", (int)n, line);
+}
+
+/* Report where one employee's sealed line and replayed line first differ. a and b are on rows
+ * of tpp_canon_columns_sql. */
+static void first_difference(sqlite3_stmt *a, sqlite3_stmt *b, const char *nip,
+                             tpp_replay_report_fn report, void *user)
+{
+    int tc = TPP_CANON_N_COLUMNS - 1;
+    lines la = {0}, lb = {0};
+    tpp_canon_trace_lines(col_text(a, tc), (size_t)sqlite3_column_bytes(a, tc), add_line, &la);
+    tpp_canon_trace_lines(col_text(b, tc), (size_t)sqlite3_column_bytes(b, tc), add_line, &lb);
+    char name[96], sa[640], sb[640];
+    tpp_replay_diff d = {nip, "differs", name, sa, sb};
+    size_t n = la.n < lb.n ? la.n : lb.n, i = 0;
+    while (i < n && la.len[i] == lb.len[i] && memcmp(la.s[i], lb.s[i], la.len[i]) == 0)
+        i++;
+    if (i < n || la.n != lb.n) {
+        const lines *l = i < la.n ? &la : &lb;
+        step_name(l->s[i], l->len[i], name, sizeof name);
+        if (i < la.n)
+            snprintf(sa, sizeof sa, "%.*s", (int)la.len[i], la.s[i]);
+        else
+            snprintf(sa, sizeof sa, "(no such step)");
+        if (i < lb.n)
+            snprintf(sb, sizeof sb, "%.*s", (int)lb.len[i], lb.s[i]);
+        else
+            snprintf(sb, sizeof sb, "(no such step)");
+        report(user, &d);
+    } else {
+        /* Same trace: the difference is in a column. */
+        for (int c = 0; c < tc; c++) {
+            if (strcmp(col_text(a, c), col_text(b, c)) != 0) {
+                snprintf(name, sizeof name, "column:%s", tpp_canon_column_name(c));
+                snprintf(sa, sizeof sa, "%s", col_text(a, c));
+                snprintf(sb, sizeof sb, "%s", col_text(b, c));
+                report(user, &d);
+                break;
+            }
+        }
+    }
+    free(la.s);
+    free(la.len);
+    free(lb.s);
+    free(lb.len);
+}
+
+static tpp_status compare(tpp_store *st, int64_t run_a, tpp_store *mem, int64_t run_b,
+                          const char *period, tpp_replay_report_fn report, void *user,
+                          tpp_replay_summary *sum, tpp_error *err)
+{
+    tpp_leafset A, B;
+    TPP_TRY(tpp_leafset_of_run(st, run_a, period, &A, err));
+    tpp_status rc = tpp_leafset_of_run(mem, run_b, period, &B, err);
+    if (rc != TPP_OK) {
+        tpp_leafset_release(&A);
+        return rc;
+    }
+    sum->n_sealed = A.n;
+    sum->n_replayed = B.n;
+    uint8_t root[32];
+    tpp_merkle_root((const uint8_t(*)[32])B.hash, B.n, root);
+    tpp_hex_encode(root, 32, sum->replay_root);
+
+    char sql[1024];
+    snprintf(sql, sizeof sql, "SELECT %s FROM result WHERE run_id = ?1 AND nip = ?2",
+             tpp_canon_columns_sql);
+    sqlite3_stmt *qa = NULL, *qb = NULL;
+    rc = tpp_store_prepare(st, sql, &qa, err);
+    if (rc == TPP_OK)
+        rc = tpp_store_prepare(mem, sql, &qb, err);
+    size_t i = 0, j = 0;
+    while (rc == TPP_OK && (i < A.n || j < B.n)) {
+        int c = i == A.n ? 1 : j == B.n ? -1 : strcmp(A.nip[i], B.nip[j]);
+        if (c < 0) {
+            tpp_replay_diff d = {A.nip[i], "missing", "", "sealed line", "no line in the replay"};
+            sum->n_differ++;
+            report(user, &d);
+            i++;
+        } else if (c > 0) {
+            tpp_replay_diff d = {B.nip[j], "extra", "", "no sealed line", "line in the replay"};
+            sum->n_differ++;
+            report(user, &d);
+            j++;
+        } else {
+            if (memcmp(A.hash[i], B.hash[j], 32) == 0) {
+                sum->n_identical++;
+            } else {
+                sum->n_differ++;
+                sqlite3_bind_int64(qa, 1, run_a);
+                sqlite3_bind_text(qa, 2, A.nip[i], -1, SQLITE_STATIC);
+                sqlite3_bind_int64(qb, 1, run_b);
+                sqlite3_bind_text(qb, 2, B.nip[j], -1, SQLITE_STATIC);
+                if (sqlite3_step(qa) == SQLITE_ROW && sqlite3_step(qb) == SQLITE_ROW)
+                    first_difference(qa, qb, A.nip[i], report, user);
+                else
+                    rc = tpp_store_fail(st, err, "cannot read a result");
+                sqlite3_reset(qa);
+                sqlite3_reset(qb);
+            }
+            i++;
+            j++;
+        }
+    }
+    sqlite3_finalize(qa);
+    sqlite3_finalize(qb);
+    tpp_leafset_release(&A);
+    tpp_leafset_release(&B);
+    return rc;
+}
+
+tpp_status tpp_replay(tpp_store *st, int year, int month, int64_t run_id,
+                      tpp_replay_report_fn report, void *user, tpp_replay_summary *sum,
+                      tpp_error *err)
+{
+    memset(sum, 0, sizeof *sum);
+    char period[16];
+    snprintf(period, sizeof period, "%04d-%02d", year, month);
+    run_row r;
+    TPP_TRY(find_run(st, period, run_id, sum, &r, err));
+    sum->run_id = r.id;
+    snprintf(sum->sealed_engine, sizeof sum->sealed_engine, "%s", r.engine);
+    snprintf(sum->engine, sizeof sum->engine, "%s", TPP_VERSION);
+    sum->engine_differs = strcmp(r.engine, TPP_VERSION) != 0;
+
+    tpp_ruleset *rs = NULL;
+    char *text = NULL;
+    size_t len = 0;
+    tpp_store *mem = NULL;
+    char dir[512] = "";
+    tpp_status rc = load_pack(st, r.pack_sha256, &rs, &text, &len, err);
+    if (rc == TPP_OK)
+        rc = tpp_store_create(":memory:", &mem, err);
+    if (rc == TPP_OK) {
+        rc = tpp_store_begin(mem, err);
+        if (rc == TPP_OK)
+            rc = tpp_store_add_pack(mem, rs, text, len, err);
+        rc = rc == TPP_OK ? tpp_store_commit(mem, err) : rc;
+    }
+    if (rc == TPP_OK) {
+        const char *tmp = getenv("TMPDIR");
+        snprintf(dir, sizeof dir, "%s/tpp-replay-XXXXXX", tmp && tmp[0] ? tmp : "/tmp");
+        if (mkdtemp(dir) == NULL) {
+            rc = tpp_fail(err, TPP_ERR_IO, TPP_NOLOC, "cannot create a temporary directory '%s'",
+                          dir);
+            dir[0] = '\0';
+        }
+    }
+    if (rc == TPP_OK)
+        rc = reimport(st, mem, rs, r.id, dir, &sum->n_inputs, err);
+    tpp_run_summary rsum;
+    if (rc == TPP_OK) {
+        tpp_run_options ro = {.year = year, .month = month};
+        tpp_diags *d = tpp_diags_new(NULL);
+        rc = tpp_batch_run(mem, &ro, d, &rsum, err);
+        tpp_diags_free(d);
+    }
+    if (rc == TPP_OK)
+        rc = compare(st, r.id, mem, rsum.run_id, period, report, user, sum, err);
+    if (dir[0] != '\0')
+        rmdir(dir);
+    tpp_store_close(mem);
+    tpp_rules_free(rs);
+    free(text);
+    return rc;
+}

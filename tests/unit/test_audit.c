@@ -1,0 +1,213 @@
+/* Audit foundations: the Merkle tree against independently computed roots (Python hashlib,
+ * RFC 6962 MTH), every audit path of small trees, tampered paths rejected; the canonical record
+ * byte for byte (the example of docs/canonical-trace.md) and its coverage of the result table. */
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/canon.h"
+#include "engine/store.h"
+#include "tests/check.h"
+#include "tpp/audit.h"
+
+static void leaves_of(size_t n, uint8_t (*out)[32])
+{
+    for (size_t i = 0; i < n; i++) {
+        char d[32];
+        int len = snprintf(d, sizeof d, "leaf-%zu", i);
+        tpp_merkle_leaf_hash(d, (size_t)len, out[i]);
+    }
+}
+
+static void test_known_roots(void)
+{
+    /* Computed with Python's hashlib from RFC 6962 §2.1 over the data "leaf-0", "leaf-1", ... */
+    static const struct {
+        size_t n;
+        const char *root;
+    } known[] = {
+        {0, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"},
+        {1, "305df59f9590c3c9ac63d2b2743c388e3792449078cebf7fb3dbe6471643b2b7"},
+        {2, "60a53eed0de87a90c8e59427c59c46253c33a76a09502a51801300927b7e6bdc"},
+        {3, "cf763a041c81ceef1578a6083f75c61bef2e0014f2a3e683a97fcfca5be7f19a"},
+        {5, "00d21829a5503145348abcf712513eacf2a274211ad83e970202bb5b6d80b286"},
+        {7, "0b007fb915eb9b2a146f54b1c86ec53b664f8e455b7660b0b6ee13edc0d921c0"},
+        {8, "ca6b7b3e674ac86c1027b59c87c064fc3bc27b313294c75f83bd05fdd13f0dcf"},
+        {20, "89510356aee80cb3cfd9547f1df98d96f25b5d74dc1f9a6f1998531014e70109"},
+    };
+    uint8_t leaves[20][32], root[32];
+    char hex[65];
+    leaves_of(20, leaves);
+    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++) {
+        CHECK(tpp_merkle_root((const uint8_t(*)[32])leaves, known[i].n, root) == TPP_OK);
+        tpp_hex_encode(root, 32, hex);
+        CHECK_STR(hex, known[i].root);
+    }
+}
+
+static void test_all_paths(void)
+{
+    enum { MAX = 70 };
+    uint8_t leaves[MAX][32], root[32];
+    leaves_of(MAX, leaves);
+    size_t bad = 0, forged_ok = 0;
+    for (size_t n = 1; n <= MAX; n++) {
+        tpp_merkle_root((const uint8_t(*)[32])leaves, n, root);
+        for (size_t i = 0; i < n; i++) {
+            uint8_t(*path)[32] = NULL;
+            size_t np = 0;
+            if (tpp_merkle_path((const uint8_t(*)[32])leaves, n, i, &path, &np, NULL) != TPP_OK) {
+                bad++;
+                continue;
+            }
+            const uint8_t(*p)[32] = (const uint8_t(*)[32])path;
+            bad += !tpp_merkle_verify(leaves[i], i, n, p, np, root);
+            /* the wrong leaf, the wrong index, a short path, a flipped hash: all rejected */
+            forged_ok += tpp_merkle_verify(leaves[(i + 1) % MAX], i, n, p, np, root);
+            if (n > 1)
+                forged_ok += tpp_merkle_verify(leaves[i], (i + 1) % n, n, p, np, root);
+            if (np > 0)
+                forged_ok += tpp_merkle_verify(leaves[i], i, n, p, np - 1, root);
+            if (np > 0) {
+                path[np - 1][7] ^= 1;
+                forged_ok += tpp_merkle_verify(leaves[i], i, n, p, np, root);
+            }
+            free(path);
+        }
+        CHECK(!tpp_merkle_verify(leaves[0], n, n, NULL, 0, root)); /* index out of range */
+    }
+    CHECK_I64(bad, 0);
+    CHECK_I64(forged_ok, 0);
+    /* A node presented as a leaf: domain separation makes its hash differ. */
+    uint8_t node[32], as_leaf[32], cat[64];
+    tpp_merkle_node_hash(leaves[0], leaves[1], node);
+    memcpy(cat, leaves[0], 32);
+    memcpy(cat + 32, leaves[1], 32);
+    tpp_merkle_leaf_hash(cat, 64, as_leaf);
+    CHECK(memcmp(node, as_leaf, 32) != 0);
+}
+
+/* The example record of docs/canonical-trace.md §2.3, byte for byte. */
+static const char example[] =
+    "tpp-canonical-record 1\n"
+    "period 7:2025-01\n"
+    "nip 18:198002022005022002\n"
+    "name 12:Budi Santoso\n"
+    "unit_code 7:1.01.01\n"
+    "unit_name 16:Dinas Pendidikan\n"
+    "position 10:Analis E02\n"
+    "grade 5:III/b\n"
+    "class 1:9\n"
+    "npwp 0:\n"
+    "bank_name 0:\n"
+    "bank_account 0:\n"
+    "status 2:ok\n"
+    "message 0:\n"
+    "workdays 2:19\n"
+    "days_present 2:19\n"
+    "days_absent 1:0\n"
+    "days_missing_punch 1:0\n"
+    "days_excused 1:0\n"
+    "late_minutes 2:30\n"
+    "early_minutes 1:0\n"
+    "deferred 1:0\n"
+    "perf_missing 1:0\n"
+    "besaran 7:4355208\n"
+    "percent_bp 4:9750\n"
+    "discipline_cut 6:108880\n"
+    "performance_cut 1:0\n"
+    "tpp 7:4246328\n"
+    "pot_bulan_lalu 1:0\n"
+    "pot_hukdis 1:0\n"
+    "bpjs_employer 6:169853\n"
+    "gross 7:4416181\n"
+    "bpjs_employee 5:42463\n"
+    "deductions 6:212316\n"
+    "net_before_tax 7:4203865\n"
+    "pph21 1:0\n"
+    "net 7:4203865\n"
+    "steps 1:2\n"
+    "step 14:day.2025-01-07 11:present_cut 1:- 13:Pasal 13: TL1 25:late=30 band=TL1 cut=2.5%\n"
+    "step 11:payment.net 7:4203865 1:- 1:- 0:\n"
+    "end\n";
+
+static const char insert_sql[] =
+    "PRAGMA foreign_keys = OFF;"
+    "INSERT INTO run(id, period, pack_sha256, engine_version, threads, started_at, compute_ms, "
+    "n_employees, n_errors, total_tpp, total_gross, total_net) VALUES "
+    "(1, '2025-01', 'x', '0', 1, 't', 0, 1, 0, 0, 0, 0);"
+    "INSERT INTO result VALUES (1, '198002022005022002', 'Budi Santoso', '1.01.01', "
+    "'Dinas Pendidikan', 'Analis E02', 'III/b', 9, '', '', '', 'ok', '', 19, 19, 0, 0, 0, 30, 0, "
+    "0, 0, 4355208, 9750, 108880, 0, 4246328, 0, 0, 169853, 4416181, 42463, 212316, 4203865, 0, "
+    "4203865, 'day.2025-01-07' || char(9) || 'present_cut' || char(9) || '-' || char(9) || "
+    "'Pasal 13: TL1' || char(9) || 'late=30 band=TL1 cut=2.5%' || char(10) || 'payment.net' || "
+    "char(9) || '4203865' || char(9) || '-' || char(9) || '-' || char(9) || char(10));";
+
+static void record_of(tpp_store *st, tpp_buf *b)
+{
+    char sql[1024];
+    snprintf(sql, sizeof sql, "SELECT %s FROM result WHERE run_id = 1", tpp_canon_columns_sql);
+    sqlite3_stmt *q = NULL;
+    CHECK(tpp_store_prepare(st, sql, &q, NULL) == TPP_OK);
+    CHECK(sqlite3_step(q) == SQLITE_ROW);
+    b->len = 0;
+    tpp_canon_record(q, 0, "2025-01", b);
+    sqlite3_finalize(q);
+}
+
+static void test_canon(void)
+{
+    tpp_store *st = NULL;
+    tpp_error err = {0};
+    CHECK(tpp_store_create(":memory:", &st, &err) == TPP_OK);
+    if (st == NULL)
+        return;
+    CHECK(tpp_store_exec(st, insert_sql, &err) == TPP_OK);
+    tpp_buf b = {0};
+    record_of(st, &b);
+    CHECK_STR(b.data, example);
+    uint8_t leaf[32];
+    char hex[65];
+    tpp_merkle_leaf_hash(b.data, b.len, leaf);
+    tpp_hex_encode(leaf, 32, hex);
+    CHECK_STR(hex, "22bdfe53a5125e432a428dfb59a8da6b85de95ce26022d189bee35f7f548fca1");
+
+    /* Every column of `result` but run_id is in the record: a column added to the table
+     * without a new canonical version would otherwise go unsealed. */
+    sqlite3_stmt *q = NULL;
+    CHECK(tpp_store_prepare(st, "SELECT name FROM pragma_table_info('result') ORDER BY cid", &q,
+                            NULL) == TPP_OK);
+    int n = 0;
+    while (sqlite3_step(q) == SQLITE_ROW) {
+        const char *name = (const char *)sqlite3_column_text(q, 0);
+        if (strcmp(name, "run_id") == 0)
+            continue;
+        CHECK_STR(tpp_canon_column_name(n), name);
+        n++;
+    }
+    sqlite3_finalize(q);
+    CHECK_I64(n, TPP_CANON_N_COLUMNS);
+
+    /* A trace that is not well formed is kept whole: two different traces never give one
+     * record (the missing final LF would otherwise vanish). */
+    CHECK(tpp_store_exec(st, "UPDATE result SET trace = rtrim(trace, char(10))", &err) == TPP_OK);
+    record_of(st, &b);
+    CHECK(strstr(b.data, "\ntrace-raw ") != NULL);
+    CHECK(strstr(b.data, "\nstep ") == NULL);
+    CHECK(tpp_store_exec(st, "UPDATE result SET trace = ''", &err) == TPP_OK);
+    record_of(st, &b);
+    CHECK(strstr(b.data, "\nsteps 1:0\nend\n") != NULL);
+    tpp_buf_release(&b);
+    tpp_store_close(st);
+}
+
+int main(void)
+{
+    if (sodium_init() < 0)
+        return 1;
+    test_known_roots();
+    test_all_paths();
+    test_canon();
+    return CHECK_DONE();
+}
