@@ -7,6 +7,7 @@
 
 #include "cli/cli.h"
 #include "engine/store.h"
+#include "tpp/audit.h"
 #include "tpp/batch.h"
 #include "tpp/gen.h"
 #include "tpp/import.h"
@@ -94,8 +95,9 @@ static const char demo_usage[] = "usage: tpp demo [--out <dir>] [--employees <n>
 static void demo_help(void)
 {
     printf("%s\nRun a whole month on a sample region: generate its inputs, create a workspace\n"
-           "with the rule pack, import every file, compute the month, and export the payment\n"
-           "list (XLSX) and the machine CSV. Everything goes into the output directory; an\n"
+           "with the rule pack, import every file, compute the month, seal it, export the\n"
+           "payment list (XLSX) and the machine CSV, and replay the sealed month from the\n"
+           "stored raw files. Everything goes into the output directory; an\n"
            "earlier demo workspace there is replaced.\n\n"
            "Options:\n"
            "  -o, --out <dir>         output directory (default: demo-out)\n"
@@ -118,6 +120,8 @@ static tpp_status demo_import(tpp_store *st, const tpp_ruleset *rs, const char *
         printf("  import %-12s %6zu rows\n", tpp_import_kind_name(kind), stats.inserted);
     return rc;
 }
+
+static const char demo_reason[] = "demo: sample data, performance of one employee missing";
 
 int cmd_demo(int argc, char **argv, tpp_cli *cli)
 {
@@ -206,8 +210,25 @@ int cmd_demo(int argc, char **argv, tpp_cli *cli)
         tpp_run_options ro = {.year = go.year, .month = go.month};
         rc = tpp_batch_run(st, &ro, diags, &rsum, &err);
     }
+    /* Seal the run. The sample region deliberately has one employee without performance
+     * data, so the completeness gate would refuse: the demo accepts it with a recorded reason,
+     * as BKPSDM would have to. */
+    tpp_seal_info seal;
+    size_t n_blocking = 0;
+    if (rc == TPP_OK) {
+        tpp_finalize_options fo = {.year = go.year,
+                                   .month = go.month,
+                                   .run_id = rsum.run_id,
+                                   .accept_incomplete = demo_reason};
+        tpp_diags *quiet = tpp_diags_new(NULL);
+        rc = tpp_finalize(st, &fo, quiet, &n_blocking, &seal, &err);
+        tpp_diags_free(quiet);
+    }
     if (rc == TPP_OK)
         rc = tpp_batch_export(st, go.year, go.month, rsum.run_id, TPP_EXPORT_ALL, out, &esum, &err);
+    tpp_replay_summary rps;
+    if (rc == TPP_OK)
+        rc = tpp_replay(st, go.year, go.month, rsum.run_id, NULL, NULL, &rps, &err);
     if (rc != TPP_OK) {
         code = tpp_diags_errors(diags) > 0 && err.code == TPP_ERR_RULES ? 3 : cli_fail(cli, &err);
     } else {
@@ -220,11 +241,15 @@ int cmd_demo(int argc, char **argv, tpp_cli *cli)
                "    jumlah TPP kotor (12)    %s\n"
                "    diterima (kol. 18)       %s\n"
                "    %zu without performance data, %zu over the deferral threshold, %zu errors\n"
+               "  sealed: merkle root %.16s... over %lld lines (%zu accepted incomplete: %s)\n"
+               "  replay from the stored raw files: %s (%zu of %zu identical)\n"
                "  wrote %s\n        %s\n",
                (long long)rsum.run_id, rsum.n_employees, esum.n_units, rsum.n_scans, rsum.threads,
                (long long)rsum.compute_ms, tpp, gross, net, rsum.n_perf_missing, rsum.n_deferred,
-               rsum.n_errors, esum.xlsx_path, esum.csv_path);
-        code = tpp_exit_code(TPP_OK, rsum.n_errors);
+               rsum.n_errors, seal.merkle_root, (long long)seal.n_leaves, n_blocking, demo_reason,
+               rps.n_differ == 0 ? "IDENTICAL" : "DIFFERS", rps.n_identical, rps.n_sealed,
+               esum.xlsx_path, esum.csv_path);
+        code = tpp_exit_code(TPP_OK, rsum.n_errors + rps.n_differ);
     }
     tpp_store_close(st);
     tpp_rules_free(rs);

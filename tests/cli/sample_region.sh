@@ -14,6 +14,7 @@ if [ "$units" -eq 60 ]; then ok; else bad "fixture has $units employees, expecte
 expect_exit 0 "demo" -- "$TPP" demo --out d
 expect_output "60 employees in [0-9]+ OPDs" "demo summary"
 expect_output "1 without performance data" "demo has one employee without performance"
+expect_output "replay from the stored raw files: IDENTICAL" "demo seals and replays"
 for f in d/tpp-2025-01.xlsx d/tpp-2025-01.csv d/tpp.db; do
     if [ -s "$f" ]; then ok; else bad "demo did not write $f"; fi
 done
