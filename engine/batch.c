@@ -2,6 +2,7 @@
  * parallel (OpenMP, no database in the parallel phase), then store the run in one transaction.
  * Results are kept in input order (by NIP), so the stored run does not depend on the thread
  * count. */
+#include <malloc.h>
 #include <omp.h>
 #include <stdlib.h>
 #include <string.h>
@@ -444,6 +445,15 @@ tpp_status tpp_batch_run(tpp_store *st, const tpp_run_options *opt, tpp_diags *d
         rc = tpp_fail(err, TPP_ERR_NOMEM, TPP_NOLOC, "out of memory");
         goto done;
     }
+#ifdef M_TRIM_THRESHOLD
+    /* Each chunk frees its traces and the next allocates as much again. By default glibc hands
+     * the top of the heap back to the kernel after every chunk and the next chunk faults it in
+     * again page by page, serialised on the process's memory map lock: with 2 threads the
+     * compute phase then gained 1.1x instead of 1.8x. Keeping the freed memory is bounded by
+     * one chunk's traces (about 50 MB). */
+    mallopt(M_TRIM_THRESHOLD, 256 << 20);
+    mallopt(M_TOP_PAD, 64 << 20);
+#endif
     if (opt->threads > 0)
         omp_set_num_threads(opt->threads);
     sum->threads = omp_get_max_threads();
