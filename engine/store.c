@@ -14,13 +14,13 @@ extern const char tpp_schema_sql[];
 
 /* A month is millions of rows written in one transaction (attendance import, a run's results
  * and traces). With SQLite's default 2 MiB page cache the B-tree pages of the attendance index
- * are evicted and re-read for nearly every insert, and a large transaction spills dirty pages
- * into the WAL before it commits. 512 MiB of cache (a ceiling: only pages touched are
- * allocated), temporary B-trees in memory and reads through mmap keep the work in memory.
+ * are evicted and re-read for nearly every insert. 512 MiB of cache (a ceiling: only pages
+ * touched are allocated), temporary B-trees in memory and reads through mmap keep the hot pages
+ * in memory. Spilling stays on: a national run's traces are gigabytes, more than any cache.
  * Durability is unchanged: synchronous = FULL, one fsync'ed commit per command. */
 #define STORE_CACHE_PRAGMAS                                    \
     "PRAGMA cache_size = -524288; PRAGMA temp_store = MEMORY;" \
-    "PRAGMA mmap_size = 1073741824; PRAGMA cache_spill = OFF;"
+    "PRAGMA mmap_size = 1073741824;"
 
 void tpp_now_iso(char buf[32])
 {
