@@ -5,12 +5,14 @@
  * (seed, stream, employee, day), so one file's draws never shift another's, and all distributions
  * are integer draws in per-mille. No rand(), no clock, no floating point: the same options give
  * byte-identical files on every platform. */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "engine/util.h"
 #include "tpp/date.h"
@@ -374,25 +376,38 @@ static const char *const STATUS[] = {"PNS", "CPNS", "PPPK"};
 
 typedef struct gen_absence {
     tpp_date from, to;
-    int kind;
-    int ref_no;
+    int32_t ref_no;
+    int32_t kind;
 } gen_absence;
 
+/* What the later files need of an employee, kept for the whole region: about 70 bytes each, so
+ * that a national roster of 4 million fits in a few hundred MB. The rest of the row (name,
+ * position, tax and bank data, pay) is drawn again from the employee's own stream when
+ * employees.csv is written: see gen_detail. */
 typedef struct gen_emp {
-    char nip[19];
-    char name[96];
-    int status;
-    int unit;
-    int head;
-    int cls;
-    int sex; /* 1 male, 2 female, as in the NIP */
-    int age;
+    uint64_t nip; /* the 18 digits as a number: numeric order is the text's order */
+    int32_t pin;
     tpp_date birth;
-    int service; /* years since TMT CPNS or appointment */
-    int six_day;
-    int pin;
-    int late_permille; /* personal share of late arrivals */
-    int perf;          /* 0 = no performance row */
+    tpp_date start, end;   /* TPP_DATE_NONE when open */
+    int16_t late_permille; /* personal share of late arrivals */
+    uint8_t status;
+    uint8_t unit;
+    uint8_t head;
+    uint8_t cls;
+    uint8_t sex; /* 1 male, 2 female, as in the NIP */
+    uint8_t age;
+    uint8_t service; /* years since TMT CPNS or appointment */
+    uint8_t six_day;
+    uint8_t perf;         /* 0 = no performance row */
+    uint8_t special_pay;  /* the most senior head: pay at the BPJS cap */
+    uint8_t special_name; /* the name that needs CSV quoting */
+    uint8_t nabs;
+    gen_absence abs[2];
+} gen_emp;
+
+/* The rest of an employees.csv row, drawn only while that row is written. */
+typedef struct gen_detail {
+    char name[96];
     const char *position;
     const char *grade;
     const char *ptkp;
@@ -400,10 +415,7 @@ typedef struct gen_emp {
     char npwp[64];
     char account[16];
     int64_t bpjs_base, gross, pph21;
-    tpp_date start, end; /* TPP_DATE_NONE when open */
-    int nabs;
-    gen_absence abs[2];
-} gen_emp;
+} gen_detail;
 
 typedef struct gen_ctx {
     uint64_t seed;
@@ -456,28 +468,35 @@ static int on_leave(const gen_emp *e, tpp_date d)
 
 /* ---- CSV writer ------------------------------------------------------------------------------ */
 
-/* Rows are appended field by field; only csv_finish() knows where the bytes go, so the writer
- * can later stream to a file without touching the generators. */
+/* Rows are streamed field by field to "<file>.tmp-PID" and renamed into place by csv_finish():
+ * a national attendance file is gigabytes, and it never exists in memory. */
 typedef struct csv_out {
-    tpp_buf buf;
+    FILE *f;
+    char tmp[1100];
+    char path[1024];
     int col;
 } csv_out;
+
+static void csv_raw(csv_out *o, const char *s, size_t n)
+{
+    fwrite(s, 1, n, o->f);
+}
 
 static void csv_field(csv_out *o, const char *s)
 {
     if (o->col++ > 0)
-        tpp_buf_append(&o->buf, ",", 1);
+        putc(',', o->f);
     if (strpbrk(s, ",\"\r\n") == NULL) {
-        tpp_buf_puts(&o->buf, s);
+        fputs(s, o->f);
         return;
     }
-    tpp_buf_append(&o->buf, "\"", 1);
+    putc('"', o->f);
     for (const char *p = s; *p; p++) {
         if (*p == '"')
-            tpp_buf_append(&o->buf, "\"", 1);
-        tpp_buf_append(&o->buf, p, 1);
+            putc('"', o->f);
+        putc(*p, o->f);
     }
-    tpp_buf_append(&o->buf, "\"", 1);
+    putc('"', o->f);
 }
 
 static void csv_fieldf(csv_out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -505,29 +524,61 @@ static void csv_date(csv_out *o, tpp_date d)
 
 static void csv_end(csv_out *o)
 {
-    tpp_buf_append(&o->buf, "\n", 1);
+    putc('\n', o->f);
     o->col = 0;
 }
 
-static void csv_header(csv_out *o, const char *const *cols)
+/* Open "<dir>/<name>.tmp-PID" and write the header row. */
+static tpp_status csv_open(csv_out *o, const char *dir, const char *name, const char *const *cols,
+                           tpp_error *err)
 {
+    memset(o, 0, sizeof *o);
+    if ((size_t)snprintf(o->path, sizeof o->path, "%s/%s", dir, name) >= sizeof o->path)
+        return tpp_fail(err, TPP_ERR_USAGE, TPP_NOLOC, "output directory name too long");
+    snprintf(o->tmp, sizeof o->tmp, "%s.tmp-%ld", o->path, (long)getpid());
+    o->f = fopen(o->tmp, "wb");
+    if (o->f == NULL)
+        return tpp_fail(err, TPP_ERR_IO, TPP_NOLOC, "cannot create '%s': %s", o->tmp,
+                        strerror(errno));
+    setvbuf(o->f, NULL, _IOFBF, 1 << 20);
     for (; *cols; cols++)
         csv_field(o, *cols);
     csv_end(o);
+    return TPP_OK;
 }
 
-static tpp_status csv_finish(csv_out *o, const char *dir, const char *name, tpp_error *err)
+/* Close, sync and rename into place; on any earlier failure (rc) just remove the temporary. */
+static tpp_status csv_finish(csv_out *o, tpp_status rc, tpp_error *err)
 {
-    tpp_status rc;
-    char path[1024];
-    if (o->buf.oom)
-        rc = tpp_fail(err, TPP_ERR_NOMEM, TPP_NOLOC, "out of memory generating %s", name);
-    else if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, name) >= sizeof path)
-        rc = tpp_fail(err, TPP_ERR_USAGE, TPP_NOLOC, "output directory name too long");
-    else
-        rc = tpp_file_write_atomic(path, o->buf.data ? o->buf.data : "", o->buf.len, err);
-    tpp_buf_release(&o->buf);
-    return rc;
+    if (o->f == NULL)
+        return rc;
+    int bad = ferror(o->f) != 0;
+    bad |= fclose(o->f) != 0;
+    o->f = NULL;
+    if (rc != TPP_OK) {
+        unlink(o->tmp);
+        return rc;
+    }
+    if (bad) {
+        unlink(o->tmp);
+        return tpp_fail(err, TPP_ERR_IO, TPP_NOLOC, "cannot write '%s'", o->tmp);
+    }
+    return tpp_file_commit(o->tmp, o->path, err);
+}
+
+/* The NIP's 18 digits. */
+static void nip_text(uint64_t v, char out[19])
+{
+    for (int k = 17; k >= 0; k--, v /= 10)
+        out[k] = (char)('0' + v % 10);
+    out[18] = '\0';
+}
+
+static void csv_nip(csv_out *o, const gen_emp *e)
+{
+    char t[19];
+    nip_text(e->nip, t);
+    csv_field(o, t);
 }
 
 /* ---- Employees ------------------------------------------------------------------------------- */
@@ -556,6 +607,11 @@ static tpp_date random_birth(rng *r, int year)
  * small as in real registers and bumped on the rare clash. */
 static void make_nip(gen_ctx *g, rng *r, gen_emp *e, tpp_date birth, int mid)
 {
+    if (g->nips == NULL) { /* drawing a row again: the number is already issued */
+        int again = permille(r) < 900 ? rng_range(r, 1, 9) : rng_range(r, 10, 40);
+        (void)again;
+        return;
+    }
     int y, m, d;
     tpp_date_to_ymd(birth, &y, &m, &d);
     uint64_t stem = (uint64_t)(y * 10000 + m * 100 + d) * 1000000u + (uint64_t)mid;
@@ -566,12 +622,12 @@ static void make_nip(gen_ctx *g, rng *r, gen_emp *e, tpp_date birth, int mid)
         seq = seq % 999 + 1;
         v = stem * 1000u + (uint64_t)seq;
     }
-    snprintf(e->nip, sizeof e->nip, "%018" PRIu64, v);
+    e->nip = v;
 }
 
 /* Given name(s) and a family or father-derived name; comma_title gives the one name that must be
  * quoted in CSV ("Nama, S.Sos., M.Si.", the official way of writing degrees). */
-static void make_name(rng *r, gen_emp *e, int comma_title)
+static void make_name(rng *r, const gen_emp *e, gen_detail *dt, int comma_title)
 {
     const char *const *given = e->sex == 1 ? MALE_GIVEN : FEMALE_GIVEN;
     int ngiven = e->sex == 1 ? COUNT(MALE_GIVEN) : COUNT(FEMALE_GIVEN);
@@ -594,19 +650,19 @@ static void make_name(rng *r, gen_emp *e, int comma_title)
         snprintf(core, sizeof core, "%s %s %s", f, given[a], z);
     }
     if (comma_title) {
-        snprintf(e->name, sizeof e->name, "%s, S.Sos., M.Si.", core);
+        snprintf(dt->name, sizeof dt->name, "%s, S.Sos., M.Si.", core);
         return;
     }
     /* A minority carry an academic or pilgrimage title, more often in the higher classes. */
     int t = permille(r);
     int titled = e->cls >= 8 ? 250 : 60;
     if (t < titled / 3)
-        snprintf(e->name, sizeof e->name, "%s %s", TITLE_PREFIX[e->sex - 1][rng_int(r, 4)], core);
+        snprintf(dt->name, sizeof dt->name, "%s %s", TITLE_PREFIX[e->sex - 1][rng_int(r, 4)], core);
     else if (t < titled)
-        snprintf(e->name, sizeof e->name, "%s %s", core,
+        snprintf(dt->name, sizeof dt->name, "%s %s", core,
                  TITLE_SUFFIX[rng_int(r, COUNT(TITLE_SUFFIX))]);
     else
-        snprintf(e->name, sizeof e->name, "%s", core);
+        snprintf(dt->name, sizeof dt->name, "%s", core);
 }
 
 static const char *make_position(rng *r, const gen_emp *e)
@@ -667,13 +723,13 @@ static int64_t round_to(int64_t v, int64_t unit)
 
 /* Salary components: a rough PP 5/2024 gaji pokok by class and service, the family allowance
  * (spouse 10 %, children 2 % each), the general/position allowance and rice (72,420 a head). */
-static void set_pay(gen_emp *e, int64_t base)
+static void set_pay(gen_detail *e, int cls, int64_t base)
 {
     e->bpjs_base = base;
     int married = e->ptkp[0] == 'K';
     int kids = married ? e->ptkp[2] - '0' : 0;
     int64_t family = married ? base * (10 + 2 * kids) / 100 : 0;
-    int64_t allowance = 185000 + (int64_t)e->cls * 40000;
+    int64_t allowance = 185000 + (int64_t)cls * 40000;
     int64_t rice = (int64_t)(1 + married + kids) * 72420;
     e->gross = base + family + allowance + rice;
     /* Monthly TER-like withholding: nothing below ~5.4 M, a fraction of a percent above. */
@@ -681,7 +737,7 @@ static void set_pay(gen_emp *e, int64_t base)
     e->pph21 = e->gross * (bp > 300 ? 300 : bp) / 10000;
 }
 
-static void make_salary(rng *r, gen_emp *e)
+static void make_salary(rng *r, const gen_emp *e, gen_detail *dt)
 {
     int64_t base = 2400000 + (int64_t)e->cls * 180000 + (int64_t)e->service * 35000 +
                    (int64_t)rng_int(r, 2001) * 100;
@@ -689,7 +745,7 @@ static void make_salary(rng *r, gen_emp *e)
         base = base * 80 / 100; /* CPNS draw 80 % of gaji pokok */
     base = round_to(base, 100);
     int64_t cap = e->head ? 7000000 : 6500000;
-    set_pay(e, base < 2500000 ? 2500000 : base > cap ? cap : base);
+    set_pay(dt, e->cls, base < 2500000 ? 2500000 : base > cap ? cap : base);
 }
 
 static int pick_special(gen_ctx *g, rng *r, const unsigned char *taken)
@@ -730,33 +786,37 @@ static void build_units(gen_ctx *g)
         g->unit_count[u]++;
 }
 
-static void build_employee(gen_ctx *g, int i, int unit, int head)
+/* Draws employee i from its own stream into *e and *dt. The region keeps only *e; the detail is
+ * drawn again, draw for draw, when the row is written (g->nips is NULL then). */
+static void build_employee(gen_ctx *g, int i, int unit, int head, gen_emp *e, gen_detail *dt)
 {
-    gen_emp *e = &g->emp[i];
     rng r = rng_for(g->seed, S_EMPLOYEE, (uint64_t)i, 0);
+    memset(dt, 0, sizeof *dt);
     memset(e, 0, sizeof *e);
-    e->unit = unit;
-    e->head = head;
+    e->unit = (uint8_t)unit;
+    e->head = (uint8_t)head;
     e->start = e->end = TPP_DATE_NONE;
     e->perf = 1;
     e->sex = permille(&r) < 480 ? 1 : 2;
+    int cls;
     int s = permille(&r);
     e->status = head ? ST_PNS : s < 850 ? ST_PNS : s < 950 ? ST_PPPK : ST_CPNS;
     switch (e->status) {
     case ST_PNS:
-        e->cls = head ? UNITS[unit].head_class : 1 + pick_weighted(&r, CLASS_WEIGHTS + 1, 12);
+        cls = head ? UNITS[unit].head_class : 1 + pick_weighted(&r, CLASS_WEIGHTS + 1, 12);
         break;
     case ST_CPNS:
-        e->cls = rng_range(&r, 5, 8);
+        cls = rng_range(&r, 5, 8);
         break;
     default:
-        e->cls = 5 + pick_weighted(&r, (const int[]){200, 200, 150, 450}, 4);
+        cls = 5 + pick_weighted(&r, (const int[]){200, 200, 150, 450}, 4);
         break;
     }
+    e->cls = (uint8_t)cls;
 
     int bd_year; /* year of birth */
     if (e->status == ST_CPNS) {
-        e->age = rng_range(&r, 22, 34);
+        e->age = (uint8_t)rng_range(&r, 22, 34);
         bd_year = g->year - e->age;
         int back = rng_range(&r, 1, 12); /* TMT within the last year */
         int idx = g->year * 12 + g->month - 1 - back;
@@ -764,17 +824,17 @@ static void build_employee(gen_ctx *g, int i, int unit, int head)
         e->birth = random_birth(&r, bd_year);
         make_nip(g, &r, e, e->birth, (idx / 12) * 100 + idx % 12 + 1);
     } else if (e->status == ST_PPPK) {
-        e->age = rng_range(&r, 26, 55);
+        e->age = (uint8_t)rng_range(&r, 26, 55);
         bd_year = g->year - e->age;
         int appointed = g->year >= 2021 ? rng_range(&r, 2021, g->year) : g->year;
-        e->service = g->year - appointed;
+        e->service = (uint8_t)(g->year - appointed);
         e->birth = random_birth(&r, bd_year);
         make_nip(g, &r, e, e->birth, appointed * 100 + 21);
     } else {
         /* Heads are senior; staff age with their class. Retirement age is 58 (60 for heads). */
         int lo = head ? 46 : 24 + (e->cls > 6 ? (e->cls - 6) * 3 : 0);
         int hi = head ? 59 : 57;
-        e->age = rng_range(&r, lo, hi);
+        e->age = (uint8_t)rng_range(&r, lo, hi);
         bd_year = g->year - e->age;
         int tmt_lo = bd_year + 21, tmt_hi = bd_year + 35;
         if (tmt_hi > g->year - 2)
@@ -783,15 +843,15 @@ static void build_employee(gen_ctx *g, int i, int unit, int head)
             tmt_lo = tmt_hi;
         int tmt = rng_range(&r, tmt_lo, tmt_hi);
         static const int tmt_months[] = {1, 2, 3, 4, 6, 10, 12};
-        e->service = g->year - tmt;
+        e->service = (uint8_t)(g->year - tmt);
         e->birth = random_birth(&r, bd_year);
         make_nip(g, &r, e, e->birth, tmt * 100 + tmt_months[rng_int(&r, COUNT(tmt_months))]);
     }
-    make_name(&r, e, 0);
-    e->position = make_position(&r, e);
-    e->grade = make_grade(e);
+    make_name(&r, e, dt, 0);
+    dt->position = make_position(&r, e);
+    dt->grade = make_grade(e);
     e->six_day = permille(&r) < 100;
-    e->ptkp = PTKP[pick_weighted(&r, e->sex == 1 ? PTKP_MALE : PTKP_FEMALE, 5)];
+    dt->ptkp = PTKP[pick_weighted(&r, e->sex == 1 ? PTKP_MALE : PTKP_FEMALE, 5)];
     int lp = permille(&r);
     e->late_permille = lp < 600 ? 60 : lp < 900 ? 220 : 450;
 
@@ -800,15 +860,32 @@ static void build_employee(gen_ctx *g, int i, int unit, int head)
     if (permille(&r) < 700) {
         int y, m, d;
         tpp_date_to_ymd(e->birth, &y, &m, &d);
-        snprintf(e->npwp, sizeof e->npwp, "6472%02d%02d%02d%02d%04d", rng_range(&r, 1, 10),
+        snprintf(dt->npwp, sizeof dt->npwp, "6472%02d%02d%02d%02d%04d", rng_range(&r, 1, 10),
                  d + (e->sex == 2 ? 40 : 0), m, y % 100, rng_range(&r, 1, 3000));
     } else {
-        make_digits(&r, e->npwp, 15, 0);
+        make_digits(&r, dt->npwp, 15, 0);
     }
     int b = pick_weighted(&r, BANK_WEIGHTS, COUNT(BANK_WEIGHTS));
-    e->bank = BANKS[b];
-    make_digits(&r, e->account, BANK_DIGITS[b], 1);
-    make_salary(&r, e);
+    dt->bank = BANKS[b];
+    make_digits(&r, dt->account, BANK_DIGITS[b], 1);
+    make_salary(&r, e, dt);
+}
+
+/* Row i of employees.csv in full: the kept fields, and the detail drawn again. */
+static void employee_detail(gen_ctx *g, int i, gen_detail *dt)
+{
+    const gen_emp *e = &g->emp[i];
+    gen_emp scratch;
+    uint64_t *nips = g->nips;
+    g->nips = NULL;
+    build_employee(g, i, e->unit, e->head, &scratch, dt);
+    g->nips = nips;
+    if (e->special_pay)
+        set_pay(dt, e->cls, 11500000);
+    if (e->special_name) {
+        rng rn = rng_for(g->seed, S_SPECIAL, 1, 0);
+        make_name(&rn, e, dt, 1);
+    }
 }
 
 static tpp_status build_employees(gen_ctx *g, tpp_error *err)
@@ -828,9 +905,10 @@ static tpp_status build_employees(gen_ctx *g, tpp_error *err)
     g->nips_mask = cap - 1;
     build_units(g);
     int i = 0;
+    gen_detail scratch;
     for (int u = 0; u < g->nunits; u++)
         for (int k = 0; k < g->unit_count[u]; k++, i++)
-            build_employee(g, i, u, k == 0);
+            build_employee(g, i, u, k == 0, &g->emp[i], &scratch);
 
     /* Device PINs are enrolment numbers: unique, unrelated to the roster order. */
     rng r = rng_for(g->seed, S_PINS, 0, 0);
@@ -850,14 +928,13 @@ static tpp_status build_employees(gen_ctx *g, tpp_error *err)
     for (i = 1; i < g->n; i++)
         if (g->emp[i].cls > g->emp[top].cls)
             top = i;
-    set_pay(&g->emp[top], 11500000);
+    g->emp[top].special_pay = 1;
     taken[top] = 1;
 
     r = rng_for(g->seed, S_SPECIAL, 0, 0);
     i = pick_special(g, &r, taken);
     taken[i] = 1;
-    rng rn = rng_for(g->seed, S_SPECIAL, 1, 0);
-    make_name(&rn, &g->emp[i], 1);
+    g->emp[i].special_name = 1;
 
     i = pick_special(g, &r, taken);
     taken[i] = 1;
@@ -872,10 +949,13 @@ static tpp_status build_employees(gen_ctx *g, tpp_error *err)
 
     free(pins);
     free(taken);
+    /* Numbers are issued: the set is not needed any more (and NULL marks a redraw). */
+    free(g->nips);
+    g->nips = NULL;
     return TPP_OK;
 }
 
-static tpp_status write_employees(const gen_ctx *g, const char *dir, tpp_error *err)
+static tpp_status write_employees(gen_ctx *g, const char *dir, tpp_error *err)
 {
     static const char *const cols[] = {
         "nip",          "name",         "status",     "unit_code",    "unit_name",
@@ -883,32 +963,34 @@ static tpp_status write_employees(const gen_ctx *g, const char *dir, tpp_error *
         "ptkp",         "npwp",         "bank_name",  "bank_account", "salary_bpjs_base",
         "salary_gross", "salary_pph21", "start_date", "end_date",     NULL,
     };
-    csv_out o = {0};
-    csv_header(&o, cols);
+    csv_out o;
+    TPP_TRY(csv_open(&o, dir, "employees.csv", cols, err));
     for (int i = 0; i < g->n; i++) {
         const gen_emp *e = &g->emp[i];
-        csv_field(&o, e->nip);
-        csv_field(&o, e->name);
+        gen_detail dt;
+        employee_detail(g, i, &dt);
+        csv_nip(&o, e);
+        csv_field(&o, dt.name);
         csv_field(&o, STATUS[e->status]);
         csv_field(&o, UNITS[e->unit].code);
         csv_field(&o, UNITS[e->unit].name);
-        csv_field(&o, e->position);
+        csv_field(&o, dt.position);
         csv_fieldf(&o, "%d", e->cls);
-        csv_field(&o, e->grade);
+        csv_field(&o, dt.grade);
         csv_field(&o, e->six_day ? "6day" : "5day");
-        csv_fieldf(&o, "%d", e->pin);
-        csv_field(&o, e->ptkp);
-        csv_field(&o, e->npwp);
-        csv_field(&o, e->bank);
-        csv_field(&o, e->account);
-        csv_fieldf(&o, "%" PRId64, e->bpjs_base);
-        csv_fieldf(&o, "%" PRId64, e->gross);
-        csv_fieldf(&o, "%" PRId64, e->pph21);
+        csv_fieldf(&o, "%d", (int)e->pin);
+        csv_field(&o, dt.ptkp);
+        csv_field(&o, dt.npwp);
+        csv_field(&o, dt.bank);
+        csv_field(&o, dt.account);
+        csv_fieldf(&o, "%" PRId64, dt.bpjs_base);
+        csv_fieldf(&o, "%" PRId64, dt.gross);
+        csv_fieldf(&o, "%" PRId64, dt.pph21);
         csv_date(&o, e->start);
         csv_date(&o, e->end);
         csv_end(&o);
     }
-    return csv_finish(&o, dir, "employees.csv", err);
+    return csv_finish(&o, TPP_OK, err);
 }
 
 /* ---- Holidays -------------------------------------------------------------------------------- */
@@ -933,8 +1015,8 @@ static void build_holidays(gen_ctx *g)
 static tpp_status write_holidays(const gen_ctx *g, const char *dir, tpp_error *err)
 {
     static const char *const cols[] = {"date", "name", "kind", NULL};
-    csv_out o = {0};
-    csv_header(&o, cols);
+    csv_out o;
+    TPP_TRY(csv_open(&o, dir, "holidays.csv", cols, err));
     for (tpp_date d = g->first; d <= g->last; d++) {
         const struct gen_holiday *h = g->holiday[d - g->first + 1];
         if (h == NULL)
@@ -944,7 +1026,7 @@ static tpp_status write_holidays(const gen_ctx *g, const char *dir, tpp_error *e
         csv_field(&o, h->kind);
         csv_end(&o);
     }
-    return csv_finish(&o, dir, "holidays.csv", err);
+    return csv_finish(&o, TPP_OK, err);
 }
 
 /* ---- Absences -------------------------------------------------------------------------------- */
@@ -1013,8 +1095,8 @@ static void build_absences(gen_ctx *g)
 static tpp_status write_absences(const gen_ctx *g, const char *dir, tpp_error *err)
 {
     static const char *const cols[] = {"nip", "type", "start_date", "end_date", "reference", NULL};
-    csv_out o = {0};
-    csv_header(&o, cols);
+    csv_out o;
+    TPP_TRY(csv_open(&o, dir, "absences.csv", cols, err));
     for (int i = 0; i < g->n; i++) {
         const gen_emp *e = &g->emp[i];
         for (int k = 0; k < e->nabs; k++) {
@@ -1025,7 +1107,7 @@ static tpp_status write_absences(const gen_ctx *g, const char *dir, tpp_error *e
                 snprintf(ref, sizeof ref, "%s/%03d/%d", ak->ref, ab->ref_no, g->year);
             else
                 snprintf(ref, sizeof ref, "%s/%03d", ak->ref, ab->ref_no);
-            csv_field(&o, e->nip);
+            csv_nip(&o, e);
             csv_field(&o, ak->type);
             csv_date(&o, ab->from);
             csv_date(&o, ab->to);
@@ -1033,7 +1115,7 @@ static tpp_status write_absences(const gen_ctx *g, const char *dir, tpp_error *e
             csv_end(&o);
         }
     }
-    return csv_finish(&o, dir, "absences.csv", err);
+    return csv_finish(&o, TPP_OK, err);
 }
 
 /* ---- Attendance ------------------------------------------------------------------------------ */
@@ -1105,31 +1187,74 @@ static void plan_day(const gen_ctx *g, int i, tpp_date d, day_plan *p)
         p->out_dup = p->out + rng_int(&r, 60 - p->out % 60);
 }
 
-typedef struct scan {
-    int32_t sec;
-    int out; /* 0 in, 1 out */
-    const gen_emp *emp;
-} scan;
+/* Rank of every employee in NIP order: a device export lists a second's scans by NIP. */
+typedef struct nip_idx {
+    uint64_t nip;
+    int32_t i;
+} nip_idx;
 
-static int scan_cmp(const void *pa, const void *pb)
+static int nip_idx_cmp(const void *pa, const void *pb)
 {
-    const scan *a = pa, *b = pb;
-    if (a->sec != b->sec)
-        return a->sec < b->sec ? -1 : 1;
-    int c = strcmp(a->emp->nip, b->emp->nip);
-    if (c != 0)
-        return c;
-    return a->out - b->out;
+    const nip_idx *a = pa, *b = pb;
+    return a->nip < b->nip ? -1 : a->nip > b->nip;
 }
 
+/* LSD radix sort of 48-bit keys, 16 bits a pass (three passes; the result ends in *keys). */
+static void radix48(uint64_t **keys, uint64_t **tmp, size_t *count, size_t n)
+{
+    for (int shift = 0; shift < 48; shift += 16) {
+        memset(count, 0, sizeof *count << 16);
+        const uint64_t *src = *keys;
+        uint64_t *dst = *tmp;
+        for (size_t k = 0; k < n; k++)
+            count[(src[k] >> shift) & 0xFFFF]++;
+        size_t sum = 0;
+        for (size_t b = 0; b < (1u << 16); b++) {
+            size_t c = count[b];
+            count[b] = sum;
+            sum += c;
+        }
+        for (size_t k = 0; k < n; k++)
+            dst[count[(src[k] >> shift) & 0xFFFF]++] = src[k];
+        *tmp = *keys;
+        *keys = dst;
+    }
+}
+
+/* Attendance is most of a region's bytes (about 40 rows per employee): rows are formatted by
+ * hand into a block and written a block at a time, and each day's scans are sorted as integer
+ * keys (second, rank of the NIP, in/out) instead of with strcmp. */
 static tpp_status write_attendance(const gen_ctx *g, const char *dir, tpp_error *err)
 {
     static const char *const cols[] = {"nip", "timestamp", "direction", "device", NULL};
-    scan *scans = malloc((size_t)g->n * 4 * sizeof *scans);
-    if (scans == NULL)
-        return tpp_fail(err, TPP_ERR_NOMEM, TPP_NOLOC, "out of memory generating attendance");
+    size_t cap = (size_t)g->n * 4;
+    uint64_t *keys = malloc(cap * sizeof *keys);
+    uint64_t *tmp = malloc(cap * sizeof *tmp);
+    nip_idx *order = malloc((size_t)g->n * sizeof *order);
+    int32_t *by_rank = malloc((size_t)g->n * sizeof *by_rank);
+    int32_t *rank = malloc((size_t)g->n * sizeof *rank);
+    char *blk = malloc(1 << 16);
+    size_t *count = malloc(sizeof *count << 16);
     csv_out o = {0};
-    csv_header(&o, cols);
+    tpp_status rc = TPP_OK;
+    if (keys == NULL || tmp == NULL || order == NULL || by_rank == NULL || rank == NULL ||
+        blk == NULL || count == NULL) {
+        rc = tpp_fail(err, TPP_ERR_NOMEM, TPP_NOLOC, "out of memory generating attendance");
+        goto done;
+    }
+    for (int i = 0; i < g->n; i++)
+        order[i] = (nip_idx){g->emp[i].nip, i};
+    qsort(order, (size_t)g->n, sizeof *order, nip_idx_cmp);
+    for (int r = 0; r < g->n; r++) {
+        by_rank[r] = order[r].i;
+        rank[order[r].i] = r;
+    }
+    free(order);
+    order = NULL;
+
+    rc = csv_open(&o, dir, "attendance.csv", cols, err);
+    if (rc != TPP_OK)
+        goto done;
     /* A device export is in time order; a day at a time keeps the sort small. */
     for (tpp_date d = g->first; d <= g->last; d++) {
         size_t ns = 0;
@@ -1139,24 +1264,58 @@ static tpp_status write_attendance(const gen_ctx *g, const char *dir, tpp_error 
             const int32_t secs[4] = {p.in, p.in_dup, p.out, p.out_dup};
             for (int k = 0; k < 4; k++)
                 if (secs[k] >= 0)
-                    scans[ns++] = (scan){secs[k], k >= 2, &g->emp[i]};
+                    keys[ns++] = (uint64_t)secs[k] << 25 | (uint64_t)rank[i] << 1 | (k >= 2);
         }
-        qsort(scans, ns, sizeof *scans, scan_cmp);
+        radix48(&keys, &tmp, count, ns);
         char day[11];
         tpp_date_format(d, day);
+        size_t used = 0;
         for (size_t k = 0; k < ns; k++) {
-            const gen_emp *e = scans[k].emp;
-            int32_t s = scans[k].sec;
-            csv_field(&o, e->nip);
-            csv_fieldf(&o, "%s %02d:%02d:%02d", day, (int)(s / 3600), (int)(s / 60 % 60),
-                       (int)(s % 60));
-            csv_field(&o, g->unit_dir[e->unit] ? (scans[k].out ? "out" : "in") : "");
-            csv_fieldf(&o, "FP-%s", UNITS[e->unit].code);
-            csv_end(&o);
+            uint64_t key = keys[k];
+            int32_t s = (int32_t)(key >> 25);
+            const gen_emp *e = &g->emp[by_rank[(key >> 1) & 0xFFFFFF]];
+            int out = (int)(key & 1);
+            if (used > (1 << 16) - 128) {
+                csv_raw(&o, blk, used);
+                used = 0;
+            }
+            char *w = blk + used;
+            nip_text(e->nip, w);
+            w += 18;
+            *w++ = ',';
+            memcpy(w, day, 10);
+            w += 10;
+            *w++ = ' ';
+            const int hms[3] = {s / 3600, s / 60 % 60, s % 60};
+            for (int f = 0; f < 3; f++) {
+                *w++ = (char)('0' + hms[f] / 10);
+                *w++ = (char)('0' + hms[f] % 10);
+                *w++ = f < 2 ? ':' : ',';
+            }
+            if (g->unit_dir[e->unit]) {
+                memcpy(w, out ? "out" : "in", out ? 3 : 2);
+                w += out ? 3 : 2;
+            }
+            *w++ = ',';
+            const char *code = UNITS[e->unit].code;
+            size_t cl = strlen(code);
+            memcpy(w, "FP-", 3);
+            memcpy(w + 3, code, cl);
+            w += 3 + cl;
+            *w++ = '\n';
+            used = (size_t)(w - blk);
         }
+        csv_raw(&o, blk, used);
     }
-    free(scans);
-    return csv_finish(&o, dir, "attendance.csv", err);
+done:
+    free(keys);
+    free(tmp);
+    free(order);
+    free(by_rank);
+    free(rank);
+    free(blk);
+    free(count);
+    return csv_finish(&o, rc, err);
 }
 
 /* ---- Events ---------------------------------------------------------------------------------- */
@@ -1164,8 +1323,8 @@ static tpp_status write_attendance(const gen_ctx *g, const char *dir, tpp_error 
 static tpp_status write_events(const gen_ctx *g, const char *dir, tpp_error *err)
 {
     static const char *const cols[] = {"nip", "date", "type", "minutes", "reference", NULL};
-    csv_out o = {0};
-    csv_header(&o, cols);
+    csv_out o;
+    TPP_TRY(csv_open(&o, dir, "events.csv", cols, err));
     rng refs = rng_for(g->seed, S_REFS, 1, 0);
     int sidak = rng_range(&refs, 1, 200);
     for (tpp_date d = g->first; d <= g->last; d++) {
@@ -1177,7 +1336,7 @@ static tpp_status write_events(const gen_ctx *g, const char *dir, tpp_error *err
                 continue; /* not at work: nothing to miss */
             rng r = rng_for(g->seed, S_EVENT, (uint64_t)i, (uint64_t)(int64_t)d);
             if (monday && permille(&r) < 50) {
-                csv_field(&o, g->emp[i].nip);
+                csv_nip(&o, &g->emp[i]);
                 csv_date(&o, d);
                 csv_field(&o, "missed_apel");
                 csv_field(&o, "");
@@ -1185,7 +1344,7 @@ static tpp_status write_events(const gen_ctx *g, const char *dir, tpp_error *err
                 csv_end(&o);
             }
             if (p.in >= 0 && p.out >= 0 && permille(&r) < 4) {
-                csv_field(&o, g->emp[i].nip);
+                csv_nip(&o, &g->emp[i]);
                 csv_date(&o, d);
                 csv_field(&o, "left_without_permit");
                 csv_fieldf(&o, "%d", rng_range(&r, 30, 150));
@@ -1194,7 +1353,7 @@ static tpp_status write_events(const gen_ctx *g, const char *dir, tpp_error *err
             }
         }
     }
-    return csv_finish(&o, dir, "events.csv", err);
+    return csv_finish(&o, TPP_OK, err);
 }
 
 /* ---- Performance ----------------------------------------------------------------------------- */
@@ -1205,19 +1364,19 @@ static tpp_status write_performance(const gen_ctx *g, const char *dir, tpp_error
     static const char *const predicates[] = {"sangat_baik", "baik", "butuh_perbaikan", "kurang",
                                              "sangat_kurang"};
     static const int weights[] = {150, 700, 100, 40, 10};
-    csv_out o = {0};
-    csv_header(&o, cols);
+    csv_out o;
+    TPP_TRY(csv_open(&o, dir, "performance.csv", cols, err));
     for (int i = 0; i < g->n; i++) {
         if (!g->emp[i].perf)
             continue;
         rng r = rng_for(g->seed, S_PERF, (uint64_t)i, 0);
-        csv_field(&o, g->emp[i].nip);
+        csv_nip(&o, &g->emp[i]);
         csv_fieldf(&o, "%04d-%02d", g->year, g->month);
         csv_field(&o, predicates[pick_weighted(&r, weights, 5)]);
         csv_field(&o, "");
         csv_end(&o);
     }
-    return csv_finish(&o, dir, "performance.csv", err);
+    return csv_finish(&o, TPP_OK, err);
 }
 
 /* ---- Entry point ----------------------------------------------------------------------------- */
