@@ -29,6 +29,9 @@ static const struct tpp_cmd commands[] = {
     {"rules", cmd_rules, "check a rule pack ('tpp rules check PACK.yaml')"},
     {"gen", cmd_gen, "write realistic synthetic input files for a region"},
     {"demo", cmd_demo, "sample region: generate, init, import, run, export into ./demo-out"},
+    {"verify", cmd_verify, "check exported files against their (signed) manifest"},
+    {"keygen", cmd_keygen, "make the Ed25519 key that signs export manifests"},
+    {"config", cmd_config, "workspace settings: signature blocks, signing key, bank templates"},
 };
 
 static const char main_usage[] =
