@@ -85,7 +85,7 @@ tpp_status tpp_key_generate(const char *path, unsigned char pub[TPP_SIGN_PUBLIC_
                         "'%s' or '%s' already exists; a key is never overwritten", path, pub_path);
 
     unsigned char sk[crypto_sign_SECRETKEYBYTES];
-    if (crypto_sign_keypair(pub, sk) != 0)
+    if (sodium_init() < 0 || crypto_sign_keypair(pub, sk) != 0)
         return tpp_fail(err, TPP_ERR_INTERNAL, TPP_NOLOC, "cannot generate a key pair");
     char line[sizeof SECRET_TAG + 2 * crypto_sign_SECRETKEYBYTES + 2];
     char hex[2 * crypto_sign_SECRETKEYBYTES + 1];
