@@ -3,10 +3,12 @@
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cli/cli.h"
 #include "engine/config.h"
 #include "engine/store.h"
+#include "engine/util.h"
 #include "tpp/export.h"
 
 static const char usage[] = "usage: tpp [--db <file>] keygen [--out <file>] [--no-config]\n";
@@ -57,7 +59,15 @@ int cmd_keygen(int argc, char **argv, tpp_cli *cli)
     if (!no_config && tpp_store_open(cli->db_path, &st, &err) != TPP_OK)
         return cli_fail(cli, &err);
     unsigned char pk[TPP_SIGN_PUBLIC_BYTES];
-    tpp_status rc = tpp_key_generate(out, pk, &err);
+    tpp_status rc = TPP_OK;
+    const char *slash = strrchr(out, '/');
+    if (slash != NULL && slash != out) {
+        char dir[PATH_MAX];
+        snprintf(dir, sizeof dir, "%.*s", (int)(slash - out), out);
+        rc = tpp_mkdirs(dir, &err);
+    }
+    if (rc == TPP_OK)
+        rc = tpp_key_generate(out, pk, &err);
     char abs[PATH_MAX];
     if (rc == TPP_OK && st != NULL) {
         /* An absolute path: exports may run from another directory. */

@@ -15,6 +15,7 @@
 #include "engine/store.h"
 #include "engine/util.h"
 #include "tests/check.h"
+#include "tests/unit/golden_ws.h"
 #include "tests/unit/xlsx_read.h"
 #include "tpp/batch.h"
 #include "tpp/export.h"
@@ -31,42 +32,6 @@ static const char *tmp_path(const char *name)
     k = (k + 1) % 8;
     snprintf(buf[k], sizeof buf[k], "%s/%s", tmpdir, name);
     return buf[k];
-}
-
-/* ---- the golden month in a fresh workspace --------------------------------------------------- */
-
-static tpp_store *golden_workspace(const char *db)
-{
-    tpp_error err = {0};
-    char pack[1024], path[1024];
-    snprintf(pack, sizeof pack, "%s/rules/packs/samarinda-2022-illustrative.yaml", srcdir);
-    tpp_ruleset *rs = NULL;
-    char *text = NULL;
-    size_t len = 0;
-    tpp_store *st = NULL;
-    unlink(db);
-    CHECK_OK(tpp_rules_load_file(pack, NULL, &rs, &text, &len, &err), &err);
-    CHECK_OK(tpp_store_create(db, &st, &err), &err);
-    if (st == NULL || rs == NULL)
-        return NULL;
-    CHECK_OK(tpp_store_begin(st, &err), &err);
-    CHECK_OK(tpp_store_add_pack(st, rs, text, len, &err), &err);
-    CHECK_OK(tpp_store_commit(st, &err), &err);
-    static const char *const kinds[] = {"employees", "holidays", "attendance",
-                                        "absences",  "events",   "performance"};
-    for (size_t i = 0; i < 6; i++) {
-        tpp_import_kind kind;
-        CHECK(tpp_import_kind_parse(kinds[i], &kind));
-        snprintf(path, sizeof path, "%s/fixtures/golden-2025-01/%s.csv", srcdir, kinds[i]);
-        tpp_import_stats stats = {0};
-        CHECK_OK(tpp_import_file(st, rs, kind, path, NULL, &stats, &err), &err);
-    }
-    tpp_run_options ro = {.year = 2025, .month = 1, .threads = 1};
-    tpp_run_summary rsum;
-    CHECK_OK(tpp_batch_run(st, &ro, NULL, &rsum, &err), &err);
-    tpp_rules_free(rs);
-    free(text);
-    return st;
 }
 
 static char *slurp(const char *path, size_t *len)
@@ -224,7 +189,7 @@ static void flip_byte(const char *path)
 static void test_golden_export(void)
 {
     tpp_error err = {0};
-    tpp_store *st = golden_workspace(tmp_path("g.db"));
+    tpp_store *st = golden_workspace(srcdir, tmp_path("g.db"));
     CHECK(st != NULL);
     if (st == NULL)
         return;

@@ -11,7 +11,7 @@
 #include <string.h>
 
 /* The bytes of one member of the zip (NUL-terminated), or NULL when it is missing. */
-static char *xr_member(const char *xlsx, const char *member)
+__attribute__((unused)) static char *xr_member(const char *xlsx, const char *member)
 {
     char cmd[4096];
     snprintf(cmd, sizeof cmd, "unzip -p '%s' '%s' 2>/dev/null", xlsx, member);
@@ -43,7 +43,7 @@ static char *xr_member(const char *xlsx, const char *member)
 }
 
 /* In-place XML entity decoding of the five predefined entities and &#N;. */
-static void xr_unescape(char *s)
+__attribute__((unused)) static void xr_unescape(char *s)
 {
     char *o = s;
     for (char *p = s; *p;) {
@@ -77,7 +77,7 @@ static void xr_unescape(char *s)
 }
 
 /* The XML of the sheet called `name` (via workbook.xml and its relationships), or NULL. */
-static char *xr_sheet(const char *xlsx, const char *name)
+__attribute__((unused)) static char *xr_sheet(const char *xlsx, const char *name)
 {
     char *wb = xr_member(xlsx, "xl/workbook.xml");
     char *rels = xr_member(xlsx, "xl/_rels/workbook.xml.rels");
@@ -103,8 +103,8 @@ static char *xr_sheet(const char *xlsx, const char *name)
 }
 
 /* Copy the text between open (which must start at p) and close into out. */
-static void xr_between(const char *p, const char *stop, const char *open, const char *close,
-                       char *out, size_t size)
+__attribute__((unused)) static void xr_between(const char *p, const char *stop, const char *open,
+                                               const char *close, char *out, size_t size)
 {
     out[0] = '\0';
     const char *a = strstr(p, open);
@@ -125,8 +125,8 @@ static void xr_between(const char *p, const char *stop, const char *open, const 
 
 /* Cell `ref` (e.g. "R12") of a sheet: its value (number text or string) and formula (without
  * '='; empty when it has none). False when the sheet has no such cell. */
-static bool xr_cell(const char *xml, const char *ref, char *value, size_t vsize, char *formula,
-                    size_t fsize)
+__attribute__((unused)) static bool xr_cell(const char *xml, const char *ref, char *value,
+                                            size_t vsize, char *formula, size_t fsize)
 {
     char pat[32];
     snprintf(pat, sizeof pat, "<c r=\"%s\"", ref);
@@ -197,14 +197,14 @@ typedef struct xr_grid {
     char *text;
 } xr_grid;
 
-static void xr_grid_free(xr_grid *g)
+__attribute__((unused)) static void xr_grid_free(xr_grid *g)
 {
     free(g->cell);
     free(g->text);
     memset(g, 0, sizeof *g);
 }
 
-static bool xr_grid_load(const char *path, xr_grid *g)
+__attribute__((unused)) static bool xr_grid_load(const char *path, xr_grid *g)
 {
     memset(g, 0, sizeof *g);
     FILE *f = fopen(path, "rb");
