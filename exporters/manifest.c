@@ -520,6 +520,12 @@ tpp_status tpp_verify_dir(const char *dir, const unsigned char *trusted_key, tpp
     while ((de = readdir(d)) != NULL) {
         if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
             continue;
+        /* Only files are exported; a subdirectory is someone else's business. */
+        char full[4096];
+        struct stat sb;
+        snprintf(full, sizeof full, "%s/%s", dir, de->d_name);
+        if (stat(full, &sb) == 0 && S_ISDIR(sb.st_mode))
+            continue;
         if (n == cap) {
             cap = cap ? cap * 2 : 32;
             char **bigger = realloc(names, cap * sizeof *names);
