@@ -710,9 +710,10 @@ static void item_value(render *r, const item *it, size_t seq, const tpp_payline 
                          "bank file '%s': %s has no bank account number", r->t->id, who);
     if (it->width > 0 && v->len > (size_t)it->width) {
         if (!field_defs[it->def].cuttable) {
+            /* The value itself is not shown: it may be an account number (SPEC §8). */
             r->rc = tpp_fail(r->err, TPP_ERR_INVALID, TPP_NOLOC,
-                             "bank file '%s': %s: %s '%s' is longer than its width %d", r->t->id,
-                             who, field_defs[it->def].name, v->data, it->width);
+                             "bank file '%s': %s: %s has %zu characters, longer than its width %d",
+                             r->t->id, who, field_defs[it->def].name, v->len, it->width);
             return;
         }
         size_t cut = (size_t)it->width; /* back off to a UTF-8 character boundary */
@@ -740,9 +741,9 @@ static void put_record(render *r, const record *rec, size_t seq, const tpp_payli
                           memchr(r->val.data, '"', r->val.len) != NULL)) {
             if (t->quote_never) {
                 r->rc = tpp_fail(r->err, TPP_ERR_INVALID, TPP_NOLOC,
-                                 "bank file '%s': %s: '%s' holds the delimiter or a quote and the "
-                                 "template says quote: never",
-                                 t->id, who, r->val.data);
+                                 "bank file '%s': %s: the %s holds the delimiter or a quote and "
+                                 "the template says quote: never",
+                                 t->id, who, field_defs[it->def].name);
                 return;
             }
             quote = true;

@@ -263,7 +263,8 @@ typedef struct tpp_verify_report {
  * Check every *.manifest in dir: its own checksum and signature (against trusted_key when given,
  * else against the key it names), each listed file's size and SHA-256, the totals (every payment
  * file's total equals the manifest total; the machine CSV is summed again), and that no other
- * file (subdirectories are not looked at) sits in dir. Each failure is reported to diags with the failing file as its location.
+ * file sits in dir (subdirectories are not looked at). Each failure is reported to diags with
+ * the failing file as its location.
  * Returns TPP_OK when the check ran (failures are counted in rep->n_failed); an error only when
  * the directory cannot be read.
  */
