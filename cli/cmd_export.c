@@ -152,7 +152,7 @@ int cmd_export(int argc, char **argv, tpp_cli *cli)
             printf("  %zu lines with nothing to transfer are not in the bank files\n",
                    sum.n_unpaid);
         printf("  %s (%s, seal %.16s...)\n", sum.manifest_path,
-               sum.manifest_signed ? "signed" : "NOT signed: no key configured", sum.seal);
+               sum.manifest_signed ? "signed" : "NOT signed", sum.seal);
     }
     return 0;
 }

@@ -385,7 +385,7 @@ static bool sum_machine_csv(const char *path, tpp_file_stats *st, char *why, siz
     size_t len = 0;
     tpp_error e = {0};
     if (tpp_file_read(path, &text, &len, &e) != TPP_OK) {
-        snprintf(why, why_size, "%s", e.msg);
+        snprintf(why, why_size, "%.200s", e.msg);
         return false;
     }
     char *fields[CSV_MAX_FIELDS];

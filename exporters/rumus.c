@@ -40,7 +40,7 @@ static void title(tpp_buf *b, const char *text)
 
 static void pct(tpp_ratio r, char *buf, size_t size)
 {
-    char num[48];
+    char num[40];
     tpp_ratio_format(r, num, sizeof num);
     snprintf(buf, size, "%s %%", num);
 }
@@ -92,7 +92,9 @@ static void bands(tpp_buf *b, const tpp_ruleset *rs, const tpp_band_table *t, co
 
 static void hhmm(int32_t m, char *buf, size_t size)
 {
-    snprintf(buf, size, "%02d:%02d", (int)(m / 60), (int)(m % 60));
+    /* minutes after midnight of a working day: 0..1439 */
+    unsigned v = m >= 0 && m < 24 * 60 ? (unsigned)m : 0;
+    snprintf(buf, size, "%02u:%02u", (v / 60) % 100, v % 60);
 }
 
 void tpp_rumus_rows(const tpp_ruleset *rs, tpp_buf *b)

@@ -29,7 +29,7 @@ static char tmpdir[512];
  * interference with (or from) a user's profile or another test running at the same time. */
 static bool make_profile(const char *dir)
 {
-    char path[1024], cmd[1200];
+    char path[2048], cmd[2048];
     snprintf(cmd, sizeof cmd, "mkdir -p '%s/user'", dir);
     if (system(cmd) != 0)
         return false;
