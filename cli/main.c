@@ -33,6 +33,9 @@ static const struct tpp_cmd commands[] = {
     {"audit", cmd_audit, "check seals, chain, inputs and packs ('tpp audit verify')"},
     {"replay", cmd_replay, "recompute a sealed month from stored inputs and pack; compare"},
     {"proof", cmd_proof, "write an employee's inclusion proof for a sealed month"},
+    {"verify", cmd_verify, "check exported files against their (signed) manifest"},
+    {"keygen", cmd_keygen, "make the Ed25519 key that signs export manifests"},
+    {"config", cmd_config, "workspace settings: signature blocks, signing key, bank templates"},
 };
 
 static const char main_usage[] =

@@ -16,7 +16,9 @@
 #include <xlsxwriter.h>
 
 #include "engine/util.h"
+#include "exporters/rumus.h"
 #include "tpp/export.h"
+#include "tpp/rules.h"
 
 /* Excel's limit on the text of one cell, in characters; we cut at this many bytes (<= chars). */
 #define CELL_TEXT_MAX 32767
@@ -94,7 +96,7 @@ typedef struct writer {
     tpp_buf compose; /* text built from several fields */
     tpp_buf clean;   /* text repaired to valid UTF-8 */
     lxw_format *f_title, *f_bold, *f_warn, *f_head, *f_num, *f_text, *f_center, *f_money, *f_pct,
-        *f_box, *f_err, *f_tot_label, *f_tot_money, *f_tot_blank, *f_int;
+        *f_box, *f_err, *f_tot_label, *f_tot_money, *f_tot_blank, *f_int, *f_sign_name;
 } writer;
 
 static const char *str(const char *s)
@@ -205,8 +207,9 @@ static void sanitise_sheet_name(const char *code, char out[LXW_SHEETNAME_MAX + 1
 
 static bool name_taken(const opd *g, size_t n_g, const char *name)
 {
-    /* "History" is reserved by Excel; "Ringkasan" is ours. */
-    if (strcasecmp(name, "Ringkasan") == 0 || strcasecmp(name, "History") == 0)
+    /* "History" is reserved by Excel; "Ringkasan" and "Rumus" are ours. */
+    if (strcasecmp(name, "Ringkasan") == 0 || strcasecmp(name, "History") == 0 ||
+        strcasecmp(name, "Rumus") == 0)
         return true;
     for (size_t i = 0; i < n_g; i++)
         if (strcasecmp(g[i].sheet, name) == 0)
@@ -472,6 +475,10 @@ static void make_formats(writer *w)
     format_set_top(w->f_tot_money, LXW_BORDER_DOUBLE);
     format_set_num_format(w->f_tot_money, MONEY_FORMAT);
 
+    w->f_sign_name = workbook_add_format(wb);
+    format_set_bold(w->f_sign_name);
+    format_set_underline(w->f_sign_name, LXW_UNDERLINE_SINGLE);
+
     w->f_tot_blank = workbook_add_format(wb);
     format_set_border(w->f_tot_blank, LXW_BORDER_THIN);
     format_set_top(w->f_tot_blank, LXW_BORDER_DOUBLE);
@@ -591,23 +598,54 @@ static lxw_row_t total_row(const opd_layout *lay, const opd *g)
     return lay->data + (lxw_row_t)g->count;
 }
 
-static void put_signatures(writer *w, lxw_worksheet *ws, lxw_row_t r)
+/* The signature blocks for one OPD: its own when configured, else the workspace default. */
+static const tpp_signatures *signatures_for(const tpp_export_meta *m, const char *unit_code)
 {
-    /* Left: the head of the OPD acknowledges; right: the treasurer who pays. Names and NIPs
-     * are filled in by hand when the list is signed. */
-    static const char *const left[] = {
-        "Mengetahui,", "Kepala OPD", "", "", "", "(.........................................)",
-        "NIP."};
-    static const char *const right[] = {"......................., ...........................",
-                                        "Bendahara Pengeluaran",
-                                        "",
-                                        "",
-                                        "",
-                                        "(.........................................)",
-                                        "NIP."};
-    for (size_t i = 0; i < sizeof left / sizeof left[0]; i++, r++) {
-        put_str(w, ws, r, COL(2), left[i], NULL);
-        put_str(w, ws, r, COL(16), right[i], NULL);
+    for (size_t i = 0; i < m->n_unit_sign; i++)
+        if (strcmp(str(m->unit_sign[i].unit_code), str(unit_code)) == 0)
+            return &m->unit_sign[i].sign;
+    return m->sign;
+}
+
+#define DOTS "(.........................................)"
+
+static void put_signatures(writer *w, lxw_worksheet *ws, lxw_row_t r, const char *unit_code)
+{
+    /* Left: the head of the OPD acknowledges; right: the treasurer who pays, under place and
+     * date. What the workspace does not configure stays dotted, to be filled in by hand.
+     * constant_memory mode writes strictly row by row, so both blocks go out a row at a time. */
+    static const tpp_signatures none = {{NULL, NULL, NULL}, {NULL, NULL, NULL}, NULL, NULL};
+    const tpp_signatures *sg = signatures_for(w->meta, unit_code);
+    if (sg == NULL)
+        sg = &none;
+    const tpp_signatory *side[2] = {&sg->known, &sg->payer};
+    static const char *const default_title[2] = {"Kepala OPD", "Bendahara Pengeluaran"};
+    static const int col[2] = {2, 16};
+    enum { ROWS = 7 }; /* heading, title, three blank rows for signature and stamp, name, NIP */
+    for (int i = 0; i < ROWS; i++, r++) {
+        for (int k = 0; k < 2; k++) {
+            const tpp_signatory *p = side[k];
+            lxw_format *f = NULL;
+            w->compose.len = 0;
+            if (i == 0 && k == 0)
+                tpp_buf_puts(&w->compose, "Mengetahui,");
+            else if (i == 0)
+                tpp_buf_printf(&w->compose, "%s, %s",
+                               *str(sg->place) ? sg->place : "...................",
+                               *str(sg->date) ? sg->date : "...........................");
+            else if (i == 1)
+                tpp_buf_puts(&w->compose, *str(p->title) ? p->title : default_title[k]);
+            else if (i == 5 && *str(p->name) != '\0') {
+                tpp_buf_puts(&w->compose, p->name);
+                f = w->f_sign_name;
+            } else if (i == 5)
+                tpp_buf_puts(&w->compose, DOTS);
+            else if (i == 6)
+                tpp_buf_printf(&w->compose, "NIP. %s", str(p->nip));
+            else
+                continue;
+            put_str(w, ws, r, COL(col[k]), w->compose.oom ? "" : w->compose.data, f);
+        }
     }
 }
 
@@ -643,7 +681,7 @@ static void write_opd_sheet(writer *w, lxw_worksheet *ws, const opd_layout *lay,
         snprintf(f, sizeof f, "=SUM(%c%u:%c%u)", c, top, c, bottom);
         put_formula(w, ws, t, COL(sum_col[i]), f, g->sum[i], w->f_tot_money);
     }
-    put_signatures(w, ws, t + 2);
+    put_signatures(w, ws, t + 2, first->unit_code);
 
     worksheet_freeze_panes(ws, lay->data, COL(3));
     page_setup(w, ws, lay->head, lay->head + 1);
@@ -777,6 +815,49 @@ static void write_summary(writer *w, lxw_worksheet *ws, const opd_layout *lay, c
     page_setup(w, ws, h, h);
 }
 
+/* ---- Rumus (the rules, from the pack) ------------------------------------------------------- */
+
+static void write_rumus(writer *w, lxw_worksheet *ws, const tpp_ruleset *rs)
+{
+    lxw_row_t r = put_title_block(w, ws, "RUMUS PERHITUNGAN TPP", NULL);
+    r++;
+    static const char *const head[] = {"KETENTUAN", "NILAI", "DASAR HUKUM"};
+    static const double width[] = {44, 60, 70};
+    for (lxw_col_t c = 0; c < 3; c++) {
+        put_str(w, ws, r, c, head[c], w->f_head);
+        chk(w, worksheet_set_column(ws, c, c, width[c], NULL));
+    }
+    lxw_row_t h = r++;
+    tpp_buf rows = {0};
+    tpp_rumus_rows(rs, &rows);
+    if (rows.oom) {
+        chk(w, LXW_ERROR_MEMORY_MALLOC_FAILED);
+        tpp_buf_release(&rows);
+        return;
+    }
+    /* Rows are "a\tb\tc\n"; a one-cell row is a section title. */
+    for (char *line = rows.data; line != NULL && *line != '\0'; r++) {
+        char *end = strchr(line, '\n');
+        *end = '\0';
+        char *b = strchr(line, '\t');
+        if (b == NULL) {
+            put_str(w, ws, r, 0, line, w->f_bold);
+        } else {
+            *b++ = '\0';
+            char *c = strchr(b, '\t');
+            if (c != NULL)
+                *c++ = '\0';
+            put_str(w, ws, r, 0, line, w->f_text);
+            put_str(w, ws, r, 1, b, w->f_text);
+            put_str(w, ws, r, 2, c ? c : "", w->f_text);
+        }
+        line = end + 1;
+    }
+    tpp_buf_release(&rows);
+    worksheet_freeze_panes(ws, h + 1, 0);
+    page_setup(w, ws, h, h);
+}
+
 /* ---- workbook ------------------------------------------------------------------------------ */
 
 /* libxlsxwriter 1.1.4 quotes a sheet name in the print-title names only when it holds a character
@@ -907,6 +988,11 @@ tpp_status tpp_export_xlsx(const char *path, const tpp_export_meta *meta, const 
         if (ws == NULL)
             break;
         write_opd_sheet(&w, ws, &lay, &g[i], lines);
+    }
+    if (meta->rules != NULL && w.first_error == LXW_NO_ERROR) {
+        ws = add_sheet(&w, "Rumus");
+        if (ws != NULL)
+            write_rumus(&w, ws, meta->rules);
     }
     if (w.compose.oom || w.clean.oom)
         chk(&w, LXW_ERROR_MEMORY_MALLOC_FAILED);

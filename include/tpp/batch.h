@@ -51,8 +51,11 @@ tpp_status tpp_batch_run(struct tpp_store *st, const tpp_run_options *opt, tpp_d
 typedef enum tpp_export_format {
     TPP_EXPORT_CSV = 1 << 0,
     TPP_EXPORT_XLSX = 1 << 1,
-    TPP_EXPORT_ALL = TPP_EXPORT_CSV | TPP_EXPORT_XLSX
+    TPP_EXPORT_BANK = 1 << 2,
+    TPP_EXPORT_ALL = TPP_EXPORT_CSV | TPP_EXPORT_XLSX | TPP_EXPORT_BANK
 } tpp_export_format;
+
+#define TPP_EXPORT_MAX_BANKS 16
 
 typedef struct tpp_export_summary {
     int64_t run_id;
@@ -61,10 +64,38 @@ typedef struct tpp_export_summary {
     tpp_money total_net;
     char csv_path[1024];
     char xlsx_path[1024];
+    size_t n_banks;
+    char bank_path[TPP_EXPORT_MAX_BANKS][1024];
+    size_t bank_records[TPP_EXPORT_MAX_BANKS];
+    tpp_money bank_total[TPP_EXPORT_MAX_BANKS];
+    size_t n_unpaid; /* lines with nothing to transfer (not computed, or net 0) */
+    char manifest_path[1024];
+    int manifest_signed;
+    char seal[65];
 } tpp_export_summary;
 
-/** Export the latest run of the period (or run_id when > 0) into out_dir as
- *  tpp-YYYY-MM.csv / tpp-YYYY-MM.xlsx. */
+typedef struct tpp_export_options {
+    int year;
+    int month;
+    int64_t run_id;   /* 0 = the period's latest run */
+    unsigned formats; /* tpp_export_format bits */
+    const char *out_dir;
+    /* Bank templates: shipped names ("generic") or paths to .yaml files. NULL: the workspace's
+     * export.banks setting, else "generic". Every paid line must fall to exactly one. */
+    const char *const *banks;
+    size_t n_banks;
+    const char *key_path;  /* secret key; NULL: the signing.key setting; "" = do not sign */
+    const char *sign_date; /* YYYY-MM-DD for the signature blocks; NULL: the sign.date setting */
+    tpp_diags *diags;      /* problems in bank templates, as file:line:col; may be NULL */
+} tpp_export_options;
+
+/** Export a stored run into out_dir: tpp-YYYY-MM.xlsx (payment list), tpp-YYYY-MM.csv (machine
+ *  CSV), bank-<id>-YYYY-MM.<ext> per bank template, and tpp-YYYY-MM.manifest listing them all
+ *  (signed when a key is configured). */
+tpp_status tpp_batch_export_opt(struct tpp_store *st, const tpp_export_options *opt,
+                                tpp_export_summary *sum, tpp_error *err);
+
+/** tpp_batch_export_opt with the workspace's settings for banks, key and date. */
 tpp_status tpp_batch_export(struct tpp_store *st, int year, int month, int64_t run_id,
                             unsigned formats, const char *out_dir, tpp_export_summary *sum,
                             tpp_error *err);

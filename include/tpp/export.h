@@ -52,6 +52,31 @@ typedef struct tpp_payline {
     tpp_money net;            /* col 18 */
 } tpp_payline;
 
+/** One signature block: "Mengetahui, <title>" or "<title>" with the signer's name and NIP.
+ *  Empty or NULL strings print as dotted lines to be filled in by hand. */
+typedef struct tpp_signatory {
+    const char *title; /* "Kepala Dinas", "Bendahara Pengeluaran" */
+    const char *name;
+    const char *nip;
+} tpp_signatory;
+
+/** The signature blocks under a payment list (domain brief §6.1): the head of the OPD on the
+ *  left ("Mengetahui,"), the treasurer on the right under "<place>, <date>". */
+typedef struct tpp_signatures {
+    tpp_signatory known; /* left, "Mengetahui," */
+    tpp_signatory payer; /* right */
+    const char *place;   /* "Samarinda" */
+    const char *date;    /* already in words, "31 Januari 2025"; NULL = dotted */
+} tpp_signatures;
+
+/** Signature blocks of one OPD (overrides the default for that unit_code). */
+typedef struct tpp_unit_signatures {
+    const char *unit_code;
+    tpp_signatures sign;
+} tpp_unit_signatures;
+
+struct tpp_ruleset;
+
 typedef struct tpp_export_meta {
     const char *region;
     const char *reg_number;
@@ -62,7 +87,15 @@ typedef struct tpp_export_meta {
     int year;
     int month;
     int64_t run_id;
+    /* Added for the signed payroll files; all optional (zero = as before). */
+    const tpp_signatures *sign;           /* default signature blocks; NULL = dotted */
+    const tpp_unit_signatures *unit_sign; /* per-OPD overrides */
+    size_t n_unit_sign;
+    const struct tpp_ruleset *rules; /* the run's pack: the XLSX gets a "Rumus" sheet */
 } tpp_export_meta;
+
+/** Indonesian date in words, "31 Januari 2025", into buf; false when the date is invalid. */
+bool tpp_date_words_id(int year, int month, int day, char *buf, size_t size);
 
 /**
  * Machine CSV: header row, one row per line in the given order (callers sort by unit_code, nip),
@@ -80,6 +113,176 @@ tpp_status tpp_export_csv(const char *path, const tpp_export_meta *meta, const t
  */
 tpp_status tpp_export_xlsx(const char *path, const tpp_export_meta *meta, const tpp_payline *lines,
                            size_t n, tpp_error *err);
+
+/** Count and sum of the amounts a file pays; recorded per file in the manifest. */
+typedef struct tpp_file_stats {
+    size_t records;  /* payment lines (employees; transfers in a bank file) */
+    tpp_money total; /* sum of the net amounts (col 18) in the file */
+} tpp_file_stats;
+
+/** Σ of col 18 over the lines that are paid (ok), and their count: what tpp_export_xlsx and
+ *  tpp_export_csv put in a manifest for the payment list. */
+tpp_status tpp_paylines_stats(const tpp_payline *lines, size_t n, tpp_file_stats *out,
+                              tpp_error *err);
+
+/* ---- bank files ------------------------------------------------------------------------------ */
+
+/** A bank's transfer-file layout, loaded from YAML (exporters/banks/README.md). */
+typedef struct tpp_bank_template tpp_bank_template;
+
+/** Load and validate a template; every problem goes to diags as file:line:col and the call fails
+ *  with TPP_ERR_INVALID if there was any. */
+tpp_status tpp_bank_template_load(const char *path, const char *text, size_t len, tpp_diags *diags,
+                                  tpp_bank_template **out, tpp_error *err);
+/** A shipped template by name ("generic"), compiled into the program; TPP_ERR_INVALID when there
+ *  is no such template. */
+tpp_status tpp_bank_template_builtin(const char *name, tpp_diags *diags, tpp_bank_template **out,
+                                     tpp_error *err);
+void tpp_bank_template_free(tpp_bank_template *t); /* NULL-safe */
+/** The template's id (file names: bank-<id>-YYYY-MM.<ext>) and file extension. */
+const char *tpp_bank_template_id(const tpp_bank_template *t);
+const char *tpp_bank_template_ext(const tpp_bank_template *t);
+/** Whether the template takes this line (its `banks:` list against bank_name; no list = all). */
+bool tpp_bank_template_takes(const tpp_bank_template *t, const tpp_payline *l);
+
+/** A value for a `param:` field of a template (e.g. the region's debit account). */
+typedef struct tpp_bank_param {
+    const char *key;
+    const char *value;
+} tpp_bank_param;
+
+/**
+ * Render the transfer file of `lines` (already chosen for this bank, in payment-list order) into
+ * buf: header, one record per line with its net (col 18), trailer. Lines that are not ok or have
+ * net <= 0 are an error (the caller leaves them out). Fails, naming the line, when a value does
+ * not fit a fixed width or an account number is empty.
+ */
+tpp_status tpp_bank_render(const tpp_bank_template *t, const tpp_export_meta *meta,
+                           const tpp_payline *const *lines, size_t n, const tpp_bank_param *params,
+                           size_t n_params, char **buf, size_t *len, tpp_file_stats *stats,
+                           tpp_error *err);
+/** tpp_bank_render, written atomically to path. */
+tpp_status tpp_export_bank(const char *path, const tpp_bank_template *t,
+                           const tpp_export_meta *meta, const tpp_payline *const *lines, size_t n,
+                           const tpp_bank_param *params, size_t n_params, tpp_file_stats *stats,
+                           tpp_error *err);
+
+/* ---- supplementary lists --------------------------------------------------------------------- */
+
+/** One employee's correction of an earlier month: what was paid against what was due. */
+typedef struct tpp_delta_line {
+    const char *nip;
+    const char *name;
+    const char *unit_code;
+    const char *unit_name;
+    const char *grade;
+    const char *position;
+    const char *bank_account;
+    int year, month;    /* the month corrected */
+    tpp_money due_net;  /* col 18 of the corrected revision */
+    tpp_money paid_net; /* col 18 as paid */
+    const char *reason; /* KETERANGAN */
+} tpp_delta_line;
+
+/** One employee of a two-month (rapel) payment: the net of each month. */
+typedef struct tpp_rapel_line {
+    const char *nip;
+    const char *name;
+    const char *unit_code;
+    const char *unit_name;
+    const char *bank_account;
+    tpp_money net[2];
+} tpp_rapel_line;
+
+/**
+ * Daftar kekurangan/kelebihan bayar (XLSX): a sheet per OPD (lines grouped by unit_code), with
+ * SEHARUSNYA, TELAH DIBAYAR, and KEKURANGAN = MAX(due - paid, 0), KELEBIHAN = MAX(paid - due, 0)
+ * as formulas with cached values, totals and signature blocks. stats->total is Σ kekurangan -
+ * Σ kelebihan (what is still to be paid; negative when money comes back).
+ */
+tpp_status tpp_export_delta_xlsx(const char *path, const tpp_export_meta *meta,
+                                 const tpp_delta_line *lines, size_t n, tpp_file_stats *stats,
+                                 tpp_error *err);
+
+/**
+ * Two-month (rapel) payment list (XLSX), the layout of domain brief §6.2: NO, NAMA, NO. REKENING,
+ * JUMLAH BERSIH of month 1 and month 2, JUMLAH (formula), JUMLAH DIKREDITKAN OLEH BANK; a sheet
+ * per OPD with totals. meta gives the first month; the second is the month after it.
+ */
+tpp_status tpp_export_rapel_xlsx(const char *path, const tpp_export_meta *meta,
+                                 const tpp_rapel_line *lines, size_t n, tpp_file_stats *stats,
+                                 tpp_error *err);
+
+/* ---- manifest and verification --------------------------------------------------------------- */
+
+#define TPP_MANIFEST_MAX_FILES 64
+
+/** One exported file as the manifest lists it. */
+typedef struct tpp_manifest_file {
+    char name[256]; /* file name inside the directory, no '/' */
+    char kind[32];  /* payment-xlsx, machine-csv, bank:<id>, supplement-xlsx, ... */
+    tpp_file_stats stats;
+} tpp_manifest_file;
+
+typedef struct tpp_manifest {
+    int year, month;
+    int64_t run_id;
+    char pack_id[128];
+    char pack_sha256[65];
+    /* The run's seal. Until runs are sealed (finalize), a provisional seal: the SHA-256 over the
+     * run's stored results in (unit_code, nip) order, see docs in exporters/manifest.c. */
+    char seal_kind[16]; /* "provisional" or "final" */
+    char seal[65];
+    size_t n_lines;      /* payment lines of the run */
+    tpp_money total_net; /* Σ col 18 over the paid lines: every payment file must agree */
+    size_t n_files;
+    tpp_manifest_file files[TPP_MANIFEST_MAX_FILES];
+} tpp_manifest;
+
+#define TPP_SIGN_SECRET_BYTES 64
+#define TPP_SIGN_PUBLIC_BYTES 32
+
+/**
+ * Hash every listed file in dir and write dir/tpp-YYYY-MM.manifest atomically: the text body, a
+ * "manifest-sha256" line over it, and an Ed25519 signature over both when secret_key is not NULL.
+ * Deterministic: the same files and key give the same bytes.
+ */
+tpp_status tpp_manifest_write(const char *dir, const tpp_manifest *m,
+                              const unsigned char *secret_key, char *path_out, size_t path_size,
+                              tpp_error *err);
+
+typedef struct tpp_verify_report {
+    size_t n_manifests;
+    size_t n_files;                              /* files checked */
+    size_t n_failed;                             /* files (or manifests) that failed */
+    size_t n_signed;                             /* manifests with a valid signature */
+    unsigned char signer[TPP_SIGN_PUBLIC_BYTES]; /* key of the last signed manifest */
+} tpp_verify_report;
+
+/**
+ * Check every *.manifest in dir: its own checksum and signature (against trusted_key when given,
+ * else against the key it names), each listed file's size and SHA-256, the totals (every payment
+ * file's total equals the manifest total; the machine CSV is summed again), and that no other
+ * file sits in dir (subdirectories are not looked at). Each failure is reported to diags with
+ * the failing file as its location.
+ * Returns TPP_OK when the check ran (failures are counted in rep->n_failed); an error only when
+ * the directory cannot be read.
+ */
+tpp_status tpp_verify_dir(const char *dir, const unsigned char *trusted_key, tpp_diags *diags,
+                          tpp_verify_report *rep, tpp_error *err);
+
+/* ---- signing keys ---------------------------------------------------------------------------- */
+
+/** Make a new Ed25519 key pair: path (secret, mode 0600) and path.pub. Refuses to overwrite. */
+tpp_status tpp_key_generate(const char *path, unsigned char pub[TPP_SIGN_PUBLIC_BYTES],
+                            tpp_error *err);
+tpp_status tpp_key_load_secret(const char *path, unsigned char sk[TPP_SIGN_SECRET_BYTES],
+                               tpp_error *err);
+/** A public key from a file written by tpp_key_generate (.pub), or from its 64 hex digits. */
+tpp_status tpp_key_load_public(const char *path_or_hex, unsigned char pk[TPP_SIGN_PUBLIC_BYTES],
+                               tpp_error *err);
+/** Lower-case hex of n bytes into out (2n + 1 bytes). */
+void tpp_hex(const unsigned char *in, size_t n, char *out);
 
 #ifdef __cplusplus
 }
