@@ -7,6 +7,7 @@
 
 #include "cli/cli.h"
 #include "engine/store.h"
+#include "engine/util.h"
 #include "tpp/audit.h"
 #include "tpp/batch.h"
 #include "tpp/gen.h"
@@ -173,7 +174,9 @@ int cmd_demo(int argc, char **argv, tpp_cli *cli)
 
     char input[1100], db[1100];
     snprintf(input, sizeof input, "%s/input", out);
-    snprintf(db, sizeof db, "%s/tpp.db", out);
+    /* The workspace sits in its own subdirectory so that the output directory holds exactly
+     * the files of the manifest, and `tpp verify demo-out` passes. */
+    snprintf(db, sizeof db, "%s/workspace/tpp.db", out);
     tpp_error err = {0};
     tpp_diags *diags = tpp_diags_new(stderr);
     tpp_ruleset *rs = NULL;
@@ -196,7 +199,11 @@ int cmd_demo(int argc, char **argv, tpp_cli *cli)
             snprintf(p, sizeof p, "%s%s", db, suffix[i]);
             remove(p);
         }
-        rc = tpp_store_create(db, &st, &err);
+        char wsdir[1100];
+        snprintf(wsdir, sizeof wsdir, "%s/workspace", out);
+        rc = tpp_mkdirs(wsdir, &err);
+        if (rc == TPP_OK)
+            rc = tpp_store_create(db, &st, &err);
     }
     if (rc == TPP_OK && (rc = tpp_store_begin(st, &err)) == TPP_OK) {
         rc = tpp_store_add_pack(st, rs, text, len, &err);

@@ -11,6 +11,7 @@
 #include "engine/config.h"
 #include "engine/store.h"
 #include "engine/util.h"
+#include "tpp/audit.h"
 #include "tpp/batch.h"
 #include "tpp/date.h"
 #include "tpp/export.h"
@@ -542,8 +543,17 @@ tpp_status tpp_batch_export_opt(tpp_store *st, const tpp_export_options *opt,
         man->run_id = run_id;
         snprintf(man->pack_id, sizeof man->pack_id, "%s", meta.pack_id);
         snprintf(man->pack_sha256, sizeof man->pack_sha256, "%s", pack_sha);
-        snprintf(man->seal_kind, sizeof man->seal_kind, "provisional");
-        snprintf(man->seal, sizeof man->seal, "%s", sum->seal);
+        /* A sealed run carries its Merkle root (the value published and used by inclusion
+         * proofs); a draft carries the provisional digest of its stored results. */
+        tpp_seal_info si;
+        tpp_error ignore;
+        if (tpp_seal_of_run(st, run_id, &si, &ignore) == TPP_OK) {
+            snprintf(man->seal_kind, sizeof man->seal_kind, "final");
+            snprintf(man->seal, sizeof man->seal, "%s", si.merkle_root);
+        } else {
+            snprintf(man->seal_kind, sizeof man->seal_kind, "provisional");
+            snprintf(man->seal, sizeof man->seal, "%s", sum->seal);
+        }
         man->n_lines = n;
         man->total_net = paid.total;
         rc = tpp_manifest_write(out_dir, man, signing ? sk : NULL, sum->manifest_path,

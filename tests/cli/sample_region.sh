@@ -15,9 +15,11 @@ expect_exit 0 "demo" -- "$TPP" demo --out d
 expect_output "60 employees in [0-9]+ OPDs" "demo summary"
 expect_output "1 without performance data" "demo has one employee without performance"
 expect_output "replay from the stored raw files: IDENTICAL" "demo seals and replays"
-for f in d/tpp-2025-01.xlsx d/tpp-2025-01.csv d/tpp.db; do
+for f in d/tpp-2025-01.xlsx d/tpp-2025-01.csv d/tpp-2025-01.manifest d/workspace/tpp.db; do
     if [ -s "$f" ]; then ok; else bad "demo did not write $f"; fi
 done
+# BPKAD's check passes on the demo's output directory as it stands.
+expect_exit 0 "verify demo output" -- "$TPP" verify d
 # Running the demo again replaces its own workspace and gives the same files.
 cp d/tpp-2025-01.xlsx first.xlsx
 expect_exit 0 "demo again" -- "$TPP" demo --out d
