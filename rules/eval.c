@@ -953,6 +953,10 @@ static bool besaran_extras(ctx *c, tpp_money *full, tpp_date first, tpp_date las
         step(c, "besaran.criteria", money_str(sum, a), NULL, rs->besaran_cite,
              "sum of %zu criteria", rs->n_criteria);
     }
+    if (*full <= 0) {
+        fail(c, TPP_ERR_RULE, "the besaran for class %d is 0", e->kelas);
+        return false;
+    }
     if (!acting(c, full, first, last))
         return false;
     int si = e->status != NULL ? tpp_rules_status_index(rs, e->status) : -1;
@@ -966,11 +970,7 @@ static bool besaran_extras(ctx *c, tpp_money *full, tpp_date first, tpp_date las
         }
         step(c, "besaran.status", money_str(m, a), rnd, st->cite, "status=%s %lld x %s", st->status,
              (long long)*full, ratio_str(st->multiplier, p));
-        *full = m;
-    }
-    if (*full <= 0) {
-        fail(c, TPP_ERR_RULE, "the besaran for class %d is 0", e->kelas);
-        return false;
+        *full = m; /* 0 for a status that stops the TPP (CLTN, tugas belajar): a zero line */
     }
     return true;
 }

@@ -116,7 +116,7 @@ static const char *keep_str(loader *L, const char *s)
 
 /* ---- mappings with a fixed set of keys ---- */
 
-#define MAX_KEYS 16
+#define MAX_KEYS 24
 
 typedef struct mapv {
     const node *map; /* NULL when the value was not a mapping (already reported) */
