@@ -29,6 +29,7 @@ static const struct tpp_cmd commands[] = {
     {"rules", cmd_rules, "check, test, show or add a rule pack (tpp rules --help)"},
     {"gen", cmd_gen, "write realistic synthetic input files for a region"},
     {"demo", cmd_demo, "sample region: generate, init, import, run, export into ./demo-out"},
+    {"diff", cmd_diff, "employees that differ between two runs, with the first differing step"},
 };
 
 static const char main_usage[] =

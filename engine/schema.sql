@@ -1,6 +1,6 @@
 -- Workspace schema. One source of truth: embedded into the binary at build time.
 -- Money is INTEGER whole rupiah; dates are TEXT ISO 8601; every table is STRICT.
-PRAGMA user_version = 1;
+PRAGMA user_version = 2;
 
 CREATE TABLE meta (
     key   TEXT PRIMARY KEY,
@@ -171,3 +171,46 @@ CREATE TABLE result (
     trace              TEXT NOT NULL,
     PRIMARY KEY (run_id, nip)
 ) STRICT;
+
+-- Disciplinary sanctions (hukuman disiplin) as decided, SPEC section 3: `level` names a sanction of the
+-- pack; it applies from start_period ('YYYY-MM') for `months` months, possibly from before the
+-- first month the workspace knows; percent (exact decimal text) overrides the pack's.
+CREATE TABLE sanction (
+    id           INTEGER PRIMARY KEY,
+    nip          TEXT NOT NULL,
+    level        TEXT NOT NULL,
+    start_period TEXT NOT NULL,
+    months       INTEGER NOT NULL CHECK (months BETWEEN 1 AND 36),
+    percent      TEXT,
+    reference    TEXT NOT NULL DEFAULT '',
+    file_id      INTEGER NOT NULL REFERENCES input_file(id)
+) STRICT;
+CREATE INDEX sanction_nip ON sanction(nip, start_period);
+
+-- Acting assignments (Plt/Plh), SPEC section 3: the acting post's class from start_date to end_date.
+CREATE TABLE assignment (
+    id         INTEGER PRIMARY KEY,
+    nip        TEXT NOT NULL,
+    kind       TEXT NOT NULL CHECK (kind IN ('plt', 'plh')),
+    class      INTEGER NOT NULL CHECK (class BETWEEN 1 AND 17),
+    start_date TEXT NOT NULL,
+    end_date   TEXT NOT NULL CHECK (end_date >= start_date),
+    reference  TEXT NOT NULL DEFAULT '',
+    file_id    INTEGER NOT NULL REFERENCES input_file(id)
+) STRICT;
+CREATE INDEX assignment_nip ON assignment(nip, start_date);
+
+-- Corrections carried into a later month (SPEC section 7): the difference of col 8 between a
+-- finalized run and its corrected revision. amount > 0: kelebihan bayar, taken back in col 9 of
+-- `period`; amount < 0: kekurangan bayar, added to col 8 of `period`.
+CREATE TABLE correction (
+    id         INTEGER PRIMARY KEY,
+    nip        TEXT NOT NULL,
+    period     TEXT NOT NULL,
+    amount     INTEGER NOT NULL,
+    from_run   INTEGER NOT NULL REFERENCES run(id),
+    to_run     INTEGER NOT NULL REFERENCES run(id),
+    created_at TEXT NOT NULL,
+    UNIQUE (nip, from_run, to_run)
+) STRICT;
+CREATE INDEX correction_period ON correction(period, nip);

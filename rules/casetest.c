@@ -11,11 +11,21 @@
 #include "tpp/eval.h"
 #include "tpp/rules.h"
 
-static const char *const field_names[TPP_CF_COUNT] = {
-    "besaran",       "discipline_cut", "performance_cut", "tpp",
-    "bpjs_employer", "bpjs_employee",  "gross",           "net",
-    "workdays",      "late_minutes",   "deferred",        "pot_bulan_lalu",
-    "pot_hukdis",    "pph21",          "zakat"};
+static const char *const field_names[TPP_CF_COUNT] = {"besaran",
+                                                      "discipline_cut",
+                                                      "performance_cut",
+                                                      "tpp",
+                                                      "bpjs_employer",
+                                                      "bpjs_employee",
+                                                      "gross",
+                                                      "net",
+                                                      "workdays",
+                                                      "late_minutes",
+                                                      "deferred",
+                                                      "pot_bulan_lalu",
+                                                      "pot_hukdis",
+                                                      "pph21",
+                                                      "zakat"};
 
 /* The trace step that produces each field (a prefix: the last matching step counts). */
 static const char *const field_steps[TPP_CF_COUNT] = {

@@ -546,8 +546,8 @@ static void sanctions(ctx *c)
         room = 0;
     if (total > room) {
         step(c, "sanction.limit", money_str(room, a), NULL, NULL,
-             "sanctions %lld exceed what is left of col 8 after BPJS 1 %% (%lld)",
-             (long long)total, (long long)room);
+             "sanctions %lld exceed what is left of col 8 after BPJS 1 %% (%lld)", (long long)total,
+             (long long)room);
         total = room;
     }
     o->pot_hukdis = total;
@@ -744,8 +744,8 @@ static void pph21_withheld(ctx *c)
         return;
     }
     tpp_money tax;
-    if (!tpp_money_mul_ratio(o->ter_base, row->rate.num, row->rate.den * 100,
-                             rs->payment_rounding, &tax)) {
+    if (!tpp_money_mul_ratio(o->ter_base, row->rate.num, row->rate.den * 100, rs->payment_rounding,
+                             &tax)) {
         fail(c, TPP_ERR_OVERFLOW, "overflow computing TER");
         return;
     }
@@ -759,8 +759,8 @@ static void pph21_withheld(ctx *c)
     tpp_money due = tax - e->salary_pph21;
     if (due < 0) {
         step(c, "pph21.salary_excess", money_str(-due, a), NULL, rs->pph21_cite,
-             "the salary run withheld %lld, more than TER on salary + TPP", (long long)
-             e->salary_pph21);
+             "the salary run withheld %lld, more than TER on salary + TPP",
+             (long long)e->salary_pph21);
         due = 0;
     }
     o->pph21 = due;
@@ -818,8 +818,7 @@ static bool acting(ctx *c, tpp_money *full, tpp_date first, tpp_date last)
         } else {
             tpp_money up;
             if (!tpp_money_mul_ratio(acting_full, ar->same_level_percent.num,
-                                     ar->same_level_percent.den * 100, rs->besaran_rounding,
-                                     &up) ||
+                                     ar->same_level_percent.den * 100, rs->besaran_rounding, &up) ||
                 !tpp_money_add(*full, up, &v)) {
                 fail(c, TPP_ERR_OVERFLOW, "overflow computing the acting uplift");
                 return false;
@@ -908,9 +907,9 @@ static void payment(ctx *c)
     }
     o->net = after_tax - o->zakat;
     step(c, "payment.net", money_str(o->net, a), NULL, NULL,
-         "gross=%lld deductions=%lld net_before_tax=%lld pph21=%lld zakat=%lld", (long long)o->gross,
-         (long long)o->deductions, (long long)o->net_before_tax, (long long)o->pph21,
-         (long long)o->zakat);
+         "gross=%lld deductions=%lld net_before_tax=%lld pph21=%lld zakat=%lld",
+         (long long)o->gross, (long long)o->deductions, (long long)o->net_before_tax,
+         (long long)o->pph21, (long long)o->zakat);
 }
 
 /* Step 2 beyond the class table: a position's own amount, criteria as shares of the basic TPP,

@@ -959,8 +959,8 @@ static void load_special(loader *L, const node *v)
 
 static void load_calendar(loader *L, const node *v)
 {
-    static const char *const keys[] = {"cite", "window", "grace_minutes", "schedules", "special",
-                                       NULL};
+    static const char *const keys[] = {"cite",      "window",  "grace_minutes",
+                                       "schedules", "special", NULL};
     static const char *const window_keys[] = {"before_start", "after_end", NULL};
     static const char *const sched_keys[] = {"5day", "6day", "shift", NULL};
     tpp_ruleset *rs = L->rs;
@@ -1354,9 +1354,8 @@ static void load_ter(loader *L, const node *v)
 /* payment.pph21.annual: the December reconciliation with the Pasal 17 brackets. */
 static void load_annual(loader *L, const node *v)
 {
-    static const char *const keys[] = {"month",    "job_cost_percent", "job_cost_max",
-                                       "ptkp",     "brackets",         "cite",
-                                       NULL};
+    static const char *const keys[] = {
+        "month", "job_cost_percent", "job_cost_max", "ptkp", "brackets", "cite", NULL};
     static const char *const bkeys[] = {"to", "rate", NULL};
     tpp_annual_rule *a = &L->rs->annual;
     const char *ctx = "payment.pph21.annual";
@@ -1507,10 +1506,9 @@ static void load_case_employee(loader *L, const node *v, const char *ctx, tpp_ru
                                tpp_date first, tpp_date last)
 {
     static const char *const keys[] = {
-        "class",     "schedule",     "status",       "position",  "salary_bpjs_base",
-        "predicate", "score",        "start_date",   "end_date",  "ptkp",
-        "salary_gross", "salary_pph21", "ytd_gross", "ytd_pph21", "annual_pension",
-        "zakat",     "carried",      NULL};
+        "class",     "schedule",   "status",         "position", "salary_bpjs_base", "predicate",
+        "score",     "start_date", "end_date",       "ptkp",     "salary_gross",     "salary_pph21",
+        "ytd_gross", "ytd_pph21",  "annual_pension", "zakat",    "carried",          NULL};
     static const char *const scheds[] = {"5day", "6day", "shift", NULL};
     tpp_ruleset *rs = L->rs;
     mapv m;
@@ -1591,9 +1589,10 @@ static void load_case_sanctions(loader *L, const node *v, const char *ctx, tpp_r
             ok = false;
         }
         char extra;
-        if (!skip(pv) && (pv->kind != TPP_RL_SCALAR || pv->len != 7 ||
-                          sscanf(pv->text, "%4d-%2d%c", &s.start_year, &s.start_month, &extra) != 2 ||
-                          s.start_month < 1 || s.start_month > 12)) {
+        if (!skip(pv) &&
+            (pv->kind != TPP_RL_SCALAR || pv->len != 7 ||
+             sscanf(pv->text, "%4d-%2d%c", &s.start_year, &s.start_month, &extra) != 2 ||
+             s.start_month < 1 || s.start_month > 12)) {
             bad_type(L, pv, "start_period", "a month YYYY-MM");
             ok = false;
         }
