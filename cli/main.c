@@ -36,6 +36,7 @@ static const struct tpp_cmd commands[] = {
     {"verify", cmd_verify, "check exported files against their (signed) manifest"},
     {"keygen", cmd_keygen, "make the Ed25519 key that signs export manifests"},
     {"config", cmd_config, "workspace settings: signature blocks, signing key, bank templates"},
+    {"diff", cmd_diff, "employees that differ between two runs, with the first differing step"},
 };
 
 static const char main_usage[] =

@@ -22,6 +22,10 @@ typedef struct emp_data {
     tpp_absence *a;
     size_t n_ev, cap_ev;
     tpp_event *ev;
+    size_t n_s, cap_s;
+    tpp_emp_sanction *s;
+    size_t n_as, cap_as;
+    tpp_assignment *as;
 } emp_data;
 
 typedef struct month_data {
@@ -90,6 +94,8 @@ static void month_data_free(month_data *md)
         free(md->emps[i].p);
         free(md->emps[i].a);
         free(md->emps[i].ev);
+        free(md->emps[i].s);
+        free(md->emps[i].as);
     }
     free(md->emps);
     free(md->holidays);
@@ -97,6 +103,99 @@ static void month_data_free(month_data *md)
 }
 
 #define STEP_ROWS(q) while ((rc_step = sqlite3_step(q)) == SQLITE_ROW)
+
+/* State that spans months: every sanction that started by this period (the evaluator decides
+ * which are active; one may have started before the workspace's first month or last year), and
+ * the acting assignments overlapping the month. */
+static tpp_status load_multi_month(tpp_store *st, const tpp_ruleset *rs, month_data *md,
+                                   const char *period, const char *first, const char *last,
+                                   tpp_error *err)
+{
+    sqlite3_stmt *q = NULL;
+    int rc_step;
+    tpp_status rc = TPP_OK;
+    TPP_TRY(tpp_store_prepare(st,
+                              "SELECT nip, level, start_period, months, percent FROM sanction "
+                              "WHERE start_period <= ?1 ORDER BY nip, start_period, id",
+                              &q, err));
+    sqlite3_bind_text(q, 1, period, -1, SQLITE_STATIC);
+    STEP_ROWS(q)
+    {
+        emp_data *ed = find_emp(md, col_text(q, 0));
+        if (ed == NULL)
+            continue;
+        tpp_emp_sanction s = {.rule = tpp_rules_sanction_index(rs, col_text(q, 1))};
+        const char *sp = col_text(q, 2);
+        if (s.rule < 0 || sscanf(sp, "%4d-%2d", &s.start_year, &s.start_month) != 2) {
+            rc = tpp_fail(err, TPP_ERR_RULE, TPP_NOLOC,
+                          "employee '%s': sanction '%s' from %s is not in the rule pack", ed->e.nip,
+                          col_text(q, 1), sp);
+            sqlite3_finalize(q);
+            return rc;
+        }
+        s.months = sqlite3_column_int(q, 3);
+        if (sqlite3_column_type(q, 4) != SQLITE_NULL) {
+            const char *pt = col_text(q, 4);
+            s.has_percent = tpp_ratio_parse(pt, strlen(pt), &s.percent);
+        }
+        if (!push((void **)&ed->s, &ed->n_s, &ed->cap_s, sizeof s))
+            goto nomem;
+        ed->s[ed->n_s - 1] = s;
+    }
+    if (rc_step != SQLITE_DONE)
+        goto dberr;
+    sqlite3_finalize(q);
+
+    TPP_TRY(
+        tpp_store_prepare(st,
+                          "SELECT nip, kind, class, start_date, end_date FROM assignment "
+                          "WHERE start_date <= ?2 AND end_date >= ?1 ORDER BY nip, start_date, id",
+                          &q, err));
+    sqlite3_bind_text(q, 1, first, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, last, -1, SQLITE_STATIC);
+    STEP_ROWS(q)
+    {
+        emp_data *ed = find_emp(md, col_text(q, 0));
+        if (ed == NULL)
+            continue;
+        tpp_assignment a = {.kind = strcmp(col_text(q, 1), "plh") == 0 ? TPP_ACTING_PLH
+                                                                       : TPP_ACTING_PLT,
+                            .kelas = sqlite3_column_int(q, 2),
+                            .start = col_date(q, 3),
+                            .end = col_date(q, 4)};
+        if (!push((void **)&ed->as, &ed->n_as, &ed->cap_as, sizeof a))
+            goto nomem;
+        ed->as[ed->n_as - 1] = a;
+    }
+    if (rc_step != SQLITE_DONE)
+        goto dberr;
+    sqlite3_finalize(q);
+
+    /* corrections carried into this month (tpp diff --carry-to) */
+    TPP_TRY(tpp_store_prepare(st,
+                              "SELECT nip, SUM(amount) FROM correction WHERE period = ?1 GROUP BY "
+                              "nip",
+                              &q, err));
+    sqlite3_bind_text(q, 1, period, -1, SQLITE_STATIC);
+    STEP_ROWS(q)
+    {
+        emp_data *ed = find_emp(md, col_text(q, 0));
+        if (ed != NULL)
+            ed->e.carried = sqlite3_column_int64(q, 1);
+    }
+    if (rc_step != SQLITE_DONE)
+        goto dberr;
+    sqlite3_finalize(q);
+    return TPP_OK;
+
+nomem:
+    sqlite3_finalize(q);
+    return tpp_fail(err, TPP_ERR_NOMEM, TPP_NOLOC, "out of memory loading sanctions");
+dberr:
+    rc = tpp_store_fail(st, err, "cannot read sanctions or assignments");
+    sqlite3_finalize(q);
+    return rc;
+}
 
 static tpp_status load_month(tpp_store *st, const tpp_ruleset *rs, month_data *md, tpp_error *err)
 {
@@ -132,7 +231,8 @@ static tpp_status load_month(tpp_store *st, const tpp_ruleset *rs, month_data *m
     TPP_TRY(tpp_store_prepare(
         st,
         "SELECT nip, name, status, unit_code, unit_name, position, grade, npwp, bank_name, "
-        "bank_account, class, schedule, salary_bpjs_base, start_date, end_date FROM employee "
+        "bank_account, class, schedule, salary_bpjs_base, start_date, end_date, ptkp, "
+        "salary_gross, salary_pph21 FROM employee "
         "WHERE (start_date IS NULL OR start_date <= ?2) AND (end_date IS NULL OR end_date >= ?1) "
         "ORDER BY nip",
         &q, err));
@@ -163,6 +263,11 @@ static tpp_status load_month(tpp_store *st, const tpp_ruleset *rs, month_data *m
         e->start_date = sqlite3_column_type(q, 13) == SQLITE_NULL ? TPP_DATE_NONE : col_date(q, 13);
         e->end_date = sqlite3_column_type(q, 14) == SQLITE_NULL ? TPP_DATE_NONE : col_date(q, 14);
         e->predicate = -1;
+        e->ptkp = tpp_arena_strdup(md->arena, col_text(q, 15));
+        if (e->ptkp == NULL)
+            goto nomem;
+        e->salary_gross = sqlite3_column_int64(q, 16);
+        e->salary_pph21 = sqlite3_column_int64(q, 17);
     }
     if (rc_step != SQLITE_DONE)
         goto dberr;
@@ -240,21 +345,34 @@ static tpp_status load_month(tpp_store *st, const tpp_ruleset *rs, month_data *m
     sqlite3_finalize(q);
 
     /* performance of the period */
-    TPP_TRY(
-        tpp_store_prepare(st, "SELECT nip, predicate FROM performance WHERE period = ?1", &q, err));
+    TPP_TRY(tpp_store_prepare(
+        st, "SELECT nip, predicate, score_bp FROM performance WHERE period = ?1", &q, err));
     sqlite3_bind_text(q, 1, period, -1, SQLITE_STATIC);
     STEP_ROWS(q)
     {
         emp_data *ed = find_emp(md, col_text(q, 0));
         if (ed != NULL && sqlite3_column_type(q, 1) != SQLITE_NULL)
             ed->e.predicate = tpp_rules_predicate_index(rs, col_text(q, 1));
+        if (ed != NULL && sqlite3_column_type(q, 2) != SQLITE_NULL) {
+            /* basis points of a percent: 9550 = 95.50 % */
+            ed->e.has_score = true;
+            ed->e.score = (tpp_ratio){sqlite3_column_int64(q, 2), 100};
+        }
     }
     if (rc_step != SQLITE_DONE)
         goto dberr;
     sqlite3_finalize(q);
 
+    rc = load_multi_month(st, rs, md, period, first, last, err);
+    if (rc != TPP_OK)
+        return rc;
+
     for (size_t i = 0; i < md->n_emps; i++) {
         emp_data *ed = &md->emps[i];
+        ed->e.sanctions = ed->s;
+        ed->e.n_sanctions = ed->n_s;
+        ed->e.assignments = ed->as;
+        ed->e.n_assignments = ed->n_as;
         ed->e.punches = ed->p;
         ed->e.n_punches = ed->n_p;
         ed->e.absences = ed->a;
@@ -397,6 +515,23 @@ static tpp_status run_commit(run_writer *w, tpp_run_summary *sum, tpp_error *err
     sqlite3_finalize(q);
     if (rc != TPP_OK)
         return rc;
+    /* Every total: the stored lines add up to the run's totals (SPEC §4.10). */
+    TPP_TRY(tpp_store_prepare(w->st,
+                              "SELECT COALESCE(SUM(tpp),0), COALESCE(SUM(gross),0), "
+                              "COALESCE(SUM(net),0) FROM result WHERE run_id = ?1 AND status = 'ok'",
+                              &q, err));
+    sqlite3_bind_int64(q, 1, w->run_id);
+    if (sqlite3_step(q) != SQLITE_ROW)
+        rc = tpp_store_fail(w->st, err, "cannot check the run's totals");
+    else if (sqlite3_column_int64(q, 0) != sum->total_tpp ||
+             sqlite3_column_int64(q, 1) != sum->total_gross ||
+             sqlite3_column_int64(q, 2) != sum->total_net)
+        rc = tpp_fail(err, TPP_ERR_INTERNAL, TPP_NOLOC,
+                      "invariant violated at step run.totals: stored lines do not add up to the "
+                      "run's totals; the run is not stored");
+    sqlite3_finalize(q);
+    if (rc != TPP_OK)
+        return rc;
     sum->run_id = w->run_id;
     return tpp_store_commit(w->st, err);
 }
@@ -479,6 +614,15 @@ tpp_status tpp_batch_run(tpp_store *st, const tpp_run_options *opt, tpp_diags *d
         sum->compute_ms += now_ms() - t;
         if (oom) {
             rc = tpp_fail(err, TPP_ERR_NOMEM, TPP_NOLOC, "out of memory computing the month");
+            goto done;
+        }
+        /* SPEC §4.10: a broken invariant is a bug, not bad data: stop, store nothing (the run's
+         * one transaction is rolled back), and name the employee and the step. */
+        for (size_t i = 0; i < m && rc == TPP_OK; i++)
+            if (res[i].status == TPP_ERR_INTERNAL || res[i].status == TPP_ERR_OVERFLOW)
+                rc = tpp_fail(err, TPP_ERR_INTERNAL, TPP_NOLOC,
+                              "employee '%s': %s; the run is stopped", emps[i].e.nip, res[i].msg);
+        if (rc != TPP_OK) {
             goto done;
         }
 

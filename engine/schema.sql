@@ -1,6 +1,6 @@
 -- Workspace schema. One source of truth: embedded into the binary at build time.
 -- Money is INTEGER whole rupiah; dates are TEXT ISO 8601; every table is STRICT.
-PRAGMA user_version = 2;
+PRAGMA user_version = 3;
 
 CREATE TABLE meta (
     key   TEXT PRIMARY KEY,
@@ -248,9 +248,58 @@ CREATE TRIGGER input_file_sealed_no_delete BEFORE DELETE ON input_file
 WHEN EXISTS (SELECT 1 FROM run_input ri JOIN run ON run.id = ri.run_id
              WHERE ri.file_id = OLD.id AND run.state = 'final')
 BEGIN SELECT RAISE(ABORT, 'sealed: an input file read by a final run cannot be deleted'); END;
+-- The one change allowed to a pack a final run used: closing its open validity when the next
+-- version is added (`tpp rules add`); its text and hash stay as sealed.
 CREATE TRIGGER rule_pack_sealed_no_update BEFORE UPDATE ON rule_pack
 WHEN EXISTS (SELECT 1 FROM run WHERE run.pack_sha256 = OLD.sha256 AND run.state = 'final')
+ AND NOT (OLD.valid_to IS NULL AND NEW.valid_to IS NOT NULL AND NEW.valid_to >= OLD.valid_from
+          AND NEW.sha256 = OLD.sha256 AND NEW.text = OLD.text AND NEW.pack_id = OLD.pack_id
+          AND NEW.region = OLD.region AND NEW.valid_from = OLD.valid_from
+          AND NEW.path = OLD.path AND NEW.loaded_at = OLD.loaded_at AND NEW.id = OLD.id)
 BEGIN SELECT RAISE(ABORT, 'sealed: a rule pack used by a final run cannot be changed'); END;
 CREATE TRIGGER rule_pack_sealed_no_delete BEFORE DELETE ON rule_pack
 WHEN EXISTS (SELECT 1 FROM run WHERE run.pack_sha256 = OLD.sha256 AND run.state = 'final')
 BEGIN SELECT RAISE(ABORT, 'sealed: a rule pack used by a final run cannot be deleted'); END;
+
+-- Disciplinary sanctions (hukuman disiplin) as decided, SPEC section 3: `level` names a sanction of the
+-- pack; it applies from start_period ('YYYY-MM') for `months` months, possibly from before the
+-- first month the workspace knows; percent (exact decimal text) overrides the pack's.
+CREATE TABLE sanction (
+    id           INTEGER PRIMARY KEY,
+    nip          TEXT NOT NULL,
+    level        TEXT NOT NULL,
+    start_period TEXT NOT NULL,
+    months       INTEGER NOT NULL CHECK (months BETWEEN 1 AND 36),
+    percent      TEXT,
+    reference    TEXT NOT NULL DEFAULT '',
+    file_id      INTEGER NOT NULL REFERENCES input_file(id)
+) STRICT;
+CREATE INDEX sanction_nip ON sanction(nip, start_period);
+
+-- Acting assignments (Plt/Plh), SPEC section 3: the acting post's class from start_date to end_date.
+CREATE TABLE assignment (
+    id         INTEGER PRIMARY KEY,
+    nip        TEXT NOT NULL,
+    kind       TEXT NOT NULL CHECK (kind IN ('plt', 'plh')),
+    class      INTEGER NOT NULL CHECK (class BETWEEN 1 AND 17),
+    start_date TEXT NOT NULL,
+    end_date   TEXT NOT NULL CHECK (end_date >= start_date),
+    reference  TEXT NOT NULL DEFAULT '',
+    file_id    INTEGER NOT NULL REFERENCES input_file(id)
+) STRICT;
+CREATE INDEX assignment_nip ON assignment(nip, start_date);
+
+-- Corrections carried into a later month (SPEC section 7): the difference of col 8 between a
+-- finalized run and its corrected revision. amount > 0: kelebihan bayar, taken back in col 9 of
+-- `period`; amount < 0: kekurangan bayar, added to col 8 of `period`.
+CREATE TABLE correction (
+    id         INTEGER PRIMARY KEY,
+    nip        TEXT NOT NULL,
+    period     TEXT NOT NULL,
+    amount     INTEGER NOT NULL,
+    from_run   INTEGER NOT NULL REFERENCES run(id),
+    to_run     INTEGER NOT NULL REFERENCES run(id),
+    created_at TEXT NOT NULL,
+    UNIQUE (nip, from_run, to_run)
+) STRICT;
+CREATE INDEX correction_period ON correction(period, nip);

@@ -11,17 +11,29 @@
 #include "tpp/eval.h"
 #include "tpp/rules.h"
 
-static const char *const field_names[TPP_CF_COUNT] = {
-    "besaran",       "discipline_cut", "performance_cut", "tpp",
-    "bpjs_employer", "bpjs_employee",  "gross",           "net",
-    "workdays",      "late_minutes",   "deferred"};
+static const char *const field_names[TPP_CF_COUNT] = {"besaran",
+                                                      "discipline_cut",
+                                                      "performance_cut",
+                                                      "tpp",
+                                                      "bpjs_employer",
+                                                      "bpjs_employee",
+                                                      "gross",
+                                                      "net",
+                                                      "workdays",
+                                                      "late_minutes",
+                                                      "deferred",
+                                                      "pot_bulan_lalu",
+                                                      "pot_hukdis",
+                                                      "pph21",
+                                                      "zakat"};
 
 /* The trace step that produces each field (a prefix: the last matching step counts). */
 static const char *const field_steps[TPP_CF_COUNT] = {
     "besaran.",         "discipline.total",      "performance",
     "tpp.amount",       "payment.bpjs_employer", "payment.bpjs_employee",
     "payment.net",      "payment.net",           "eligibility.workdays",
-    "discipline.total", "discipline.total"};
+    "discipline.total", "discipline.total",      "correction",
+    "sanction.total",   "payment.pph21",         "payment.zakat"};
 
 static int64_t field_value(const tpp_result *r, tpp_case_field f)
 {
@@ -48,6 +60,14 @@ static int64_t field_value(const tpp_result *r, tpp_case_field f)
         return r->late_minutes;
     case TPP_CF_DEFERRED:
         return r->deferred;
+    case TPP_CF_POT_BULAN_LALU:
+        return r->pot_bulan_lalu;
+    case TPP_CF_POT_HUKDIS:
+        return r->pot_hukdis;
+    case TPP_CF_PPH21:
+        return r->pph21;
+    case TPP_CF_ZAKAT:
+        return r->zakat;
     case TPP_CF_COUNT:
         break;
     }
@@ -134,15 +154,27 @@ static tpp_status build(const tpp_ruleset *rs, const tpp_rules_case *c, tpp_mont
     e->predicate = c->predicate;
     e->has_score = c->has_score;
     e->score = c->score;
+    e->ptkp = c->ptkp;
+    e->salary_gross = c->salary_gross;
+    e->salary_pph21 = c->salary_pph21;
+    e->has_annual = c->has_annual;
+    e->ytd_gross = c->ytd_gross;
+    e->ytd_pph21 = c->ytd_pph21;
+    e->annual_pension = c->annual_pension;
+    e->zakat = c->zakat;
+    e->carried = c->carried;
+    e->sanctions = c->sanctions;
+    e->n_sanctions = c->n_sanctions;
+    e->assignments = c->assignments;
+    e->n_assignments = c->n_assignments;
 
-    const tpp_schedule_rule *sched = &rs->schedules[c->schedule];
     size_t np = 0, na = 0;
     for (tpp_date d = m->first; d <= m->last; d++) {
         const tpp_case_day *cd = day_of(c, d);
-        const tpp_hours *h = &sched->day[tpp_date_weekday(d)];
+        const tpp_hours *h = tpp_eval_hours(rs, m, c->schedule, d);
         int32_t in = -1, out = -1;
         if (cd == NULL) {
-            if (!h->workday)
+            if (h == NULL)
                 continue;
             in = h->start; /* an ordinary day: on time both ways */
             out = h->end;

@@ -143,13 +143,31 @@ static bool is_holiday(const tpp_month *m, tpp_date d)
     return lo < m->n_holidays && m->holidays[lo] == d;
 }
 
+/* The special span (Ramadan) covering day d for schedule s, or NULL. */
+static const tpp_special_hours *special_of(const tpp_ruleset *rs, tpp_schedule_kind s, tpp_date d)
+{
+    for (size_t i = 0; i < rs->n_special; i++)
+        if (d >= rs->special[i].from && d <= rs->special[i].to &&
+            rs->special[i].schedules[s].defined)
+            return &rs->special[i];
+    return NULL;
+}
+
 static const tpp_hours *hours_of(const tpp_ruleset *rs, const tpp_month *m, tpp_schedule_kind s,
                                  tpp_date d)
 {
-    const tpp_hours *h = &rs->schedules[s].day[tpp_date_weekday(d)];
+    const tpp_special_hours *sp = special_of(rs, s, d);
+    const tpp_hours *h = sp != NULL ? &sp->schedules[s].day[tpp_date_weekday(d)]
+                                    : &rs->schedules[s].day[tpp_date_weekday(d)];
     if (!h->workday || is_holiday(m, d))
         return NULL;
     return h;
+}
+
+const tpp_hours *tpp_eval_hours(const tpp_ruleset *rs, const tpp_month *month,
+                                tpp_schedule_kind sched, tpp_date day)
+{
+    return hours_of(rs, month, sched, day);
 }
 
 int tpp_eval_workdays(const tpp_ruleset *rs, const tpp_month *month, tpp_schedule_kind sched)
@@ -467,6 +485,364 @@ static void performance(ctx *c)
          (long long)out->performance_cut);
 }
 
+/* ---- multi-month state and the payment side (SPEC §4 steps 7-9) ---- */
+
+__extension__ typedef __int128 i128;
+
+static int month_index(int year, int month)
+{
+    return year * 12 + (month - 1);
+}
+
+/* The amount a percentage of a base comes to this month, rounded once by mode. */
+static bool percent_of_base(ctx *c, tpp_base base, tpp_ratio pct, tpp_rounding mode,
+                            tpp_money *amount, tpp_money *base_value, tpp_money *divisor)
+{
+    int b = bucket_of(base);
+    tpp_money v = base_amount(c, b, divisor);
+    *base_value = v;
+    int64_t den;
+    if (*divisor <= 0 || __builtin_mul_overflow(pct.den, 100 * *divisor, &den))
+        return false;
+    /* a daily base counts every workday of the employee's month */
+    int64_t num;
+    if (__builtin_mul_overflow(pct.num, b % 2 == 1 ? (int64_t)c->out->workdays : 1, &num))
+        return false;
+    return tpp_money_mul_ratio(v, num, den, mode, amount);
+}
+
+/* Step 7: every sanction active this month (start month <= this month < start + months), even
+ * one that started before the first month the workspace knows, or in the previous year. The
+ * sum never takes more than what is left of col 8 after the employee's BPJS share. */
+static void sanctions(ctx *c)
+{
+    const tpp_ruleset *rs = c->rs;
+    const tpp_employee *e = c->emp;
+    tpp_result *o = c->out;
+    const char *rnd = tpp_rounding_name(rs->discipline_rounding);
+    int now = month_index(c->month->year, c->month->month);
+    tpp_money total = 0;
+    char a[32], p[40], name[64];
+    for (size_t i = 0; i < e->n_sanctions; i++) {
+        const tpp_emp_sanction *s = &e->sanctions[i];
+        if (s->rule < 0 || (size_t)s->rule >= rs->n_sanctions)
+            continue;
+        const tpp_sanction_rule *r = &rs->sanctions[s->rule];
+        int start = month_index(s->start_year, s->start_month);
+        int32_t months = s->months > 0 ? s->months : r->months;
+        if (now < start || now >= start + months)
+            continue;
+        tpp_ratio pct = s->has_percent ? s->percent : r->percent;
+        tpp_money amount, bv, div;
+        if (!percent_of_base(c, r->base, pct, rs->discipline_rounding, &amount, &bv, &div) ||
+            !tpp_money_add(total, amount, &total)) {
+            fail(c, TPP_ERR_OVERFLOW, "overflow computing sanction %s", r->id);
+            return;
+        }
+        snprintf(name, sizeof name, "sanction.%s", r->id);
+        step(c, name, money_str(amount, a), rnd, r->cite,
+             "started=%04d-%02d month %d of %d: %s%% of %lld (divisor %lld)", s->start_year,
+             s->start_month, now - start + 1, (int)months, ratio_str(pct, p), (long long)bv,
+             (long long)div);
+    }
+    if (total == 0)
+        return;
+    tpp_money room = o->tpp - o->bpjs_employee;
+    if (room < 0)
+        room = 0;
+    if (total > room) {
+        step(c, "sanction.limit", money_str(room, a), NULL, NULL,
+             "sanctions %lld exceed what is left of col 8 after BPJS 1 %% (%lld)", (long long)total,
+             (long long)room);
+        total = room;
+    }
+    o->pot_hukdis = total;
+    step(c, "sanction.total", money_str(total, a), NULL, NULL, "col 10 POT. HUKDIS");
+}
+
+/* A correction carried from an earlier month: kelebihan bayar (> 0) is taken back in col 9 as
+ * far as this month's TPP allows; kekurangan bayar (< 0) was added to col 8 already. */
+static void correction_deduction(ctx *c)
+{
+    tpp_result *o = c->out;
+    tpp_money owed = c->emp->carried;
+    if (owed <= 0)
+        return;
+    char a[32];
+    tpp_money room = o->tpp - o->bpjs_employee - o->pot_hukdis;
+    if (room < 0)
+        room = 0;
+    o->pot_bulan_lalu = owed < room ? owed : room;
+    step(c, "correction", money_str(o->pot_bulan_lalu, a), NULL, NULL,
+         "col 9 POT. BULAN LALU: kelebihan bayar %lld carried from an earlier month; %lld left "
+         "for a later month",
+         (long long)owed, (long long)(owed - o->pot_bulan_lalu));
+}
+
+/* The TER table in force on a day (the latest valid_from <= day), or NULL. */
+static const tpp_ter_table *ter_for(const tpp_ruleset *rs, tpp_date day)
+{
+    const tpp_ter_table *t = NULL;
+    for (size_t i = 0; i < rs->n_ter; i++)
+        if (rs->ter[i].valid_from <= day)
+            t = &rs->ter[i];
+    return t;
+}
+
+/* The annual tax by the Pasal 17 brackets on a PKP; exact, rounded once. */
+static bool bracket_tax(const tpp_annual_rule *a, tpp_money pkp, tpp_rounding mode, tpp_money *tax,
+                        char *detail, size_t size)
+{
+    /* sum of slice * rate / 100 over brackets, kept exact as num / 10^9 / 100 */
+    const int64_t scale = 1000000000;
+    i128 acc = 0;
+    tpp_money lower = 0;
+    size_t used = 0;
+    detail[0] = '\0';
+    for (size_t i = 0; i < a->n_brackets && pkp > lower; i++) {
+        tpp_money upper = a->brackets[i].to;
+        tpp_money slice = (pkp < upper ? pkp : upper) - lower;
+        tpp_ratio r = a->brackets[i].rate;
+        acc += (i128)slice * r.num * (scale / r.den);
+        char rt[40];
+        tpp_ratio_format(r, rt, sizeof rt);
+        int n = snprintf(detail + used, size - used, "%s%lld x %s%%", used ? " + " : "",
+                         (long long)slice, rt);
+        if (n > 0 && (size_t)n < size - used)
+            used += (size_t)n;
+        lower = upper;
+    }
+    /* acc / (scale * 100), rounded once by mode; acc >= 0 */
+    i128 den = (i128)scale * 100;
+    i128 q = acc / den, rem = acc % den;
+    if (q > INT64_MAX / 2)
+        return false;
+    bool round_up = false;
+    switch (mode) {
+    case TPP_ROUND_HALF_UP:
+        round_up = 2 * rem >= den;
+        break;
+    case TPP_ROUND_HALF_EVEN:
+        round_up = 2 * rem > den || (2 * rem == den && (q % 2) == 1);
+        break;
+    case TPP_ROUND_UP:
+    case TPP_ROUND_CEILING:
+        round_up = rem > 0;
+        break;
+    default:
+        break;
+    }
+    *tax = (tpp_money)(q + round_up);
+    return true;
+}
+
+/* December (or the pack's month): the year's PPh 21 by Pasal 17 replaces TER, minus what was
+ * withheld January..November and what the salary run withholds this month. */
+static void pph21_annual(ctx *c, int cat)
+{
+    const tpp_ruleset *rs = c->rs;
+    const tpp_annual_rule *an = &rs->annual;
+    const tpp_employee *e = c->emp;
+    tpp_result *o = c->out;
+    const char *rnd = tpp_rounding_name(rs->payment_rounding);
+    char a[32], p[40], detail[320];
+    (void)cat;
+    if (!e->has_annual) {
+        fail(c, TPP_ERR_RULE,
+             "PPh 21 annual reconciliation in month %d needs the year's inputs (ytd_gross, "
+             "ytd_pph21, annual_pension)",
+             an->month);
+        return;
+    }
+    const tpp_ptkp_amount *pk = NULL;
+    for (size_t i = 0; i < an->n_ptkp; i++)
+        if (strcmp(an->ptkp[i].ptkp, e->ptkp) == 0)
+            pk = &an->ptkp[i];
+    if (pk == NULL) {
+        fail(c, TPP_ERR_RULE, "no annual PTKP amount for status '%s' in payment.pph21.annual",
+             e->ptkp);
+        return;
+    }
+    tpp_money gross_year, job_cost, neto, pkp, tax, due;
+    if (!tpp_money_add(e->ytd_gross, o->ter_base, &gross_year) ||
+        !tpp_money_mul_ratio(gross_year, an->job_cost_percent.num, an->job_cost_percent.den * 100,
+                             rs->payment_rounding, &job_cost)) {
+        fail(c, TPP_ERR_OVERFLOW, "overflow in the annual PPh 21");
+        return;
+    }
+    step(c, "pph21.annual.gross", money_str(gross_year, a), NULL, an->cite,
+         "ytd_gross %lld + salary_gross %lld + col 12 %lld", (long long)e->ytd_gross,
+         (long long)e->salary_gross, (long long)o->gross);
+    if (job_cost > an->job_cost_max)
+        job_cost = an->job_cost_max;
+    step(c, "pph21.annual.job_cost", money_str(job_cost, a), rnd, an->cite,
+         "biaya jabatan %s%% of %lld, at most %lld", ratio_str(an->job_cost_percent, p),
+         (long long)gross_year, (long long)an->job_cost_max);
+    neto = gross_year - job_cost - e->annual_pension;
+    pkp = neto - pk->amount;
+    if (pkp < 0)
+        pkp = 0;
+    pkp -= pkp % 1000; /* PKP rounded down to whole thousands (UU PPh Pasal 17 ayat 4) */
+    step(c, "pph21.annual.pkp", money_str(pkp, a), "down_thousand", an->cite,
+         "neto %lld (gross - job cost - pension %lld) - PTKP %s %lld", (long long)neto,
+         (long long)e->annual_pension, pk->ptkp, (long long)pk->amount);
+    if (!bracket_tax(an, pkp, rs->payment_rounding, &tax, detail, sizeof detail)) {
+        fail(c, TPP_ERR_OVERFLOW, "overflow in the Pasal 17 brackets");
+        return;
+    }
+    step(c, "pph21.annual.tax", money_str(tax, a), rnd, an->cite, "%s", detail);
+    due = tax - e->ytd_pph21 - e->salary_pph21;
+    if (due < 0) {
+        step(c, "pph21.annual.overpaid", money_str(-due, a), NULL, an->cite,
+             "withheld %lld + salary %lld exceed the year's tax: lebih bayar, refunded by the "
+             "withholder, not on this list",
+             (long long)e->ytd_pph21, (long long)e->salary_pph21);
+        due = 0;
+    }
+    o->pph21 = due;
+    step(c, "payment.pph21", money_str(due, a), NULL, an->cite,
+         "annual tax %lld - withheld Jan..%02d %lld - salary run %lld (col 17)", (long long)tax,
+         an->month - 1, (long long)e->ytd_pph21, (long long)e->salary_pph21);
+}
+
+/* PPh 21 withheld (PP 58/2023): TER of the category on the month's salary + TPP gross (col 12,
+ * which includes the employer's BPJS share, PMK 168/2023 Pasal 5), minus what the salary run
+ * withheld. */
+static void pph21_withheld(ctx *c)
+{
+    const tpp_ruleset *rs = c->rs;
+    const tpp_employee *e = c->emp;
+    tpp_result *o = c->out;
+    const char *rnd = tpp_rounding_name(rs->payment_rounding);
+    char a[32], p[40];
+    int cat = -1;
+    for (size_t i = 0; e->ptkp != NULL && i < rs->n_ptkp; i++)
+        if (strcmp(rs->ptkp[i].ptkp, e->ptkp) == 0)
+            cat = rs->ptkp[i].category;
+    if (cat < 0) {
+        fail(c, TPP_ERR_RULE, "PPh 21 withheld: PTKP status '%s' has no TER category in the pack",
+             e->ptkp != NULL && e->ptkp[0] ? e->ptkp : "(none)");
+        return;
+    }
+    if (!tpp_money_add(e->salary_gross, o->gross, &o->ter_base)) {
+        fail(c, TPP_ERR_OVERFLOW, "overflow computing the TER base");
+        return;
+    }
+    step(c, "pph21.base", money_str(o->ter_base, a), NULL, rs->pph21_cite,
+         "salary_gross %lld + col 12 %lld; ptkp=%s category=%c", (long long)e->salary_gross,
+         (long long)o->gross, e->ptkp, 'A' + cat);
+    if (rs->annual.defined && c->month->month == rs->annual.month) {
+        pph21_annual(c, cat);
+        return;
+    }
+    const tpp_ter_table *t = ter_for(rs, c->month->first);
+    if (t == NULL) {
+        fail(c, TPP_ERR_RULE, "no TER table in force on the first day of the month");
+        return;
+    }
+    const tpp_ter_row *row = NULL;
+    for (size_t i = 0; i < t->n_rows[cat]; i++)
+        if (o->ter_base >= t->rows[cat][i].from && o->ter_base <= t->rows[cat][i].to)
+            row = &t->rows[cat][i];
+    if (row == NULL) {
+        fail(c, TPP_ERR_RULE, "no TER row of category %c covers %lld", 'A' + cat,
+             (long long)o->ter_base);
+        return;
+    }
+    tpp_money tax;
+    if (!tpp_money_mul_ratio(o->ter_base, row->rate.num, row->rate.den * 100, rs->payment_rounding,
+                             &tax)) {
+        fail(c, TPP_ERR_OVERFLOW, "overflow computing TER");
+        return;
+    }
+    char to[32];
+    if (row->to == TPP_MONEY_OPEN)
+        snprintf(to, sizeof to, "~");
+    else
+        money_str(row->to, to);
+    step(c, "pph21.ter", money_str(tax, a), rnd, t->cite, "category %c row %lld..%s: %s%% of %lld",
+         'A' + cat, (long long)row->from, to, ratio_str(row->rate, p), (long long)o->ter_base);
+    tpp_money due = tax - e->salary_pph21;
+    if (due < 0) {
+        step(c, "pph21.salary_excess", money_str(-due, a), NULL, rs->pph21_cite,
+             "the salary run withheld %lld, more than TER on salary + TPP",
+             (long long)e->salary_pph21);
+        due = 0;
+    }
+    o->pph21 = due;
+    step(c, "payment.pph21", money_str(due, a), NULL, rs->pph21_cite,
+         "TER %lld - salary run %lld (col 17)", (long long)tax, (long long)e->salary_pph21);
+}
+
+/* Step 2, acting officials (Plt/Plh): with at least min_workdays acting workdays in the month,
+ * an acting post of a class above the employee's own is one level higher (the pack says whether
+ * that takes the acting class's besaran), otherwise the same level (own besaran + x % of the
+ * acting class's). Of several assignments the one that pays most counts. */
+static bool acting(ctx *c, tpp_money *full, tpp_date first, tpp_date last)
+{
+    const tpp_ruleset *rs = c->rs;
+    const tpp_employee *e = c->emp;
+    const tpp_acting_rule *ar = &rs->acting;
+    if (e->n_assignments == 0)
+        return true;
+    if (!ar->defined) {
+        step(c, "acting.ignored", "-", NULL, NULL,
+             "%zu acting assignment(s), but the pack has no 'acting' rule", e->n_assignments);
+        return true;
+    }
+    const char *rnd = tpp_rounding_name(rs->besaran_rounding);
+    tpp_money best = *full;
+    char a[32], p[40], f[11], t[11], name[48];
+    for (size_t i = 0; i < e->n_assignments; i++) {
+        const tpp_assignment *as = &e->assignments[i];
+        tpp_date from = as->start > first ? as->start : first;
+        tpp_date to = as->end < last ? as->end : last;
+        int days = 0;
+        for (tpp_date d = from; d <= to; d++)
+            days += hours_of(rs, c->month, e->schedule, d) != NULL;
+        tpp_date_format(as->start, f);
+        tpp_date_format(as->end, t);
+        snprintf(name, sizeof name, "acting.%s", as->kind == TPP_ACTING_PLH ? "plh" : "plt");
+        if (as->kelas < 1 || as->kelas > TPP_MAX_CLASS || rs->besaran[as->kelas] == 0) {
+            fail(c, TPP_ERR_RULE, "the rule pack has no besaran for acting class %d", as->kelas);
+            return false;
+        }
+        if (days < ar->min_workdays) {
+            step(c, name, "0", NULL, ar->cite,
+                 "class=%d %s..%s acting_workdays=%d under %d: no acting TPP", as->kelas, f, t,
+                 days, (int)ar->min_workdays);
+            continue;
+        }
+        tpp_money acting_full = rs->besaran[as->kelas], v;
+        bool higher = as->kelas > e->kelas;
+        if (higher && ar->higher == TPP_ACTING_HIGHER_TAKES_ACTING) {
+            v = acting_full > *full ? acting_full : *full;
+            step(c, name, money_str(v, a), NULL, ar->cite,
+                 "class=%d (own %d: higher level) %s..%s acting_workdays=%d: the acting class's "
+                 "besaran %lld",
+                 as->kelas, e->kelas, f, t, days, (long long)acting_full);
+        } else {
+            tpp_money up;
+            if (!tpp_money_mul_ratio(acting_full, ar->same_level_percent.num,
+                                     ar->same_level_percent.den * 100, rs->besaran_rounding, &up) ||
+                !tpp_money_add(*full, up, &v)) {
+                fail(c, TPP_ERR_OVERFLOW, "overflow computing the acting uplift");
+                return false;
+            }
+            step(c, name, money_str(v, a), rnd, ar->cite,
+                 "class=%d (own %d: %s) %s..%s acting_workdays=%d: %lld + %s%% of %lld = %lld + "
+                 "%lld",
+                 as->kelas, e->kelas, higher ? "higher level, same uplift" : "same level", f, t,
+                 days, (long long)*full, ratio_str(ar->same_level_percent, p),
+                 (long long)acting_full, (long long)*full, (long long)up);
+        }
+        if (v > best)
+            best = v;
+    }
+    *full = best;
+    return true;
+}
+
 static void payment(ctx *c)
 {
     const tpp_ruleset *rs = c->rs;
@@ -497,27 +873,54 @@ static void payment(ctx *c)
     step(c, "payment.bpjs_employee", money_str(o->bpjs_employee, a), rnd, rs->bpjs_cite,
          "%s%% of %lld (col 14)", ratio_str(rs->bpjs_employee_percent, p), (long long)slice);
 
+    sanctions(c);
+    correction_deduction(c);
+    if (c->failed)
+        return;
     o->gross = o->tpp + o->bpjs_employer - o->pot_bulan_lalu - o->pot_hukdis;
     o->deductions = o->bpjs_employer + o->bpjs_employee;
     o->net_before_tax = o->gross - o->deductions;
+    step(c, "payment.gross", money_str(o->gross, a), NULL, NULL,
+         "col 12 = tpp %lld + bpjs_employer %lld - pot_bulan_lalu %lld - pot_hukdis %lld",
+         (long long)o->tpp, (long long)o->bpjs_employer, (long long)o->pot_bulan_lalu,
+         (long long)o->pot_hukdis);
     o->pph21 = 0;
     if (rs->pph21_mode == TPP_PPH21_WITHHELD) {
-        /* The TER tables are loaded and checked, but withholding needs the salary run's gross
-         * and tax, which the inputs do not carry yet: refuse rather than pay without tax. */
-        fail(c, TPP_ERR_RULE, "PPh 21 mode 'withheld' (TER) is not applied by this engine yet");
-        return;
+        pph21_withheld(c);
+        if (c->failed)
+            return;
+    } else {
+        step(c, "payment.pph21", "0", NULL, rs->pph21_cite, "mode=%s",
+             rs->pph21_mode == TPP_PPH21_NONE ? "none" : "borne_by_pemda");
     }
-    step(c, "payment.pph21", "0", NULL, rs->pph21_cite, "mode=%s",
-         rs->pph21_mode == TPP_PPH21_NONE ? "none" : "borne_by_pemda");
-    o->net = o->net_before_tax - o->pph21;
+    if (o->pph21 > o->net_before_tax) {
+        step(c, "pph21.limit", money_str(o->net_before_tax, a), NULL, rs->pph21_cite,
+             "PPh 21 %lld exceeds col 16; the rest (%lld) stays with the withholder",
+             (long long)o->pph21, (long long)(o->pph21 - o->net_before_tax));
+        o->pph21 = o->net_before_tax;
+    }
+    tpp_money after_tax = o->net_before_tax - o->pph21;
+    o->zakat = 0;
+    if (rs->zakat.defined && c->emp->zakat && after_tax > 0) {
+        if (!tpp_money_mul_ratio(after_tax, rs->zakat.percent.num, rs->zakat.percent.den * 100,
+                                 rs->payment_rounding, &o->zakat)) {
+            fail(c, TPP_ERR_OVERFLOW, "overflow computing zakat");
+            return;
+        }
+        step(c, "payment.zakat", money_str(o->zakat, a), rnd, rs->zakat.cite,
+             "%s%% of %lld (net after PPh 21), asked for by the employee",
+             ratio_str(rs->zakat.percent, p), (long long)after_tax);
+    }
+    o->net = after_tax - o->zakat;
     step(c, "payment.net", money_str(o->net, a), NULL, NULL,
-         "gross=%lld deductions=%lld net_before_tax=%lld pph21=%lld", (long long)o->gross,
-         (long long)o->deductions, (long long)o->net_before_tax, (long long)o->pph21);
+         "gross=%lld deductions=%lld net_before_tax=%lld pph21=%lld zakat=%lld",
+         (long long)o->gross, (long long)o->deductions, (long long)o->net_before_tax,
+         (long long)o->pph21, (long long)o->zakat);
 }
 
 /* Step 2 beyond the class table: a position's own amount, criteria as shares of the basic TPP,
  * and the status multiplier. Each is a named step; false when the employee failed. */
-static bool besaran_extras(ctx *c, tpp_money *full)
+static bool besaran_extras(ctx *c, tpp_money *full, tpp_date first, tpp_date last)
 {
     const tpp_ruleset *rs = c->rs;
     const tpp_employee *e = c->emp;
@@ -555,6 +958,12 @@ static bool besaran_extras(ctx *c, tpp_money *full)
         step(c, "besaran.criteria", money_str(sum, a), NULL, rs->besaran_cite,
              "sum of %zu criteria", rs->n_criteria);
     }
+    if (*full <= 0) {
+        fail(c, TPP_ERR_RULE, "the besaran for class %d is 0", e->kelas);
+        return false;
+    }
+    if (!acting(c, full, first, last))
+        return false;
     int si = e->status != NULL ? tpp_rules_status_index(rs, e->status) : -1;
     if (si >= 0) {
         const tpp_status_rule *st = &rs->status[si];
@@ -566,11 +975,7 @@ static bool besaran_extras(ctx *c, tpp_money *full)
         }
         step(c, "besaran.status", money_str(m, a), rnd, st->cite, "status=%s %lld x %s", st->status,
              (long long)*full, ratio_str(st->multiplier, p));
-        *full = m;
-    }
-    if (*full <= 0) {
-        fail(c, TPP_ERR_RULE, "the besaran for class %d is 0", e->kelas);
-        return false;
+        *full = m; /* 0 for a status that stops the TPP (CLTN, tugas belajar): a zero line */
     }
     return true;
 }
@@ -582,17 +987,37 @@ static void invariants(ctx *c)
     tpp_money parts = 0;
     for (size_t i = 0; i < c->rs->n_components; i++)
         parts += o->components[i];
-    if (parts != o->besaran)
-        fail(c, TPP_ERR_INTERNAL, "invariant: components %lld != besaran %lld", (long long)parts,
-             (long long)o->besaran);
-    else if (o->gross != o->tpp + o->bpjs_employer - o->pot_bulan_lalu - o->pot_hukdis ||
-             o->deductions != o->bpjs_employer + o->bpjs_employee ||
-             o->net_before_tax != o->gross - o->deductions ||
-             o->net != o->net_before_tax - o->pph21)
-        fail(c, TPP_ERR_INTERNAL, "invariant: payment columns do not add up");
-    else if (o->tpp < 0 || o->gross < 0 || o->net < 0 || o->bpjs_employer < 0 ||
-             o->bpjs_employee < 0 || o->discipline_cut < 0 || o->performance_cut < 0)
-        fail(c, TPP_ERR_INTERNAL, "invariant: negative amount");
+    const char *bad = NULL;
+    char what[96] = "";
+    if (parts != o->besaran) {
+        bad = "component";
+        snprintf(what, sizeof what, "components %lld != besaran %lld", (long long)parts,
+                 (long long)o->besaran);
+    } else if (o->tpp != o->besaran - o->discipline_cut - o->performance_cut + o->addition &&
+               o->tpp != o->addition) {
+        bad = "tpp.amount";
+        snprintf(what, sizeof what, "col 8 != besaran - cuts + addition");
+    } else if (o->gross != o->tpp + o->bpjs_employer - o->pot_bulan_lalu - o->pot_hukdis) {
+        bad = "payment.gross";
+        snprintf(what, sizeof what, "col 12 != 8 + 11 - 9 - 10");
+    } else if (o->deductions != o->bpjs_employer + o->bpjs_employee) {
+        bad = "payment.bpjs_employee";
+        snprintf(what, sizeof what, "col 15 != 13 + 14");
+    } else if (o->net_before_tax != o->gross - o->deductions) {
+        bad = "payment.gross";
+        snprintf(what, sizeof what, "col 16 != 12 - 15");
+    } else if (o->net != o->net_before_tax - o->pph21 - o->zakat) {
+        bad = "payment.net";
+        snprintf(what, sizeof what, "col 18 != 16 - 17 - zakat");
+    } else if (o->tpp < 0 || o->gross < 0 || o->net < 0 || o->bpjs_employer < 0 ||
+               o->bpjs_employee < 0 || o->discipline_cut < 0 || o->performance_cut < 0 ||
+               o->pot_hukdis < 0 || o->pot_bulan_lalu < 0 || o->pph21 < 0 || o->zakat < 0 ||
+               o->net_before_tax < 0) {
+        bad = "payment.net";
+        snprintf(what, sizeof what, "a negative amount");
+    }
+    if (bad != NULL)
+        fail(c, TPP_ERR_INTERNAL, "invariant violated at step %s: %s", bad, what);
 }
 
 tpp_status tpp_eval_employee(const tpp_ruleset *rs, const tpp_month *month, const tpp_employee *emp,
@@ -633,7 +1058,7 @@ tpp_status tpp_eval_employee(const tpp_ruleset *rs, const tpp_month *month, cons
     }
     tpp_money full = rs->besaran[emp->kelas];
     step(&c, "besaran.class", money_str(full, a), NULL, rs->besaran_cite, "class=%d", emp->kelas);
-    if (!besaran_extras(&c, &full))
+    if (!besaran_extras(&c, &full, first, last))
         goto done;
     out->besaran = full;
     if (out->workdays < out->workdays_month) {
@@ -700,10 +1125,19 @@ tpp_status tpp_eval_employee(const tpp_ruleset *rs, const tpp_month *month, cons
              (long long)-tpp);
         tpp = 0;
     }
+    if (emp->carried < 0) {
+        /* kekurangan bayar of an earlier month, paid with this month's TPP (col 8) */
+        out->addition = -emp->carried;
+        tpp += out->addition;
+        step(&c, "correction", money_str(out->addition, a), NULL, NULL,
+             "kekurangan bayar %lld carried from an earlier month, added to col 8",
+             (long long)out->addition);
+    }
     out->tpp = tpp;
     step(&c, "tpp.amount", money_str(tpp, a), NULL, NULL,
-         "besaran=%lld discipline_cut=%lld performance_cut=%lld (col 8)", (long long)out->besaran,
-         (long long)out->discipline_cut, (long long)out->performance_cut);
+         "besaran=%lld discipline_cut=%lld performance_cut=%lld addition=%lld (col 8)",
+         (long long)out->besaran, (long long)out->discipline_cut, (long long)out->performance_cut,
+         (long long)out->addition);
     if (out->besaran > 0) {
         tpp_money bp;
         if (!tpp_money_mul_ratio(tpp, 10000, out->besaran, TPP_ROUND_HALF_UP, &bp)) {

@@ -12,6 +12,7 @@
 
 #include "engine/util.h"
 #include "rules/load.h"
+#include "tpp/model.h"
 #include "tpp/rules.h"
 
 typedef tpp_rl_node node;
@@ -115,7 +116,7 @@ static const char *keep_str(loader *L, const char *s)
 
 /* ---- mappings with a fixed set of keys ---- */
 
-#define MAX_KEYS 16
+#define MAX_KEYS 24
 
 typedef struct mapv {
     const node *map; /* NULL when the value was not a mapping (already reported) */
@@ -911,9 +912,55 @@ static void load_schedule(loader *L, const node *v, const char *ctx, const char 
         err_at(L, v, "schedule '%s' has no working day", name);
 }
 
+/* calendar.special: spans of dates with their own hours (Ramadan). */
+static void load_special(loader *L, const node *v)
+{
+    static const char *const keys[] = {"label", "from", "to", "schedules", "cite", NULL};
+    static const char *const sched_keys[] = {"5day", "6day", "shift", NULL};
+    tpp_ruleset *rs = L->rs;
+    const char *ctx = "calendar.special";
+    if (!seq_node(L, v, "special"))
+        return;
+    size_t i = 0;
+    for (const node *item = v->first; item != NULL; item = item->next, i++) {
+        if (!within(L, item, i, TPP_MAX_SPECIAL, "special spans", ctx, "TPP_MAX_SPECIAL"))
+            break;
+        tpp_special_hours sp = {.pos = P(item)};
+        mapv m, s;
+        const char *ictx = sub_index(L, ctx, i);
+        if (!map_open(L, item, ictx, "special[]", keys, &m))
+            continue;
+        str_field(L, &m, "label", true, &sp.label);
+        str_field(L, &m, "cite", true, &sp.cite);
+        bool ok = date_field(L, &m, "from", true, false, &sp.from, NULL);
+        ok = date_field(L, &m, "to", true, false, &sp.to, NULL) && ok;
+        if (ok && sp.to < sp.from) {
+            err_at(L, item, "'to' is before 'from' in '%s'", ictx);
+            ok = false;
+        }
+        const node *sv = field(L, &m, "schedules", true);
+        if (map_open(L, sv, sub(L, ictx, "schedules"), "schedules", sched_keys, &s)) {
+            for (int k = 0; k < TPP_SCHED_COUNT; k++)
+                if (!skip(s.val[k]))
+                    load_schedule(L, s.val[k], sub(L, ictx, sched_keys[k]), sched_keys[k],
+                                  &sp.schedules[k]);
+        } else {
+            ok = false;
+        }
+        for (size_t j = 0; ok && j < rs->n_special; j++)
+            if (sp.from <= rs->special[j].to && rs->special[j].from <= sp.to) {
+                err_at(L, item, "'%s' overlaps '%s'", ictx, rs->special[j].label);
+                ok = false;
+            }
+        if (ok)
+            rs->special[rs->n_special++] = sp;
+    }
+}
+
 static void load_calendar(loader *L, const node *v)
 {
-    static const char *const keys[] = {"cite", "window", "grace_minutes", "schedules", NULL};
+    static const char *const keys[] = {"cite",      "window",  "grace_minutes",
+                                       "schedules", "special", NULL};
     static const char *const window_keys[] = {"before_start", "after_end", NULL};
     static const char *const sched_keys[] = {"5day", "6day", "shift", NULL};
     tpp_ruleset *rs = L->rs;
@@ -940,6 +987,7 @@ static void load_calendar(loader *L, const node *v)
             err_at(L, sv, "'calendar.schedules' must define at least one schedule (%s)",
                    "5day, 6day, shift");
     }
+    load_special(L, field(L, &m, "special", false));
 }
 
 /* A once-per-day cut. The absences list names each one with `type`; absent and missing_punch
@@ -1303,12 +1351,81 @@ static void load_ter(loader *L, const node *v)
     }
 }
 
+/* payment.pph21.annual: the December reconciliation with the Pasal 17 brackets. */
+static void load_annual(loader *L, const node *v)
+{
+    static const char *const keys[] = {
+        "month", "job_cost_percent", "job_cost_max", "ptkp", "brackets", "cite", NULL};
+    static const char *const bkeys[] = {"to", "rate", NULL};
+    tpp_annual_rule *a = &L->rs->annual;
+    const char *ctx = "payment.pph21.annual";
+    mapv m;
+    if (!map_open(L, v, ctx, "annual", keys, &m))
+        return;
+    a->defined = true;
+    a->pos = P(v);
+    int64_t x;
+    const node *mv = field(L, &m, "month", true);
+    if (!skip(mv) && int_node(L, mv, "month", 1, 12, &x))
+        a->month = (int)x;
+    ratio_field(L, &m, "job_cost_percent", true, &a->job_cost_percent);
+    money_field(L, &m, "job_cost_max", true, &a->job_cost_max);
+    str_field(L, &m, "cite", true, &a->cite);
+    const node *pv = field(L, &m, "ptkp", true);
+    if (!skip(pv) && pv->kind != TPP_RL_MAP) {
+        bad_type(L, pv, "ptkp", "a mapping of PTKP status to annual rupiah");
+    } else if (!skip(pv)) {
+        for (const node *k = pv->first; k != NULL && k->next != NULL; k = k->next->next) {
+            if (a->n_ptkp >= TPP_MAX_PTKP) {
+                err_at(L, k, "too many PTKP amounts in '%s' (TPP_MAX_PTKP)", ctx);
+                break;
+            }
+            int64_t amt;
+            if (k->kind != TPP_RL_SCALAR || tpp_rl_is_null(k)) {
+                bad_type(L, k, "ptkp", "a PTKP status such as TK/0 or K/1");
+                continue;
+            }
+            if (skip(k->next) || !int_node(L, k->next, k->text, 0, INT64_MAX / 4, &amt))
+                continue;
+            a->ptkp[a->n_ptkp++] = (tpp_ptkp_amount){keep_str(L, k->text), amt};
+        }
+    }
+    const node *bv = field(L, &m, "brackets", true);
+    if (!seq_node(L, bv, "brackets"))
+        return;
+    size_t i = 0;
+    tpp_money prev = 0;
+    for (const node *item = bv->first; item != NULL; item = item->next, i++) {
+        if (!within(L, item, i, TPP_MAX_BRACKETS, "brackets", ctx, "TPP_MAX_BRACKETS"))
+            break;
+        mapv b;
+        tpp_bracket br = {.pos = P(item), .to = TPP_MONEY_OPEN};
+        if (!map_open(L, item, sub_index(L, sub(L, ctx, "brackets"), i), "brackets[]", bkeys, &b))
+            continue;
+        const node *tv = field(L, &b, "to", true);
+        bool ok = ratio_field(L, &b, "rate", true, &br.rate);
+        if (!skip(tv) && !tpp_rl_is_null(tv))
+            ok = money_field(L, &b, "to", true, &br.to) && ok;
+        if (ok && (br.to <= prev || prev == TPP_MONEY_OPEN)) {
+            err_at(L, item, "brackets of '%s' must rise, each 'to' above the previous one", ctx);
+            ok = false;
+        }
+        if (ok) {
+            prev = br.to;
+            a->brackets[a->n_brackets++] = br;
+        }
+    }
+    if (a->n_brackets > 0 && a->brackets[a->n_brackets - 1].to != TPP_MONEY_OPEN)
+        err_at(L, bv, "the last bracket of '%s' must be open ('to: ~')", ctx);
+}
+
 static void load_payment(loader *L, const node *v)
 {
-    static const char *const keys[] = {"rounding", "bpjs", "pph21", NULL};
+    static const char *const keys[] = {"rounding", "bpjs", "pph21", "zakat", NULL};
+    static const char *const zakat_keys[] = {"percent", "cite", NULL};
     static const char *const bpjs_keys[] = {"employer_percent", "employee_percent", "wage_cap",
                                             "cite", NULL};
-    static const char *const pph_keys[] = {"mode", "cite", "ptkp", "ter", NULL};
+    static const char *const pph_keys[] = {"mode", "cite", "ptkp", "ter", "annual", NULL};
     static const char *const modes[] = {"none", "borne_by_pemda", "withheld", NULL};
     tpp_ruleset *rs = L->rs;
     mapv m, b, p;
@@ -1330,6 +1447,18 @@ static void load_payment(loader *L, const node *v)
         str_field(L, &p, "cite", true, &rs->pph21_cite);
         load_ptkp(L, field(L, &p, "ptkp", mode == 2));
         load_ter(L, field(L, &p, "ter", mode == 2));
+        const node *av = field(L, &p, "annual", false);
+        if (!skip(av)) {
+            if (mode != 2)
+                err_at(L, av, "'payment.pph21.annual' needs mode 'withheld'");
+            load_annual(L, av);
+        }
+    }
+    mapv z;
+    if (map_open(L, field(L, &m, "zakat", false), "payment.zakat", "zakat", zakat_keys, &z)) {
+        rs->zakat.defined = true;
+        ratio_field(L, &z, "percent", true, &rs->zakat.percent);
+        str_field(L, &z, "cite", true, &rs->zakat.cite);
     }
 }
 
@@ -1338,7 +1467,8 @@ static void load_payment(loader *L, const node *v)
 static const char *const case_fields[] = {
     "besaran",       "discipline_cut", "performance_cut", "tpp",
     "bpjs_employer", "bpjs_employee",  "gross",           "net",
-    "workdays",      "late_minutes",   "deferred",        NULL};
+    "workdays",      "late_minutes",   "deferred",        "pot_bulan_lalu",
+    "pot_hukdis",    "pph21",          "zakat",           NULL};
 
 static bool case_time(loader *L, const node *v, const char *key, int32_t *out)
 {
@@ -1376,8 +1506,9 @@ static void load_case_employee(loader *L, const node *v, const char *ctx, tpp_ru
                                tpp_date first, tpp_date last)
 {
     static const char *const keys[] = {
-        "class",     "schedule", "status",     "position", "salary_bpjs_base",
-        "predicate", "score",    "start_date", "end_date", NULL};
+        "class",     "schedule",   "status",         "position", "salary_bpjs_base", "predicate",
+        "score",     "start_date", "end_date",       "ptkp",     "salary_gross",     "salary_pph21",
+        "ytd_gross", "ytd_pph21",  "annual_pension", "zakat",    "carried",          NULL};
     static const char *const scheds[] = {"5day", "6day", "shift", NULL};
     tpp_ruleset *rs = L->rs;
     mapv m;
@@ -1412,6 +1543,104 @@ static void load_case_employee(loader *L, const node *v, const char *ctx, tpp_ru
     dv = field(L, &m, "end_date", false);
     if (!skip(dv) && !case_date(L, dv, "end_date", first, last, &c->end_date))
         c->end_date = TPP_DATE_NONE;
+    str_field(L, &m, "ptkp", false, &c->ptkp);
+    static const char *const money_keys[] = {"salary_gross", "salary_pph21", "ytd_gross",
+                                             "ytd_pph21", "annual_pension"};
+    tpp_money *money_out[] = {&c->salary_gross, &c->salary_pph21, &c->ytd_gross, &c->ytd_pph21,
+                              &c->annual_pension};
+    for (int i = 0; i < 5; i++) {
+        const node *mv = field(L, &m, money_keys[i], false);
+        if (!skip(mv) && int_node(L, mv, money_keys[i], 0, INT64_MAX / 4, &k)) {
+            *money_out[i] = k;
+            if (i >= 2)
+                c->has_annual = true;
+        }
+    }
+    bool_field(L, &m, "zakat", false, &c->zakat);
+    const node *cv = field(L, &m, "carried", false);
+    if (!skip(cv) && int_node(L, cv, "carried", -(INT64_MAX / 4), INT64_MAX / 4, &k))
+        c->carried = k;
+}
+
+/* `sanctions: [{ id, start_period, months?, percent? }]`: decided sanctions, which may start
+ * before the case's month. */
+static void load_case_sanctions(loader *L, const node *v, const char *ctx, tpp_rules_case *c)
+{
+    static const char *const keys[] = {"id", "start_period", "months", "percent", NULL};
+    if (!seq_node(L, v, "sanctions"))
+        return;
+    c->sanctions = tpp_rl_arena_alloc(L->keep, (v->n ? v->n : 1) * sizeof *c->sanctions);
+    if (c->sanctions == NULL) {
+        L->oom = true;
+        return;
+    }
+    size_t i = 0;
+    for (const node *item = v->first; item != NULL; item = item->next, i++) {
+        mapv m;
+        if (!map_open(L, item, sub_index(L, ctx, i), "sanctions[]", keys, &m))
+            continue;
+        tpp_emp_sanction s = {.rule = -1};
+        const node *iv = field(L, &m, "id", true), *pv = field(L, &m, "start_period", true);
+        bool ok = !skip(iv) && !skip(pv);
+        if (!skip(iv) && (iv->kind != TPP_RL_SCALAR ||
+                          (s.rule = tpp_rules_sanction_index(L->rs, iv->text)) < 0)) {
+            err_at(L, iv, "unknown sanction '%.*s' (not in 'sanctions')", QUOTE_MAX,
+                   iv->kind == TPP_RL_SCALAR ? iv->text : "?");
+            ok = false;
+        }
+        char extra;
+        if (!skip(pv) &&
+            (pv->kind != TPP_RL_SCALAR || pv->len != 7 ||
+             sscanf(pv->text, "%4d-%2d%c", &s.start_year, &s.start_month, &extra) != 2 ||
+             s.start_month < 1 || s.start_month > 12)) {
+            bad_type(L, pv, "start_period", "a month YYYY-MM");
+            ok = false;
+        }
+        const node *mv = field(L, &m, "months", false);
+        int64_t x;
+        if (!skip(mv) && int_node(L, mv, "months", 1, 36, &x))
+            s.months = (int32_t)x;
+        if (ratio_field(L, &m, "percent", false, &s.percent))
+            s.has_percent = true;
+        if (ok)
+            c->sanctions[c->n_sanctions++] = s;
+    }
+}
+
+/* `acting: [{ kind: plt|plh, class, start_date, end_date }]`; dates may lie outside the month. */
+static void load_case_acting(loader *L, const node *v, const char *ctx, tpp_rules_case *c)
+{
+    static const char *const keys[] = {"kind", "class", "start_date", "end_date", NULL};
+    static const char *const kinds[] = {"plt", "plh", NULL};
+    if (!seq_node(L, v, "acting"))
+        return;
+    c->assignments = tpp_rl_arena_alloc(L->keep, (v->n ? v->n : 1) * sizeof *c->assignments);
+    if (c->assignments == NULL) {
+        L->oom = true;
+        return;
+    }
+    size_t i = 0;
+    for (const node *item = v->first; item != NULL; item = item->next, i++) {
+        mapv m;
+        if (!map_open(L, item, sub_index(L, ctx, i), "acting[]", keys, &m))
+            continue;
+        tpp_assignment a = {0};
+        int kind = 0;
+        bool ok = enum_field(L, &m, "kind", true, kinds, &kind);
+        a.kind = kind;
+        const node *kv = field(L, &m, "class", true);
+        int64_t x;
+        ok = !skip(kv) && int_node(L, kv, "class", 1, TPP_MAX_CLASS, &x) && ok;
+        a.kelas = (int)x;
+        ok = date_field(L, &m, "start_date", true, false, &a.start, NULL) && ok;
+        ok = date_field(L, &m, "end_date", true, false, &a.end, NULL) && ok;
+        if (ok && a.end < a.start) {
+            err_at(L, item, "'end_date' is before 'start_date'");
+            ok = false;
+        }
+        if (ok)
+            c->assignments[c->n_assignments++] = a;
+    }
 }
 
 static void load_case_days(loader *L, const node *v, const char *ctx, tpp_rules_case *c,
@@ -1508,6 +1737,10 @@ static void load_case_expect(loader *L, const node *v, const char *ctx, tpp_rule
                                        "workdays",
                                        "late_minutes",
                                        "deferred",
+                                       "pot_bulan_lalu",
+                                       "pot_hukdis",
+                                       "pph21",
+                                       "zakat",
                                        "components",
                                        NULL};
     mapv m;
@@ -1562,8 +1795,8 @@ check:
 
 static void load_cases(loader *L, const node *v)
 {
-    static const char *const keys[] = {"name", "period", "holidays", "employee",
-                                       "days", "events", "expect",   NULL};
+    static const char *const keys[] = {"name",   "period", "holidays",  "employee", "days",
+                                       "events", "expect", "sanctions", "acting",   NULL};
     tpp_ruleset *rs = L->rs;
     const char *ctx = "tests";
     if (!seq_node(L, v, "tests"))
@@ -1626,6 +1859,8 @@ static void load_cases(loader *L, const node *v)
         load_case_days(L, field(L, &m, "days", false), sub(L, cctx, "days"), &c, first, last);
         load_case_events(L, field(L, &m, "events", false), sub(L, cctx, "events"), &c, first, last);
         load_case_expect(L, field(L, &m, "expect", true), sub(L, cctx, "expect"), &c);
+        load_case_sanctions(L, field(L, &m, "sanctions", false), sub(L, cctx, "sanctions"), &c);
+        load_case_acting(L, field(L, &m, "acting", false), sub(L, cctx, "acting"), &c);
         rs->cases[rs->n_cases++] = c;
     }
 }

@@ -20,6 +20,11 @@ extern "C" {
 tpp_status tpp_eval_employee(const tpp_ruleset *rs, const tpp_month *month, const tpp_employee *emp,
                              tpp_result *out);
 
+/** The working hours of a day for a schedule: the pack's special hours (Ramadan) when a span
+ *  covers the day, else the ordinary ones; NULL for a non-workday or a holiday. */
+const tpp_hours *tpp_eval_hours(const tpp_ruleset *rs, const tpp_month *month,
+                                tpp_schedule_kind sched, tpp_date day);
+
 /** Workdays of the month for a schedule (holidays excluded), ignoring start/end dates. */
 int tpp_eval_workdays(const tpp_ruleset *rs, const tpp_month *month, tpp_schedule_kind sched);
 

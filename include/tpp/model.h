@@ -35,6 +35,27 @@ typedef struct tpp_event {
     int32_t minutes;
 } tpp_event;
 
+/** A disciplinary sanction (hukuman disiplin) decided for the employee: a rule of the pack's
+ *  `sanctions`, from a start month for a number of months (sanctions.csv). */
+typedef struct tpp_emp_sanction {
+    int rule;        /* index into tpp_ruleset.sanctions[] */
+    int start_year;  /* first month it applies */
+    int start_month; /* 1..12 */
+    int32_t months;  /* how many months, as decided; 0 = the rule's own span */
+    bool has_percent;
+    tpp_ratio percent; /* as decided, overriding the rule's percent when has_percent */
+} tpp_emp_sanction;
+
+typedef enum tpp_acting_kind { TPP_ACTING_PLT = 0, TPP_ACTING_PLH = 1 } tpp_acting_kind;
+
+/** An acting assignment (Plt/Plh) to a post of class `kelas` from start to end (inclusive). */
+typedef struct tpp_assignment {
+    int kind; /* tpp_acting_kind */
+    int kelas;
+    tpp_date start;
+    tpp_date end;
+} tpp_assignment;
+
 /** One employee's data for the month. All pointers are borrowed. */
 typedef struct tpp_employee {
     const char *nip;
@@ -61,6 +82,24 @@ typedef struct tpp_employee {
     int predicate;   /* index into tpp_ruleset.predicates[], or -1 when missing */
     bool has_score;  /* performance score given (packs in score mode) */
     tpp_ratio score; /* percent, e.g. 92.5 */
+
+    /* Added for the full month (issue 5); zero-initialised means "none". */
+    const tpp_emp_sanction *sanctions; /* every sanction of the employee; the active ones apply */
+    size_t n_sanctions;
+    const tpp_assignment *assignments; /* acting assignments overlapping the month */
+    size_t n_assignments;
+    const char *ptkp;       /* PTKP status ("K/1"); NULL or "" = unknown (needed for withheld) */
+    tpp_money salary_gross; /* the salary run's taxable gross of the month (with employer BPJS) */
+    tpp_money salary_pph21; /* PPh 21 the salary run withheld this month */
+    /* December (annual) reconciliation, read only when the pack's pph21.annual applies */
+    bool has_annual;
+    tpp_money ytd_gross;      /* January..previous month: salary + TPP taxable gross */
+    tpp_money ytd_pph21;      /* January..previous month: PPh 21 withheld on salary + TPP */
+    tpp_money annual_pension; /* iuran pensiun / THT of the whole year (deductible) */
+    bool zakat;               /* the employee asked for zakat to be deducted (pack's rate) */
+    /* A correction carried from an earlier month (kekurangan/kelebihan bayar): > 0 is paid back
+     * by the employee (col 9 POT. BULAN LALU), < 0 is owed to them (added to col 8). */
+    tpp_money carried;
 } tpp_employee;
 
 /** The month being computed, shared by all employees. */
@@ -106,7 +145,10 @@ typedef struct tpp_result {
     tpp_money deductions;     /* col 15 = 13 + 14 */
     tpp_money net_before_tax; /* col 16 = 12 - 15 */
     tpp_money pph21;          /* col 17 */
-    tpp_money net;            /* col 18 = 16 - 17 */
+    tpp_money net;            /* col 18 = 16 - 17 - zakat */
+    tpp_money zakat;          /* optional deduction after tax (not a numbered column) */
+    tpp_money addition;       /* owed from an earlier month, included in col 8 */
+    tpp_money ter_base;       /* PPh 21: salary gross + col 12 */
 
     /* The trace: one line per named step, "step\tresult\trounding\tcitation\tdetail\n".
      * Heap memory; owned by the result, freed by tpp_result_release(). */

@@ -234,6 +234,54 @@ typedef enum tpp_perf_mode {
     TPP_PERF_SCORE      /* score % (capped) x component */
 } tpp_perf_mode;
 
+#define TPP_MAX_BRACKETS 8
+#define TPP_MAX_SPECIAL  8
+
+/** One Pasal 17 bracket: the slice of annual PKP up to `to` (TPP_MONEY_OPEN for the last) pays
+ *  rate %. */
+typedef struct tpp_bracket {
+    tpp_money to;
+    tpp_ratio rate;
+    tpp_srcpos pos;
+} tpp_bracket;
+
+typedef struct tpp_ptkp_amount {
+    const char *ptkp; /* "K/1" */
+    tpp_money amount; /* annual PTKP in rupiah */
+} tpp_ptkp_amount;
+
+/** The annual PPh 21 reconciliation (PP 58/2023 Pasal 2(5), UU PPh Pasal 17): in `month` the
+ *  year's tax by the brackets replaces TER, minus what was withheld January..month-1. */
+typedef struct tpp_annual_rule {
+    bool defined;
+    int month;                  /* 12 */
+    tpp_ratio job_cost_percent; /* biaya jabatan, 5 % of the annual gross */
+    tpp_money job_cost_max;     /* at most 6,000,000 a year */
+    size_t n_ptkp;
+    tpp_ptkp_amount ptkp[TPP_MAX_PTKP];
+    size_t n_brackets;
+    tpp_bracket brackets[TPP_MAX_BRACKETS];
+    const char *cite;
+    tpp_srcpos pos;
+} tpp_annual_rule;
+
+/** Zakat deducted, for employees who asked for it, as a percent of the net after tax. */
+typedef struct tpp_zakat_rule {
+    bool defined;
+    tpp_ratio percent;
+    const char *cite;
+} tpp_zakat_rule;
+
+/** Special working hours for a span of dates (Ramadan: Perpres 21/2023, SE MenPANRB): the
+ *  schedules given replace the ordinary ones on those dates. */
+typedef struct tpp_special_hours {
+    const char *label;
+    tpp_date from, to; /* inclusive */
+    tpp_schedule_rule schedules[TPP_SCHED_COUNT];
+    const char *cite;
+    tpp_srcpos pos;
+} tpp_special_hours;
+
 /* ---- test cases inside a pack (`tests:`), run by tpp_rules_run_tests() ---- */
 
 typedef enum tpp_case_day_kind {
@@ -269,6 +317,10 @@ typedef enum tpp_case_field {
     TPP_CF_WORKDAYS,
     TPP_CF_LATE_MINUTES,
     TPP_CF_DEFERRED, /* 0 or 1 */
+    TPP_CF_POT_BULAN_LALU,
+    TPP_CF_POT_HUKDIS,
+    TPP_CF_PPH21,
+    TPP_CF_ZAKAT,
     TPP_CF_COUNT
 } tpp_case_field;
 
@@ -307,6 +359,17 @@ typedef struct tpp_rules_case {
     tpp_case_expect *expect;
     size_t n_expect_components;
     tpp_case_component *expect_components;
+    /* payment side and multi-month state (all optional) */
+    const char *ptkp;
+    tpp_money salary_gross, salary_pph21;
+    bool has_annual;
+    tpp_money ytd_gross, ytd_pph21, annual_pension;
+    bool zakat;
+    tpp_money carried;
+    size_t n_sanctions;
+    struct tpp_emp_sanction *sanctions;
+    size_t n_assignments;
+    struct tpp_assignment *assignments;
 } tpp_rules_case;
 
 typedef struct tpp_ruleset {
@@ -400,6 +463,12 @@ typedef struct tpp_ruleset {
     /* test cases */
     size_t n_cases;
     tpp_rules_case *cases; /* owned by the ruleset */
+
+    /* the full month (issue 5): special hours, annual PPh 21, zakat */
+    size_t n_special;
+    tpp_special_hours special[TPP_MAX_SPECIAL];
+    tpp_annual_rule annual;
+    tpp_zakat_rule zakat;
 
     void *owner_; /* private: storage for the strings above */
 } tpp_ruleset;
