@@ -1,6 +1,6 @@
 -- Workspace schema. One source of truth: embedded into the binary at build time.
 -- Money is INTEGER whole rupiah; dates are TEXT ISO 8601; every table is STRICT.
-PRAGMA user_version = 1;
+PRAGMA user_version = 2;
 
 CREATE TABLE meta (
     key   TEXT PRIMARY KEY,
@@ -170,4 +170,70 @@ CREATE TABLE result (
     net                INTEGER NOT NULL,   -- col 18
     trace              TEXT NOT NULL,
     PRIMARY KEY (run_id, nip)
+) STRICT;
+
+-- ---- schema 2: importers for real-world data (units, device PINs, sanctions, Plt/Plh, roster)
+
+-- Units (OPD) with the timezone their clocks show: WIB (UTC+7), WITA (UTC+8), WIT (UTC+9).
+CREATE TABLE unit (
+    code     TEXT PRIMARY KEY,
+    name     TEXT NOT NULL DEFAULT '',
+    timezone TEXT NOT NULL CHECK (timezone IN ('WIB', 'WITA', 'WIT')),
+    file_id  INTEGER NOT NULL REFERENCES input_file(id)
+) STRICT;
+
+-- Device PIN -> NIP, per device ('' = any device; employee.device_pin is the fallback).
+CREATE TABLE device_pin (
+    device  TEXT NOT NULL,
+    pin     TEXT NOT NULL,
+    nip     TEXT NOT NULL,
+    file_id INTEGER NOT NULL REFERENCES input_file(id),
+    PRIMARY KEY (device, pin)
+) STRICT;
+
+-- Scans nobody could be found for, per file: the completeness report lists them.
+CREATE TABLE unknown_scan (
+    file_id  INTEGER NOT NULL REFERENCES input_file(id),
+    device   TEXT NOT NULL,
+    pin      TEXT NOT NULL,      -- the PIN, or the NIP when the file gave a NIP
+    scans    INTEGER NOT NULL,
+    first_ts TEXT NOT NULL,
+    last_ts  TEXT NOT NULL,
+    PRIMARY KEY (file_id, device, pin)
+) STRICT;
+
+-- Disciplinary sanctions (PP 94/2021), imported and validated; not yet used by the evaluator.
+CREATE TABLE sanction (
+    id           INTEGER PRIMARY KEY,
+    nip          TEXT NOT NULL,
+    level        TEXT NOT NULL,
+    start_period TEXT NOT NULL,  -- YYYY-MM
+    months       INTEGER NOT NULL CHECK (months BETWEEN 1 AND 120),
+    percent_bp   INTEGER CHECK (percent_bp BETWEEN 0 AND 10000),  -- basis points of a percent
+    reference    TEXT NOT NULL DEFAULT '',
+    file_id      INTEGER NOT NULL REFERENCES input_file(id)
+) STRICT;
+CREATE INDEX sanction_nip ON sanction(nip, start_period);
+
+-- Plt/Plh assignments, imported and validated; not yet used by the evaluator.
+CREATE TABLE assignment (
+    id         INTEGER PRIMARY KEY,
+    nip        TEXT NOT NULL,
+    kind       TEXT NOT NULL CHECK (kind IN ('plt', 'plh')),
+    class      INTEGER NOT NULL CHECK (class BETWEEN 1 AND 17),
+    start_date TEXT NOT NULL,
+    end_date   TEXT NOT NULL CHECK (end_date >= start_date),
+    reference  TEXT NOT NULL DEFAULT '',
+    file_id    INTEGER NOT NULL REFERENCES input_file(id)
+) STRICT;
+CREATE INDEX assignment_nip ON assignment(nip, start_date);
+
+-- Shift roster: a shift belongs to its start date; end_ts may be on the next day.
+CREATE TABLE roster (
+    nip      TEXT NOT NULL,
+    date     TEXT NOT NULL,
+    start_ts TEXT NOT NULL,      -- 'YYYY-MM-DD HH:MM'
+    end_ts   TEXT NOT NULL CHECK (end_ts > start_ts),
+    file_id  INTEGER NOT NULL REFERENCES input_file(id),
+    PRIMARY KEY (nip, date, start_ts)
 ) STRICT;

@@ -7,7 +7,7 @@
 #include "tpp/error.h"
 #include "tpp/rules.h"
 
-#define TPP_SCHEMA_VERSION 1
+#define TPP_SCHEMA_VERSION 2
 
 typedef struct tpp_store {
     sqlite3 *db;
