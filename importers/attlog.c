@@ -14,8 +14,8 @@
 static char h_pin[] = "device_pin", h_ts[] = "timestamp", h_dir[] = "direction",
             h_verify[] = "verify", h_work[] = "workcode";
 static tpp_csv_field header_fields[5] = {
-    {h_pin, sizeof h_pin - 1, 0, 1, 0},       {h_ts, sizeof h_ts - 1, 0, 2, 0},
-    {h_dir, sizeof h_dir - 1, 0, 3, 0},       {h_verify, sizeof h_verify - 1, 0, 4, 0},
+    {h_pin, sizeof h_pin - 1, 0, 1, 0},   {h_ts, sizeof h_ts - 1, 0, 2, 0},
+    {h_dir, sizeof h_dir - 1, 0, 3, 0},   {h_verify, sizeof h_verify - 1, 0, 4, 0},
     {h_work, sizeof h_work - 1, 0, 5, 0},
 };
 static const tpp_csv_record header = {header_fields, 5, 0, 0, 1, false};
@@ -112,8 +112,7 @@ static bool split(tpp_attlog_reader *r, char *s, size_t len)
     return true;
 }
 
-tpp_status tpp_attlog_reader_next(tpp_attlog_reader *r, const tpp_csv_record **out,
-                                  tpp_error *err)
+tpp_status tpp_attlog_reader_next(tpp_attlog_reader *r, const tpp_csv_record **out, tpp_error *err)
 {
     *out = NULL;
     r->empty[0] = '\0';

@@ -35,8 +35,7 @@ tpp_status tpp_attlog_reader_init(tpp_attlog_reader *r, const char *path,
                                   void *ctx, tpp_diags *diags, tpp_error *err);
 /** Next punch as a record of five fields (missing trailing ones empty); NULL at the end. A line
  *  that is not a punch is reported and skipped. Fields point into the reader's window. */
-tpp_status tpp_attlog_reader_next(tpp_attlog_reader *r, const tpp_csv_record **out,
-                                  tpp_error *err);
+tpp_status tpp_attlog_reader_next(tpp_attlog_reader *r, const tpp_csv_record **out, tpp_error *err);
 void tpp_attlog_reader_release(tpp_attlog_reader *r);
 
 #endif /* TPP_IMPORTERS_ATTLOG_H */

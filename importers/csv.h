@@ -16,8 +16,8 @@
 typedef struct tpp_csv_field {
     char *text; /* unescaped, NUL-terminated; the caller may edit it in place (e.g. trim) */
     size_t len;
-    unsigned line; /* 1-based line of the field's first character (its opening quote) */
-    unsigned col;  /* 1-based column, counted in characters (UTF-8 code points) */
+    unsigned line;  /* 1-based line of the field's first character (its opening quote) */
+    unsigned col;   /* 1-based column, counted in characters (UTF-8 code points) */
     unsigned flags; /* TPP_FIELD_*: what a spreadsheet cell was (0 for CSV) */
 } tpp_csv_field;
 
@@ -74,8 +74,8 @@ void tpp_csv_reader_init(tpp_csv_reader *r, const char *path, const char *data, 
 /** Start reading a stream: read() fills buf with up to cap bytes, returns 0 at the end and -1
  *  on failure. Only a window of the input (a few MiB, or one very long record) is in memory. */
 void tpp_csv_reader_init_stream(tpp_csv_reader *r, const char *path,
-                                long (*read)(void *ctx, unsigned char *buf, size_t cap),
-                                void *ctx, tpp_diags *diags);
+                                long (*read)(void *ctx, unsigned char *buf, size_t cap), void *ctx,
+                                tpp_diags *diags);
 
 /**
  * Read the next record. *out receives it (valid until the next call or release), or NULL at

@@ -214,15 +214,15 @@ tpp_imp_val tpp_imp_get(tpp_imp_ctx *c, const tpp_csv_record *rec, int column)
     if (i == TPP_IMP_CONSTANT) {
         char *buf = c->constant_buf[column];
         snprintf(buf, sizeof c->constant_buf[0], "%s", c->constant[column]);
-        return (tpp_imp_val){buf, strlen(buf), {c->mapping->path, 1, 1, name}, true};
+        return (tpp_imp_val){buf, strlen(buf), {c->mapping->path, 1, 1, name}, true, 0};
     }
     if (i < 0 || (size_t)i >= rec->n_fields) {
         c->empty[0] = '\0';
-        return (tpp_imp_val){c->empty, 0, {c->path, rec->line, 1, name}, false};
+        return (tpp_imp_val){c->empty, 0, {c->path, rec->line, 1, name}, false, 0};
     }
     tpp_csv_field *f = &rec->fields[i];
     trim_field(f);
-    return (tpp_imp_val){f->text, f->len, {c->path, f->line, f->col, name}, true};
+    return (tpp_imp_val){f->text, f->len, {c->path, f->line, f->col, name}, true, f->flags};
 }
 
 int tpp_imp_match(const tpp_imp_val *v, const char *const *set, size_t n)
@@ -356,6 +356,14 @@ bool tpp_imp_int(tpp_imp_ctx *c, const tpp_imp_val *v, int64_t min, int64_t max,
 
 bool tpp_imp_mangled_nip(tpp_imp_ctx *c, const tpp_imp_val *nip)
 {
+    if (nip->flags & TPP_FIELD_LOSSY) {
+        tpp_imp_error(c, nip->at,
+                      "NIP '%s' in column '%s' is stored as a number and has lost its last digits "
+                      "(a spreadsheet keeps only 15): format the column as Text, type the NIPs "
+                      "again and save",
+                      tpp_imp_showv(c, nip), nip->at.field);
+        return true;
+    }
     if (!tpp_nip_looks_mangled(nip->s, nip->len))
         return false;
     tpp_imp_error(c, nip->at,
@@ -748,13 +756,11 @@ static bool check_row_shape(tpp_imp_ctx *c, const tpp_csv_record *rec, size_t n_
     return true;
 }
 
-/* The mapping's row rules: skipped rows (Plt/Plh SKP rows), superseded duplicates. */
-static bool mapping_keeps(tpp_imp_ctx *c, const tpp_csv_record *rec)
+/* Is this row left out by the mapping's skip rules (e.g. Plt/Plh SKP rows)? */
+static bool mapping_skips(const tpp_imp_ctx *c, const tpp_csv_record *rec)
 {
     const tpp_mapping *m = c->mapping;
-    if (m == NULL)
-        return true;
-    for (size_t n = 0; n < m->n_skips && n < 8; n++) {
+    for (size_t n = 0; m != NULL && n < m->n_skips && n < 8; n++) {
         int i = c->skip_field[n];
         if (i < 0 || (size_t)i >= rec->n_fields)
             continue;
@@ -762,11 +768,22 @@ static bool mapping_keeps(tpp_imp_ctx *c, const tpp_csv_record *rec)
         trim_field(f);
         for (size_t v = 0; v < m->skips[n].n; v++) {
             if (strlen(m->skips[n].values[v]) == f->len &&
-                strncasecmp(m->skips[n].values[v], f->text, f->len) == 0) {
-                c->stats->filtered++;
-                return false;
-            }
+                strncasecmp(m->skips[n].values[v], f->text, f->len) == 0)
+                return true;
         }
+    }
+    return false;
+}
+
+/* The mapping's row rules: skipped rows, superseded duplicates. */
+static bool mapping_keeps(tpp_imp_ctx *c, const tpp_csv_record *rec)
+{
+    const tpp_mapping *m = c->mapping;
+    if (m == NULL)
+        return true;
+    if (mapping_skips(c, rec)) {
+        c->stats->filtered++;
+        return false;
     }
     if (m->latest_key != NULL && c->latest_key_field >= 0 &&
         (size_t)c->latest_key_field < rec->n_fields) {
@@ -828,7 +845,8 @@ static tpp_status pick_latest(tpp_imp_ctx *c, tpp_import_format format, tpp_erro
             rc = source_next(&src, &rec, err);
             if (rc != TPP_OK || rec == NULL)
                 break;
-            if ((size_t)kf >= rec->n_fields || (size_t)of >= rec->n_fields || rec->bad)
+            if ((size_t)kf >= rec->n_fields || (size_t)of >= rec->n_fields || rec->bad ||
+                mapping_skips(&probe, rec))
                 continue;
             tpp_csv_field *k = &rec->fields[kf], *o = &rec->fields[of];
             trim_field(k);

@@ -9,8 +9,9 @@
 enum { C_NIP, C_KIND, C_CLASS, C_START, C_END, C_REFERENCE, N_COLUMNS };
 
 static const tpp_imp_column columns[N_COLUMNS] = {
-    [C_NIP] = {"nip", true},          [C_KIND] = {"kind", true},   [C_CLASS] = {"class", true},
-    [C_START] = {"start_date", true}, [C_END] = {"end_date", true}, [C_REFERENCE] = {"reference", false},
+    [C_NIP] = {"nip", true},      [C_KIND] = {"kind", true},
+    [C_CLASS] = {"class", true},  [C_START] = {"start_date", true},
+    [C_END] = {"end_date", true}, [C_REFERENCE] = {"reference", false},
 };
 
 static const char *const kinds[] = {"plt", "plh"};
@@ -67,17 +68,18 @@ static tpp_status asg_row(tpp_imp_ctx *c, const tpp_csv_record *rec, tpp_error *
         char *dot = strchr(id, '.');
         if (dot != NULL)
             *dot = '\0'; /* "Plt." */
-        k = tpp_imp_match(&(tpp_imp_val){id, strlen(id), kind.at, true}, kinds, 2);
+        k = tpp_imp_match(&(tpp_imp_val){id, strlen(id), kind.at, true, 0}, kinds, 2);
     }
     if (kind.len > 0 && k < 0)
-        tpp_imp_error(c, kind.at, "unknown assignment kind '%s' in column 'kind' (expected plt or plh)",
+        tpp_imp_error(c, kind.at,
+                      "unknown assignment kind '%s' in column 'kind' (expected plt or plh)",
                       tpp_imp_showv(c, &kind));
     int64_t klass = 0;
     if (class_v.len > 0)
         tpp_imp_int(c, &class_v, 1, 17, &klass);
     tpp_date d0 = 0, d1 = 0;
-    bool dates = start.len > 0 && end.len > 0 && tpp_imp_date(c, &start, &d0) &&
-                 tpp_imp_date(c, &end, &d1);
+    bool dates =
+        start.len > 0 && end.len > 0 && tpp_imp_date(c, &start, &d0) && tpp_imp_date(c, &end, &d1);
     if (dates && d1 < d0)
         tpp_imp_error(c, end.at, "end before start: end_date %s is before start_date %s",
                       tpp_imp_showv(c, &end), tpp_imp_showv(c, &start));

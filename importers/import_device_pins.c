@@ -67,7 +67,8 @@ static tpp_status pin_row(tpp_imp_ctx *c, const tpp_csv_record *rec, tpp_error *
         if (i < 0)
             return tpp_fail(err, TPP_ERR_NOMEM, TPP_NOLOC, "out of memory");
         if (found)
-            tpp_imp_error(c, pin.at, "device_pin '%s' of device '%s' is given twice (also on line %lld)",
+            tpp_imp_error(c, pin.at,
+                          "device_pin '%s' of device '%s' is given twice (also on line %lld)",
                           tpp_imp_showv(c, &pin), tpp_imp_showv(c, &device),
                           (long long)s->seen.entries[i].value);
     }

@@ -71,11 +71,11 @@ struct tpp_imp_ctx {
     unsigned header_line;
     int field_of[TPP_IMP_MAX_COLUMNS]; /* column -> field index in the records, or -1 */
 
-    const tpp_import_opts *opts; /* never NULL */
-    const tpp_mapping *mapping;  /* or NULL */
+    const tpp_import_opts *opts;               /* never NULL */
+    const tpp_mapping *mapping;                /* or NULL */
     const char *constant[TPP_IMP_MAX_COLUMNS]; /* value of a TPP_IMP_CONSTANT column */
     char constant_buf[TPP_IMP_MAX_COLUMNS][128];
-    int skip_field[8];  /* source field of mapping->skips[i], or -1 */
+    int skip_field[8]; /* source field of mapping->skips[i], or -1 */
     int latest_key_field, latest_order_field;
     tpp_strmap latest; /* key -> line of the row to keep */
     size_t n_reasons;
@@ -92,8 +92,9 @@ struct tpp_imp_ctx {
 typedef struct tpp_imp_val {
     char *s; /* NUL-terminated, in the record's buffer; "" when the column is absent */
     size_t len;
-    tpp_srcloc at; /* path, line, col of the value's first character, column name */
-    bool present;  /* the column is in the header */
+    tpp_srcloc at;  /* path, line, col of the value's first character, column name */
+    bool present;   /* the column is in the header */
+    unsigned flags; /* TPP_FIELD_* of a spreadsheet cell */
 } tpp_imp_val;
 
 /** Value of column `column` (index into kind->columns) of rec; trims it in place. */

@@ -8,9 +8,12 @@
 enum { C_NIP, C_LEVEL, C_START, C_MONTHS, C_PERCENT, C_REFERENCE, N_COLUMNS };
 
 static const tpp_imp_column columns[N_COLUMNS] = {
-    [C_NIP] = {"nip", true},          [C_LEVEL] = {"level", true},
-    [C_START] = {"start_period", true}, [C_MONTHS] = {"months", true},
-    [C_PERCENT] = {"percent", false}, [C_REFERENCE] = {"reference", false},
+    [C_NIP] = {"nip", true},
+    [C_LEVEL] = {"level", true},
+    [C_START] = {"start_period", true},
+    [C_MONTHS] = {"months", true},
+    [C_PERCENT] = {"percent", false},
+    [C_REFERENCE] = {"reference", false},
 };
 
 static const char *const levels[] = {"ringan", "sedang", "berat"};
@@ -82,7 +85,8 @@ static tpp_status san_row(tpp_imp_ctx *c, const tpp_csv_record *rec, tpp_error *
                       tpp_imp_showv(c, &level));
     int y = 0, m = 0;
     if (start.len > 0 && !tpp_period_parse(start.s, start.len, &y, &m))
-        tpp_imp_error(c, start.at, "invalid period '%s' in column 'start_period' (expected YYYY-MM)",
+        tpp_imp_error(c, start.at,
+                      "invalid period '%s' in column 'start_period' (expected YYYY-MM)",
                       tpp_imp_showv(c, &start));
     int64_t months = 0;
     if (months_v.len > 0)

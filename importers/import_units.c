@@ -54,7 +54,8 @@ static tpp_status unit_row(tpp_imp_ctx *c, const tpp_csv_record *rec, tpp_error 
     tpp_imp_val tz = tpp_imp_get(c, rec, C_TZ);
     int z = tz.len > 0 ? tpp_imp_match(&tz, zones, 3) : 0;
     if (z < 0)
-        tpp_imp_error(c, tz.at, "unknown timezone '%s' in column 'timezone' (expected WIB, WITA or WIT)",
+        tpp_imp_error(c, tz.at,
+                      "unknown timezone '%s' in column 'timezone' (expected WIB, WITA or WIT)",
                       tpp_imp_showv(c, &tz));
     if (code.len > 0) {
         bool found;

@@ -71,8 +71,7 @@ static tpp_map_pair *pairs(loader *l, const tpp_rl_node *n, size_t *count, const
             continue;
         for (size_t i = 0; i < *count; i++)
             if (strcasecmp(p[i].from, k->text) == 0)
-                tpp_rl_diag_add(&l->d, k->line, k->col, "'%s' is given twice in %s", k->text,
-                                what);
+                tpp_rl_diag_add(&l->d, k->line, k->col, "'%s' is given twice in %s", k->text, what);
         p[(*count)++] = (tpp_map_pair){k->text, tpp_rl_is_null(v) ? "" : v->text};
     }
     return p;
@@ -120,8 +119,7 @@ static void load_root(loader *l, const tpp_rl_node *root)
             m->values = tpp_rl_arena_alloc(l->arena, (v->n + 1) * sizeof *m->values);
             if (m->values == NULL)
                 continue;
-            for (const tpp_rl_node *c = v->first; c != NULL && c->next != NULL;
-                 c = c->next->next) {
+            for (const tpp_rl_node *c = v->first; c != NULL && c->next != NULL; c = c->next->next) {
                 if (!is_scalar(l, c, "a column name"))
                     continue;
                 tpp_map_values *mv = &m->values[m->n_values++];
@@ -136,8 +134,7 @@ static void load_root(loader *l, const tpp_rl_node *root)
             m->skips = tpp_rl_arena_alloc(l->arena, (v->n + 1) * sizeof *m->skips);
             if (m->skips == NULL)
                 continue;
-            for (const tpp_rl_node *c = v->first; c != NULL && c->next != NULL;
-                 c = c->next->next) {
+            for (const tpp_rl_node *c = v->first; c != NULL && c->next != NULL; c = c->next->next) {
                 if (!is_scalar(l, c, "a column name"))
                     continue;
                 tpp_map_skip *s = &m->skips[m->n_skips++];
@@ -147,8 +144,7 @@ static void load_root(loader *l, const tpp_rl_node *root)
         } else if (strcmp(key, "latest") == 0) {
             if (!is_map(l, v, "latest"))
                 continue;
-            for (const tpp_rl_node *c = v->first; c != NULL && c->next != NULL;
-                 c = c->next->next) {
+            for (const tpp_rl_node *c = v->first; c != NULL && c->next != NULL; c = c->next->next) {
                 if (!is_scalar(l, c, "a key") || !is_scalar(l, c->next, "latest"))
                     continue;
                 if (strcmp(c->text, "key") == 0)
@@ -202,8 +198,8 @@ tpp_status tpp_mapping_load(const char *path, tpp_mapping **out, tpp_diags *diag
     if (rc == TPP_OK && oom)
         rc = tpp_fail(err, TPP_ERR_NOMEM, TPP_NOLOC, "out of memory");
     if (rc == TPP_OK && n_errors > 0)
-        rc = tpp_fail(err, TPP_ERR_INVALID, TPP_NOLOC, "%zu error%s in mapping file '%s'",
-                      n_errors, n_errors == 1 ? "" : "s", path);
+        rc = tpp_fail(err, TPP_ERR_INVALID, TPP_NOLOC, "%zu error%s in mapping file '%s'", n_errors,
+                      n_errors == 1 ? "" : "s", path);
     if (rc != TPP_OK) {
         tpp_mapping_free(m);
         return rc;

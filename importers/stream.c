@@ -12,8 +12,8 @@ tpp_status tpp_imp_stream_open(tpp_imp_stream *s, const char *path, tpp_error *e
     s->path = path;
     s->f = fopen(path, "rb");
     if (s->f == NULL) {
-        tpp_status rc = tpp_fail(err, TPP_ERR_IO, TPP_NOLOC, "cannot open '%s': %s", path,
-                                 strerror(errno));
+        tpp_status rc =
+            tpp_fail(err, TPP_ERR_IO, TPP_NOLOC, "cannot open '%s': %s", path, strerror(errno));
         if (err != NULL)
             err->sys_errno = errno;
         return rc;

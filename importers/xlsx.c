@@ -21,8 +21,8 @@
 #include "importers/xlsx.h"
 #include "tpp/date.h"
 
-#define MAX_CELL_TEXT  65536       /* like a CSV field */
-#define MAX_COLUMNS    256         /* like a CSV record */
+#define MAX_CELL_TEXT  65536        /* like a CSV field */
+#define MAX_COLUMNS    256          /* like a CSV record */
 #define MAX_SHARED     (256u << 20) /* bytes of shared strings kept */
 #define MAX_PART_BYTES (1u << 30)   /* uncompressed bytes of one part we parse (zip bombs) */
 #define CHUNK          65536
@@ -611,8 +611,8 @@ static void finish_cell(tpp_xlsx_reader *r)
         char *end;
         unsigned long i = strtoul(v, &end, 10);
         if (*v == '\0' || *end != '\0' || i >= r->n_shared) {
-            report(r, r->row_no, r->cell_col, "cell refers to shared string '%s' that does not exist",
-                   v);
+            report(r, r->row_no, r->cell_col,
+                   "cell refers to shared string '%s' that does not exist", v);
             return;
         }
         text = r->shared[i];

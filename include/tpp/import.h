@@ -109,8 +109,8 @@ typedef struct tpp_completeness {
 
 /**
  * Compute the completeness of period year-month. When `list` is not NULL, each problem is
- * written to it, one line each: "without_punch\tNIP\tname", "without_performance\tNIP\tname",
- * "unknown_pin\tdevice\tpin\tscans", "unclassified\tNIP\tdays" (the caller frees *list).
+ * written to it, one line each, tab-separated: "without_punch NIP name", "without_performance
+ * NIP name", "unclassified NIP name days", "unknown_pin device pin scans" (caller frees *list).
  */
 tpp_status tpp_import_completeness(struct tpp_store *st, int year, int month,
                                    tpp_completeness *out, char **list, tpp_error *err);
