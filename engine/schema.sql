@@ -237,3 +237,13 @@ CREATE TABLE roster (
     file_id  INTEGER NOT NULL REFERENCES input_file(id),
     PRIMARY KEY (nip, date, start_ts)
 ) STRICT;
+
+-- Raw input files in chunks (up to 1 MiB each, in order), written while the file is read so
+-- that no file is ever held whole in memory. A file's bytes are input_file.content followed by
+-- its chunks by seq; the importers leave content empty (X'') and write chunks.
+CREATE TABLE input_chunk (
+    file_id INTEGER NOT NULL REFERENCES input_file(id),
+    seq     INTEGER NOT NULL,
+    data    BLOB NOT NULL,
+    PRIMARY KEY (file_id, seq)
+) STRICT;

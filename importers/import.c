@@ -899,19 +899,14 @@ static tpp_status insert_file(tpp_imp_ctx *c, tpp_import_kind kind, uint64_t siz
     sqlite3_stmt *q = NULL;
     char now[32];
     tpp_now_iso(now);
-    if (size > 1000000000u)
-        return tpp_fail(err, TPP_ERR_IO, TPP_NOLOC,
-                        "'%s' is larger than 1 GB, more than the workspace keeps in one piece "
-                        "(split it by month or by device)",
-                        c->path);
     TPP_TRY(tpp_store_prepare(c->st,
                               "INSERT INTO input_file(kind, sha256, path, rows, content, "
-                              "imported_at) VALUES (?1, ?2, ?3, 0, zeroblob(?4), ?5)",
+                              "imported_at) VALUES (?1, ?2, ?3, 0, X'', ?5)",
                               &q, err));
     sqlite3_bind_text(q, 1, tpp_import_kind_name(kind), -1, SQLITE_STATIC);
     sqlite3_bind_text(q, 2, c->stats->sha256, -1, SQLITE_STATIC);
     sqlite3_bind_text(q, 3, c->path, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(q, 4, (sqlite3_int64)size);
+    (void)size;
     sqlite3_bind_text(q, 5, now, -1, SQLITE_STATIC);
     tpp_status rc = TPP_OK;
     if (sqlite3_step(q) != SQLITE_DONE)
@@ -1021,18 +1016,19 @@ static tpp_status import_body(tpp_imp_ctx *c, tpp_import_kind kind, tpp_import_f
                               uint64_t size, bool *stopped, size_t *src_errors, tpp_error *err)
 {
     TPP_TRY(insert_file(c, kind, size, err));
-    sqlite3_blob *blob = NULL;
-    if (sqlite3_blob_open(c->st->db, "main", "input_file", "content", c->file_id, 1, &blob) !=
-        SQLITE_OK)
-        return tpp_store_fail(c->st, err, "cannot store the input file");
+    sqlite3_stmt *store = NULL;
+    TPP_TRY(tpp_store_prepare(c->st,
+                              "INSERT INTO input_chunk(file_id, seq, data) VALUES (?3, ?1, ?2)",
+                              &store, err));
     tpp_imp_stream stream;
     tpp_status rc = tpp_imp_stream_open(&stream, c->path, err);
     if (rc != TPP_OK) {
-        sqlite3_blob_close(blob);
+        sqlite3_finalize(store);
         return rc;
     }
-    stream.blob = blob;
+    stream.store = store;
     stream.size = size;
+    stream.file_id = c->file_id;
     if (format == TPP_FORMAT_XLSX)
         rc = tpp_imp_stream_drain(&stream, err); /* libzip reads the file itself */
     source src = {0};
@@ -1053,9 +1049,10 @@ static tpp_status import_body(tpp_imp_ctx *c, tpp_import_kind kind, tpp_import_f
             rc = tpp_fail(err, TPP_ERR_IO, TPP_NOLOC,
                           "'%s' changed while it was being imported; nothing imported", c->path);
     }
-    tpp_imp_stream_close(&stream);
-    if (sqlite3_blob_close(blob) != SQLITE_OK && rc == TPP_OK)
+    if (stream.store_failed)
         rc = tpp_store_fail(c->st, err, "cannot store the input file");
+    tpp_imp_stream_close(&stream);
+    sqlite3_finalize(store);
     if (rc == TPP_OK)
         rc = update_rows(c, err);
     return rc;
@@ -1112,9 +1109,13 @@ tpp_status tpp_import_file_opts(struct tpp_store *st, const tpp_ruleset *rs, tpp
                      .latest_order_field = -1};
     tpp_strmap_init(&c.latest);
 
+    /* A month of scans is millions of index entries in one transaction: with SQLite's default
+     * 2 MiB page cache they spill to the WAL again and again. 128 MiB keeps the index pages. */
+    rc = tpp_store_exec(st, "PRAGMA cache_size = -131072", err);
     /* The check runs inside the write transaction so that two processes importing the same
      * file cannot both pass it. */
-    rc = tpp_store_begin(st, err);
+    if (rc == TPP_OK)
+        rc = tpp_store_begin(st, err);
     bool begun = rc == TPP_OK, stopped = false, found = false;
     size_t src_errors = 0;
     if (rc == TPP_OK)

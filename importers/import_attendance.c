@@ -30,7 +30,7 @@ typedef struct unknown_pin {
     unsigned first_line, first_col;
     bool is_nip;
     size_t scans;
-    char first_ts[20], last_ts[20];
+    char first_ts[32], last_ts[32];
 } unknown_pin;
 
 typedef struct att_state {
@@ -275,7 +275,10 @@ static tpp_status att_row(tpp_imp_ctx *c, const tpp_csv_record *rec, tpp_error *
 
     /* The clock's zone to the unit's: a WITA device clock read for a WIB unit is an hour
      * ahead of the unit's time. */
-    if (who >= 0 && s->clock_offset > 0 && s->nips.entries[who].value > 0) {
+    bool shifted = false;
+    if (who >= 0 && s->clock_offset > 0 && s->nips.entries[who].value > 0 &&
+        s->nips.entries[who].value != s->clock_offset) {
+        shifted = true;
         sec += (int32_t)(s->nips.entries[who].value - s->clock_offset) * 3600;
         if (sec < 0) {
             sec += 86400;
@@ -285,10 +288,17 @@ static tpp_status att_row(tpp_imp_ctx *c, const tpp_csv_record *rec, tpp_error *
             day++;
         }
     }
-    char when[32], date[11];
-    tpp_date_format(day, date);
-    snprintf(when, sizeof when, "%s %02d:%02d:%02d", date, (int)(sec / 3600),
-             (int)(sec / 60 % 60), (int)(sec % 60));
+    char when[32];
+    if (shifted) {
+        char date[11];
+        tpp_date_format(day, date);
+        snprintf(when, sizeof when, "%s %02d:%02d:%02d", date, (int)(sec / 3600),
+                 (int)(sec / 60 % 60), (int)(sec % 60));
+    } else {
+        memcpy(when, ts.s, 19); /* already checked: YYYY-MM-DD?HH:MM:SS */
+        when[10] = ' ';
+        when[19] = '\0';
+    }
 
     if (s->from != TPP_DATE_NONE && (day < s->from || day > s->to)) {
         c->stats->out_of_period++;

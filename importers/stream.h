@@ -1,5 +1,5 @@
-/* Reading an input file in chunks: every byte read is hashed and, when a blob is attached,
- * copied into the workspace's copy of the file. Private header of the importers. */
+/* Reading an input file in chunks: every byte read is hashed and, when a statement is attached,
+ * stored as a chunk of the workspace's copy of the file. Private header of the importers. */
 #ifndef TPP_IMPORTERS_STREAM_H
 #define TPP_IMPORTERS_STREAM_H
 
@@ -19,15 +19,18 @@ typedef struct tpp_imp_stream {
     FILE *f;
     const char *path;
     crypto_hash_sha256_state hash;
-    sqlite3_blob *blob; /* borrowed; may be NULL */
-    uint64_t offset;    /* bytes read so far */
-    uint64_t size;      /* expected size (the blob's), when a blob is attached */
+    sqlite3_stmt *store; /* borrowed; may be NULL: INSERT of (seq, data) of each chunk read */
+    int64_t seq;
+    int64_t file_id;
+    bool store_failed;   /* the chunk could not be stored (a database problem) */
+    uint64_t offset;     /* bytes read so far */
+    uint64_t size;       /* expected size, when store is attached */
     int sys_errno;      /* of a failed read */
     bool failed;
 } tpp_imp_stream;
 
 tpp_status tpp_imp_stream_open(tpp_imp_stream *s, const char *path, tpp_error *err);
-/** Read up to cap bytes (0 at the end). Returns -1 on a read or blob failure (s->failed). */
+/** Read up to cap bytes (0 at the end). Returns -1 on a read or store failure (s->failed). */
 long tpp_imp_stream_read(void *stream, unsigned char *buf, size_t cap);
 /** Read the rest of the file (hashing and copying it). */
 tpp_status tpp_imp_stream_drain(tpp_imp_stream *s, tpp_error *err);

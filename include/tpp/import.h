@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "tpp/error.h"
 #include "tpp/rules.h"
@@ -94,6 +95,10 @@ tpp_status tpp_import_file(struct tpp_store *st, const tpp_ruleset *rs, tpp_impo
 tpp_status tpp_import_file_opts(struct tpp_store *st, const tpp_ruleset *rs, tpp_import_kind kind,
                                 const char *path, const tpp_import_opts *opts, tpp_diags *diags,
                                 tpp_import_stats *stats, tpp_error *err);
+
+/** Write the stored bytes of imported file `file_id` (input_file.id) to out, in order: the raw
+ *  file exactly as it was read (its SHA-256 is input_file.sha256). */
+tpp_status tpp_import_raw(struct tpp_store *st, long long file_id, FILE *out, tpp_error *err);
 
 /** Completeness of a period's inputs (SPEC: the gate before finalize). */
 typedef struct tpp_completeness {
