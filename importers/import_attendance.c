@@ -33,8 +33,22 @@ typedef struct unknown_pin {
     char first_ts[32], last_ts[32];
 } unknown_pin;
 
+/* Scans are inserted in sorted batches: a device log interleaves every employee, and inserting
+ * in file order touches a random page of the (nip, ts) index for each scan. */
+enum { BATCH = 1 << 16 };
+
+typedef struct pending {
+    const char *nip; /* a key of nips: stable */
+    char ts[20];
+    int dir;
+    uint32_t dev_off, dev_len; /* in devices */
+} pending;
+
 typedef struct att_state {
     sqlite3_stmt *insert;
+    pending *batch;
+    size_t n_batch;
+    tpp_buf devices;
     tpp_strmap nips;    /* every employee's NIP -> UTC offset of the unit in hours, or 0 */
     tpp_strmap pins;    /* employee.device_pin -> index of the NIP in nips */
     tpp_strmap mapped;  /* device "\0" pin -> index of the NIP in nips (device_pin table) */
@@ -138,6 +152,9 @@ static tpp_status att_begin(tpp_imp_ctx *c, tpp_error *err)
         return tpp_fail(err, TPP_ERR_USAGE, TPP_NOLOC,
                         "unknown timezone '%s' (expected WIB, WITA or WIT)", c->opts->timezone);
     TPP_TRY(load_employees(c, s, err));
+    s->batch = malloc(BATCH * sizeof *s->batch);
+    if (s->batch == NULL)
+        return tpp_fail(err, TPP_ERR_NOMEM, TPP_NOLOC, "out of memory");
     return tpp_store_prepare(c->st,
                              "INSERT OR IGNORE INTO attendance(nip, ts, direction, device, "
                              "file_id) VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -155,6 +172,8 @@ static void att_end(tpp_imp_ctx *c)
     tpp_strmap_release(&s->mapped);
     tpp_strmap_release(&s->unknown);
     tpp_buf_release(&s->key);
+    tpp_buf_release(&s->devices);
+    free(s->batch);
     free(s->unk);
     free(s);
     c->state = NULL;
@@ -196,6 +215,47 @@ static tpp_status note_unknown(tpp_imp_ctx *c, att_state *s, const tpp_imp_val *
     if (strcmp(ts, u->last_ts) > 0)
         snprintf(u->last_ts, sizeof u->last_ts, "%s", ts);
     c->stats->skipped++;
+    return TPP_OK;
+}
+
+static int cmp_pending(const void *a, const void *b)
+{
+    const pending *x = a, *y = b;
+    int r = strcmp(x->nip, y->nip);
+    if (r == 0)
+        r = memcmp(x->ts, y->ts, 19);
+    if (r == 0)
+        r = (x->dir > y->dir) - (x->dir < y->dir);
+    if (r == 0) /* equal scans: the first in the file is stored, as without the batch */
+        r = (x > y) - (x < y);
+    return r;
+}
+
+static tpp_status flush(tpp_imp_ctx *c, att_state *s, tpp_error *err)
+{
+    if (c->n_errors > 0) { /* the file will be refused: do not bother the database */
+        s->n_batch = 0;
+        s->devices.len = 0;
+        return TPP_OK;
+    }
+    qsort(s->batch, s->n_batch, sizeof *s->batch, cmp_pending);
+    sqlite3_stmt *q = s->insert;
+    for (size_t i = 0; i < s->n_batch; i++) {
+        const pending *p = &s->batch[i];
+        sqlite3_bind_text(q, 1, p->nip, -1, SQLITE_STATIC);
+        sqlite3_bind_text(q, 2, p->ts, 19, SQLITE_STATIC);
+        sqlite3_bind_int(q, 3, p->dir);
+        sqlite3_bind_text(q, 4, s->devices.len ? s->devices.data + p->dev_off : "",
+                          (int)p->dev_len, SQLITE_STATIC);
+        sqlite3_bind_int64(q, 5, c->file_id);
+        TPP_TRY(tpp_imp_step_done(c, q, "cannot store attendance", err));
+        if (sqlite3_changes(c->st->db) == 0)
+            c->stats->duplicates++;
+        else
+            c->stats->inserted++;
+    }
+    s->n_batch = 0;
+    s->devices.len = 0;
     return TPP_OK;
 }
 
@@ -307,18 +367,24 @@ static tpp_status att_row(tpp_imp_ctx *c, const tpp_csv_record *rec, tpp_error *
     if (who < 0)
         return note_unknown(c, s, &device, nip.len > 0 ? &nip : &pin, when, err);
 
-    const tpp_strmap_entry *e = &s->nips.entries[who];
-    sqlite3_stmt *q = s->insert;
-    sqlite3_bind_text(q, 1, e->key, (int)e->len, SQLITE_STATIC);
-    sqlite3_bind_text(q, 2, when, 19, SQLITE_STATIC);
-    sqlite3_bind_int(q, 3, direction_codes[dir]);
-    tpp_imp_bind_text(q, 4, device.s, device.len);
-    sqlite3_bind_int64(q, 5, c->file_id);
-    TPP_TRY(tpp_imp_step_done(c, q, "cannot store attendance", err));
-    if (sqlite3_changes(c->st->db) == 0)
-        c->stats->duplicates++;
-    else
-        c->stats->inserted++;
+    if (s->n_batch == BATCH)
+        TPP_TRY(flush(c, s, err));
+    pending *p = &s->batch[s->n_batch++];
+    p->nip = s->nips.entries[who].key;
+    memcpy(p->ts, when, 20);
+    p->dir = direction_codes[dir];
+    /* most files name one device: keep a run of equal names once */
+    if (s->devices.len >= device.len && s->n_batch > 1 &&
+        s->batch[s->n_batch - 2].dev_len == device.len &&
+        memcmp(s->devices.data + s->batch[s->n_batch - 2].dev_off, device.s, device.len) == 0) {
+        p->dev_off = s->batch[s->n_batch - 2].dev_off;
+    } else {
+        p->dev_off = (uint32_t)s->devices.len;
+        tpp_buf_append(&s->devices, device.s, device.len);
+        if (s->devices.oom)
+            return tpp_fail(err, TPP_ERR_NOMEM, TPP_NOLOC, "out of memory");
+    }
+    p->dev_len = (uint32_t)device.len;
     return TPP_OK;
 }
 
@@ -327,6 +393,7 @@ static tpp_status att_row(tpp_imp_ctx *c, const tpp_csv_record *rec, tpp_error *
 static tpp_status att_finish(tpp_imp_ctx *c, tpp_error *err)
 {
     att_state *s = c->state;
+    TPP_TRY(flush(c, s, err));
     if (s->from != TPP_DATE_NONE && c->stats->out_of_period > 0)
         tpp_imp_warning(c, (tpp_srcloc){c->path, 0, 0, NULL},
                         "%zu scans outside the period %04d-%02d were not imported",
