@@ -16,24 +16,25 @@ static const char usage[] =
 
 static void help(void)
 {
-    printf("%s\nLoad one input file into the workspace in one transaction: if any row is bad,\n"
-           "every error is reported as file:line:col and nothing is changed. Importing the\n"
-           "same file again changes nothing. The raw file is kept in the workspace.\n"
-           "In an XLSX file, line is the row number and col the column number (A = 1).\n\n"
-           "Kinds: employees, attendance, absences, events, performance, holidays, sanctions,\n"
-           "       assignments, roster, units, device_pins (columns: see README.md, 'Inputs').\n\n"
-           "Options:\n"
-           "  --format <f>        csv, xlsx or attlog (ZKTeco attendance log); default: by the\n"
-           "                      file's extension (.xlsx; .dat/.attlog/.txt for attendance)\n"
-           "  --sheet <name>      XLSX: the sheet to read (default: the mapping's, else the first)\n"
-           "  --mapping <file>    YAML mapping: rename columns, translate codes, find the header\n"
-           "  --device <id>       attendance: the device the file came from (for its PIN map)\n"
-           "  --timezone <zone>   attendance: the zone the device clock shows (WIB, WITA, WIT);\n"
-           "                      scans are moved to each unit's zone (see 'units')\n"
-           "  --period <YYYY-MM>  attendance: import only this month's scans; others are counted\n"
-           "  --max-errors <n>    stop reporting after n errors (default: report all)\n"
-           "  -h, --help          this help\n",
-           usage);
+    printf(
+        "%s\nLoad one input file into the workspace in one transaction: if any row is bad,\n"
+        "every error is reported as file:line:col and nothing is changed. Importing the\n"
+        "same file again changes nothing. The raw file is kept in the workspace.\n"
+        "In an XLSX file, line is the row number and col the column number (A = 1).\n\n"
+        "Kinds: employees, attendance, absences, events, performance, holidays, sanctions,\n"
+        "       assignments, roster, units, device_pins (columns: see README.md, 'Inputs').\n\n"
+        "Options:\n"
+        "  --format <f>        csv, xlsx or attlog (ZKTeco attendance log); default: by the\n"
+        "                      file's extension (.xlsx; .dat/.attlog/.txt for attendance)\n"
+        "  --sheet <name>      XLSX: the sheet to read (default: the mapping's, else the first)\n"
+        "  --mapping <file>    YAML mapping: rename columns, translate codes, find the header\n"
+        "  --device <id>       attendance: the device the file came from (for its PIN map)\n"
+        "  --timezone <zone>   attendance: the zone the device clock shows (WIB, WITA, WIT);\n"
+        "                      scans are moved to each unit's zone (see 'units')\n"
+        "  --period <YYYY-MM>  attendance: import only this month's scans; others are counted\n"
+        "  --max-errors <n>    stop reporting after n errors (default: report all)\n"
+        "  -h, --help          this help\n",
+        usage);
 }
 
 int cmd_import(int argc, char **argv, tpp_cli *cli)
@@ -62,9 +63,8 @@ int cmd_import(int argc, char **argv, tpp_cli *cli)
         }
         case 'f':
             if (!tpp_import_format_parse(optarg, &o.format))
-                return cli_usage_error(usage, "import",
-                                       "unknown format '%s' (expected csv, xlsx or attlog)",
-                                       optarg);
+                return cli_usage_error(
+                    usage, "import", "unknown format '%s' (expected csv, xlsx or attlog)", optarg);
             break;
         case 's':
             o.sheet = optarg;

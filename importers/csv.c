@@ -27,8 +27,8 @@ void tpp_csv_reader_init(tpp_csv_reader *r, const char *path, const char *data, 
 }
 
 void tpp_csv_reader_init_stream(tpp_csv_reader *r, const char *path,
-                                long (*read)(void *ctx, unsigned char *buf, size_t cap),
-                                void *ctx, tpp_diags *diags)
+                                long (*read)(void *ctx, unsigned char *buf, size_t cap), void *ctx,
+                                tpp_diags *diags)
 {
     tpp_csv_reader_init(r, path, "", 0, diags);
     r->read = read;

@@ -75,18 +75,39 @@ static const tpp_imp_kind *kind_ops(tpp_import_kind kind)
  * with the column: a clerk fixing 400 bad rows wants to know it is 380 dates in one column. */
 static void count_reason(tpp_imp_ctx *c, const char *fmt, const char *field)
 {
-    char reason[96];
-    size_t n = 0;
-    while (fmt[n] != '\0' && fmt[n] != '%' && fmt[n] != '(' && fmt[n] != ':' && n < 60)
-        n++;
-    while (n > 0 && (fmt[n - 1] == ' ' || fmt[n - 1] == '\''))
+    /* the message without its values: "end_date '%s' is before start_date '%s'" ->
+     * "end_date is before start_date"; it ends at the first explanation or colon */
+    char text[80];
+    size_t n = 0, k = 0;
+    while (fmt[k] != '\0' && fmt[k] != '(' && fmt[k] != ':' && fmt[k] != ';' &&
+           n + 1 < sizeof text) {
+        if (fmt[k] == '\'' && fmt[k + 1] == '%')
+            k++;
+        if (fmt[k] != '%') {
+            text[n++] = fmt[k++];
+            continue;
+        }
+        k++;
+        while (fmt[k] != '\0' && strchr("0123456789.-lzh", fmt[k]) != NULL)
+            k++;
+        if (fmt[k] != '\0')
+            k++; /* the conversion letter */
+        if (fmt[k] == '\'')
+            k++;
+        if (n > 0 && text[n - 1] == ' ' && fmt[k] == ' ')
+            n--;
+    }
+    while (n > 0 && (text[n - 1] == ' ' || text[n - 1] == '\''))
         n--;
-    if (field != NULL && strstr(fmt, "column") == NULL)
-        snprintf(reason, sizeof reason, "%.*s (column '%s')", (int)n, fmt, field);
-    else if (field != NULL)
-        snprintf(reason, sizeof reason, "%.*s in column '%s'", (int)n, fmt, field);
+    text[n] = '\0';
+    char *col = strstr(text, " in column");
+    if (col != NULL)
+        *col = '\0';
+    char reason[96];
+    if (field != NULL)
+        snprintf(reason, sizeof reason, "%s (column '%s')", text, field);
     else
-        snprintf(reason, sizeof reason, "%.*s", (int)n, fmt);
+        snprintf(reason, sizeof reason, "%s", text);
     for (size_t i = 0; i < c->n_reasons; i++) {
         if (strcmp(c->reasons[i].reason, reason) == 0) {
             c->reasons[i].count++;
@@ -440,7 +461,6 @@ void tpp_imp_bind_date(sqlite3_stmt *q, int i, tpp_date d)
     sqlite3_bind_text(q, i, buf, 10, SQLITE_TRANSIENT);
 }
 
-
 /* ---- sources: CSV, XLSX and attlog give the same records ---------------------------------- */
 
 typedef struct source {
@@ -521,8 +541,7 @@ static bool ends_with(const char *s, const char *suffix)
     return n >= m && strcasecmp(s + n - m, suffix) == 0;
 }
 
-static tpp_import_format resolve_format(tpp_import_format f, tpp_import_kind kind,
-                                        const char *path)
+static tpp_import_format resolve_format(tpp_import_format f, tpp_import_kind kind, const char *path)
 {
     if (f != TPP_FORMAT_AUTO)
         return f;
@@ -609,7 +628,8 @@ static void map_header(tpp_imp_ctx *c, const tpp_csv_record *hdr)
         }
         int j = header_column(c, f);
         if (j < 0 && tpp_mapping_rename(m, f->text, f->len) != NULL) {
-            tpp_imp_error(c, at, "the mapping renames column '%s' to '%s', which is no column of "
+            tpp_imp_error(c, at,
+                          "the mapping renames column '%s' to '%s', which is no column of "
                           "this kind",
                           tpp_imp_show(c, f->text, f->len), tpp_mapping_rename(m, f->text, f->len));
             continue;
@@ -645,12 +665,11 @@ static void map_header(tpp_imp_ctx *c, const tpp_csv_record *hdr)
     for (size_t n = 0; m != NULL && n < m->n_constants; n++) {
         int j = column_index(k, m->constants[n].from, strlen(m->constants[n].from));
         if (j < 0) {
-            tpp_imp_error(c, (tpp_srcloc){m->path, 1, 1, NULL},
-                          "constant for unknown column '%s'", m->constants[n].from);
+            tpp_imp_error(c, (tpp_srcloc){m->path, 1, 1, NULL}, "constant for unknown column '%s'",
+                          m->constants[n].from);
         } else if (c->field_of[j] >= 0) {
             tpp_imp_error(c, (tpp_srcloc){m->path, 1, 1, NULL},
-                          "constant for column '%s', which the file has too",
-                          m->constants[n].from);
+                          "constant for column '%s', which the file has too", m->constants[n].from);
         } else {
             c->field_of[j] = TPP_IMP_CONSTANT;
             c->constant[j] = m->constants[n].to;
@@ -725,8 +744,7 @@ static bool check_row_shape(tpp_imp_ctx *c, const tpp_csv_record *rec, size_t n_
     if (rec->n_fields > n_header && c->opts->format != TPP_FORMAT_ATTLOG) {
         /* spreadsheets: a value beyond the header is an error, an empty cell is not */
         size_t i = n_header;
-        while (i < rec->n_fields && c->opts->format == TPP_FORMAT_XLSX &&
-               rec->fields[i].len == 0)
+        while (i < rec->n_fields && c->opts->format == TPP_FORMAT_XLSX && rec->fields[i].len == 0)
             i++;
         if (i < rec->n_fields) {
             const tpp_csv_field *extra = &rec->fields[i];
@@ -828,8 +846,7 @@ static tpp_status pick_latest(tpp_imp_ctx *c, tpp_import_format format, tpp_erro
     tpp_imp_ctx probe = *c;
     probe.diags = quiet;
     probe.n_errors = 0;
-    tpp_status rc = quiet ? source_open(&src, format, c->path, c->opts->sheet, &stream, quiet,
-                                        err)
+    tpp_status rc = quiet ? source_open(&src, format, c->path, c->opts->sheet, &stream, quiet, err)
                           : tpp_fail(err, TPP_ERR_NOMEM, TPP_NOLOC, "out of memory");
     const tpp_csv_record *rec = NULL;
     if (rc == TPP_OK)
@@ -855,8 +872,8 @@ static tpp_status pick_latest(tpp_imp_ctx *c, tpp_import_format format, tpp_erro
                 continue;
             bool found;
             ptrdiff_t e = tpp_strmap_put(&order, k->text, k->len, 0, &found);
-            ptrdiff_t l = e >= 0 ? tpp_strmap_put(&c->latest, k->text, k->len, rec->line, &found)
-                                 : -1;
+            ptrdiff_t l =
+                e >= 0 ? tpp_strmap_put(&c->latest, k->text, k->len, rec->line, &found) : -1;
             if (e < 0 || l < 0) {
                 rc = tpp_fail(err, TPP_ERR_NOMEM, TPP_NOLOC, "out of memory");
                 break;
@@ -893,8 +910,7 @@ static tpp_status pick_latest(tpp_imp_ctx *c, tpp_import_format format, tpp_erro
     return rc;
 }
 
-static tpp_status insert_file(tpp_imp_ctx *c, tpp_import_kind kind, uint64_t size,
-                              tpp_error *err)
+static tpp_status insert_file(tpp_imp_ctx *c, tpp_import_kind kind, uint64_t size, tpp_error *err)
 {
     sqlite3_stmt *q = NULL;
     char now[32];
@@ -1017,9 +1033,8 @@ static tpp_status import_body(tpp_imp_ctx *c, tpp_import_kind kind, tpp_import_f
 {
     TPP_TRY(insert_file(c, kind, size, err));
     sqlite3_stmt *store = NULL;
-    TPP_TRY(tpp_store_prepare(c->st,
-                              "INSERT INTO input_chunk(file_id, seq, data) VALUES (?3, ?1, ?2)",
-                              &store, err));
+    TPP_TRY(tpp_store_prepare(
+        c->st, "INSERT INTO input_chunk(file_id, seq, data) VALUES (?3, ?1, ?2)", &store, err));
     tpp_imp_stream stream;
     tpp_status rc = tpp_imp_stream_open(&stream, c->path, err);
     if (rc != TPP_OK) {
@@ -1075,9 +1090,9 @@ tpp_status tpp_import_file_opts(struct tpp_store *st, const tpp_ruleset *rs, tpp
     if (o.mapping != NULL) {
         TPP_TRY(tpp_mapping_load(o.mapping, &mapping, diags, err));
         if (mapping->kind != NULL && strcmp(mapping->kind, tpp_import_kind_name(kind)) != 0) {
-            tpp_status rc = tpp_fail(err, TPP_ERR_USAGE, TPP_NOLOC,
-                                     "mapping '%s' is for %s, not for %s", o.mapping,
-                                     mapping->kind, tpp_import_kind_name(kind));
+            tpp_status rc =
+                tpp_fail(err, TPP_ERR_USAGE, TPP_NOLOC, "mapping '%s' is for %s, not for %s",
+                         o.mapping, mapping->kind, tpp_import_kind_name(kind));
             tpp_mapping_free(mapping);
             return rc;
         }

@@ -56,8 +56,8 @@ typedef struct att_state {
     unknown_pin *unk;
     size_t unk_cap;
     tpp_buf key;
-    int clock_offset;   /* --timezone, hours; 0 = take scans as unit-local */
-    tpp_date from, to;  /* --period, or TPP_DATE_NONE */
+    int clock_offset;  /* --timezone, hours; 0 = take scans as unit-local */
+    tpp_date from, to; /* --period, or TPP_DATE_NONE */
 } att_state;
 
 static int zone_offset(const char *z)
@@ -205,7 +205,8 @@ static tpp_status note_unknown(tpp_imp_ctx *c, att_state *s, const tpp_imp_val *
             s->unk = u;
             s->unk_cap = cap;
         }
-        s->unk[i] = (unknown_pin){who->at.line, who->at.col, strcmp(who->at.field, "nip") == 0, 0, "", ""};
+        s->unk[i] =
+            (unknown_pin){who->at.line, who->at.col, strcmp(who->at.field, "nip") == 0, 0, "", ""};
         snprintf(s->unk[i].first_ts, sizeof s->unk[i].first_ts, "%s", ts);
     }
     unknown_pin *u = &s->unk[i];
@@ -245,8 +246,8 @@ static tpp_status flush(tpp_imp_ctx *c, att_state *s, tpp_error *err)
         sqlite3_bind_text(q, 1, p->nip, -1, SQLITE_STATIC);
         sqlite3_bind_text(q, 2, p->ts, 19, SQLITE_STATIC);
         sqlite3_bind_int(q, 3, p->dir);
-        sqlite3_bind_text(q, 4, s->devices.len ? s->devices.data + p->dev_off : "",
-                          (int)p->dev_len, SQLITE_STATIC);
+        sqlite3_bind_text(q, 4, s->devices.len ? s->devices.data + p->dev_off : "", (int)p->dev_len,
+                          SQLITE_STATIC);
         sqlite3_bind_int64(q, 5, c->file_id);
         TPP_TRY(tpp_imp_step_done(c, q, "cannot store attendance", err));
         if (sqlite3_changes(c->st->db) == 0)
@@ -415,10 +416,10 @@ static tpp_status att_finish(tpp_imp_ctx *c, tpp_error *err)
         tpp_imp_warning(c, (tpp_srcloc){c->path, u->first_line, u->first_col, NULL},
                         "unknown %s '%s'%s%s%s: %zu scan%s not imported (%s .. %s); map it with "
                         "'tpp import device_pins' or import the employee",
-                        u->is_nip ? "NIP" : "device_pin",
-                        tpp_imp_show(c, who, strlen(who)), dev_len ? " on device '" : "",
-                        dev_len ? tpp_imp_show(c, dev, dev_len) : "", dev_len ? "'" : "", u->scans,
-                        u->scans == 1 ? "" : "s", u->first_ts, u->last_ts);
+                        u->is_nip ? "NIP" : "device_pin", tpp_imp_show(c, who, strlen(who)),
+                        dev_len ? " on device '" : "", dev_len ? tpp_imp_show(c, dev, dev_len) : "",
+                        dev_len ? "'" : "", u->scans, u->scans == 1 ? "" : "s", u->first_ts,
+                        u->last_ts);
         sqlite3_bind_int64(q, 1, c->file_id);
         sqlite3_bind_text(q, 2, dev, (int)dev_len, SQLITE_STATIC);
         sqlite3_bind_text(q, 3, who, -1, SQLITE_STATIC);

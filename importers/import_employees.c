@@ -54,8 +54,8 @@ static const tpp_imp_column columns[N_COLUMNS] = {
 typedef struct emp_state {
     sqlite3_stmt *upsert;
     sqlite3_stmt *exists;
-    tpp_strmap nips; /* NIP -> line of its first row */
-    tpp_strmap pins; /* device PIN -> (line << 32 | col) of its first use */
+    tpp_strmap nips;  /* NIP -> line of its first row */
+    tpp_strmap pins;  /* device PIN -> (line << 32 | col) of its first use */
     tpp_strmap units; /* unit codes imported with 'units'; empty: any code is accepted */
 } emp_state;
 

@@ -22,10 +22,10 @@ typedef struct tpp_imp_stream {
     sqlite3_stmt *store; /* borrowed; may be NULL: INSERT of (seq, data) of each chunk read */
     int64_t seq;
     int64_t file_id;
-    bool store_failed;   /* the chunk could not be stored (a database problem) */
-    uint64_t offset;     /* bytes read so far */
-    uint64_t size;       /* expected size, when store is attached */
-    int sys_errno;      /* of a failed read */
+    bool store_failed; /* the chunk could not be stored (a database problem) */
+    uint64_t offset;   /* bytes read so far */
+    uint64_t size;     /* expected size, when store is attached */
+    int sys_errno;     /* of a failed read */
     bool failed;
 } tpp_imp_stream;
 

@@ -45,18 +45,18 @@ typedef struct tpp_import_stats {
     size_t skipped;        /* rows not stored, each reported as a warning */
     bool already_imported; /* the same file (same SHA-256, same kind) was imported before */
     char sha256[65];
-    size_t out_of_period;  /* attendance scans outside --period, not stored */
-    size_t unknown_pins;   /* distinct device PINs (or NIPs) nobody maps to; their scans skipped */
-    size_t unknown_scans;  /* scans of those */
-    size_t superseded;     /* rows replaced by a later row of the same key (mapping latest_by) */
-    size_t filtered;       /* rows left out by the mapping's skip rules (e.g. Plt/Plh SKP rows) */
-    size_t errors;         /* error diagnostics of this file */
-    size_t n_reasons;      /* errors by reason, in order of first appearance */
+    size_t out_of_period; /* attendance scans outside --period, not stored */
+    size_t unknown_pins;  /* distinct device PINs (or NIPs) nobody maps to; their scans skipped */
+    size_t unknown_scans; /* scans of those */
+    size_t superseded;    /* rows replaced by a later row of the same key (mapping latest_by) */
+    size_t filtered;      /* rows left out by the mapping's skip rules (e.g. Plt/Plh SKP rows) */
+    size_t errors;        /* error diagnostics of this file */
+    size_t n_reasons;     /* errors by reason, in order of first appearance */
     tpp_import_reason reasons[16];
 } tpp_import_stats;
 
 typedef enum tpp_import_format {
-    TPP_FORMAT_AUTO,   /* by the file's extension: .xlsx, .dat/.attlog/.txt (attendance), else CSV */
+    TPP_FORMAT_AUTO, /* by the file's extension: .xlsx, .dat/.attlog/.txt (attendance), else CSV */
     TPP_FORMAT_CSV,
     TPP_FORMAT_XLSX,
     TPP_FORMAT_ATTLOG, /* ZKTeco attlog lines: PIN\tYYYY-MM-DD HH:MM:SS\tstatus\tverify\twork */
@@ -102,14 +102,14 @@ tpp_status tpp_import_raw(struct tpp_store *st, long long file_id, FILE *out, tp
 
 /** Completeness of a period's inputs (SPEC: the gate before finalize). */
 typedef struct tpp_completeness {
-    size_t employees;          /* employees active in the period */
-    size_t without_punch;      /* active employees with no scan in the period */
-    size_t without_performance;/* active employees without a performance record for the period */
-    size_t unknown_pins;       /* distinct unknown device PINs / NIPs seen in the period */
-    size_t unknown_scans;      /* scans of those */
-    size_t unclassified_days;  /* workdays of shift workers without a roster entry */
+    size_t employees;           /* employees active in the period */
+    size_t without_punch;       /* active employees with no scan in the period */
+    size_t without_performance; /* active employees without a performance record for the period */
+    size_t unknown_pins;        /* distinct unknown device PINs / NIPs seen in the period */
+    size_t unknown_scans;       /* scans of those */
+    size_t unclassified_days;   /* workdays of shift workers without a roster entry */
     size_t employees_unclassified;
-    bool complete;             /* all counts above (but employees) are zero */
+    bool complete; /* all counts above (but employees) are zero */
 } tpp_completeness;
 
 /**
@@ -117,8 +117,8 @@ typedef struct tpp_completeness {
  * written to it, one line each, tab-separated: "without_punch NIP name", "without_performance
  * NIP name", "unclassified NIP name days", "unknown_pin device pin scans" (caller frees *list).
  */
-tpp_status tpp_import_completeness(struct tpp_store *st, int year, int month,
-                                   tpp_completeness *out, char **list, tpp_error *err);
+tpp_status tpp_import_completeness(struct tpp_store *st, int year, int month, tpp_completeness *out,
+                                   char **list, tpp_error *err);
 
 #ifdef __cplusplus
 }

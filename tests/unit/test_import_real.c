@@ -120,9 +120,9 @@ static const char *query_text(const char *sql)
  * they were. Returns the hex SHA-256 of the contents in a static buffer. */
 static const char *fingerprint(void)
 {
-    static const char *const tables[] = {"input_file", "employee",    "attendance",   "absence",
-                                         "event",      "performance", "holiday",      "unit",
-                                         "device_pin", "unknown_scan", "sanction",    "assignment",
+    static const char *const tables[] = {"input_file", "employee",     "attendance", "absence",
+                                         "event",      "performance",  "holiday",    "unit",
+                                         "device_pin", "unknown_scan", "sanction",   "assignment",
                                          "roster",     "input_chunk"};
     static char hex[8][65];
     static unsigned next;
@@ -726,7 +726,8 @@ int main(void)
 
     test_cells();
     char pack[700];
-    snprintf(pack, sizeof pack, "%s/../../../rules/packs/samarinda-2022-illustrative.yaml", data_dir);
+    snprintf(pack, sizeof pack, "%s/../../../rules/packs/samarinda-2022-illustrative.yaml",
+             data_dir);
     tpp_diags *d = tpp_diags_new(stderr);
     CHECK_OK(tpp_rules_load_file(pack, d, &rs, NULL, NULL, &err), &err);
     tpp_diags_free(d);
