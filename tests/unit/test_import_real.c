@@ -499,6 +499,79 @@ static void test_handmade_xlsx(void)
     CHECK_STR(query_text("SELECT name FROM holiday WHERE date = '2024-03-11'"), "Hari Suci Nyepi");
 }
 
+/* Damaged workbooks: each is refused with a message, never a crash, and changes nothing. */
+static void test_damaged_xlsx(void)
+{
+    static const struct {
+        const char *rows, *expect;
+    } cases[] = {
+        {"<x:row r=\"1\"><x:c r=\"A1\" t=\"inlineStr\"><x:is><x:t>date</x:t></x:is>",
+         "broken XML in sheet 'Libur'"},
+        {"<x:row r=\"1\"><x:c r=\"A1\" t=\"s\"><x:v>7</x:v></x:c></x:row>",
+         "1:1: error: cell refers to shared string '7' that does not exist"},
+        {"<x:row r=\"1\"><x:c r=\"A1\"><x:v>12e</x:v></x:c></x:row>",
+         "1:1: error: cell holds an invalid number '12e'"},
+        {"<x:row r=\"1\"><x:c r=\"XFD1\" t=\"inlineStr\"><x:is><x:t>x</x:t></x:is></x:c>"
+         "</x:row>",
+         "1:16384: error: too many columns"},
+        /* no r attributes at all: rows and cells count on */
+        {"<x:row><x:c t=\"inlineStr\"><x:is><x:t>date</x:t></x:is></x:c><x:c "
+         "t=\"inlineStr\"><x:is><x:t>name</x:t></x:is></x:c></x:row><x:row><x:c><x:v>1</x:v>"
+         "</x:c><x:c t=\"inlineStr\"><x:is><x:t>Satu</x:t></x:is></x:c></x:row>",
+         "2:1: error: invalid date '1' in column 'date'"},
+    };
+    const char *path = tmp_path("damaged.xlsx");
+    tpp_import_opts o = {.format = TPP_FORMAT_XLSX};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        write_handmade(path, cases[i].rows);
+        capture cap;
+        capture_open(&cap);
+        const char *before = fingerprint();
+        import_opts(TPP_KIND_HOLIDAYS, path, &o, false, &cap);
+        EXPECT_DIAG(&cap, cases[i].expect);
+        CHECK_STR(fingerprint(), before);
+        capture_close(&cap);
+    }
+    /* a real workbook with bytes flipped: libzip's CRC or expat must catch it */
+    const char *good = tmp_path("simpeg.xlsx");
+    long size = file_size(good);
+    char *bytes = malloc((size_t)(size > 0 ? size : 1));
+    FILE *f = fopen(good, "rb");
+    CHECK(f != NULL && bytes != NULL && fread(bytes, 1, (size_t)size, f) == (size_t)size);
+    if (f != NULL)
+        fclose(f);
+    unsigned seed = 12345;
+    tpp_import_opts m = {.mapping = data_path("mappings/simpeg-employees.yaml")};
+    for (int round = 0; round < 40 && bytes != NULL && size > 0; round++) {
+        const char *bent = tmp_path("bent.xlsx");
+        FILE *o2 = fopen(bent, "wb");
+        CHECK(o2 != NULL);
+        if (o2 == NULL)
+            break;
+        for (int k = 0; k < 4; k++) {
+            seed = seed * 1103515245u + 12345u;
+            long at = (long)(seed >> 8) % size;
+            bytes[at] = (char)(bytes[at] ^ (1 << (seed & 7)));
+        }
+        fwrite(bytes, 1, (size_t)size, o2);
+        fclose(o2);
+        tpp_diags *quiet = tpp_diags_new(NULL);
+        tpp_import_stats st2;
+        tpp_error err = {0};
+        const char *before = fingerprint();
+        tpp_status rc =
+            tpp_import_file_opts(st, rs, TPP_KIND_EMPLOYEES, bent, &m, quiet, &st2, &err);
+        /* either refused cleanly, or (a flip in an unread part) imported as the same 4 rows */
+        CHECK(rc == TPP_ERR_INVALID || rc == TPP_ERR_IO || rc == TPP_OK);
+        if (rc != TPP_OK)
+            CHECK_STR(fingerprint(), before);
+        else
+            CHECK_I64(query_int("SELECT count(*) FROM employee"), 4);
+        tpp_diags_free(quiet);
+    }
+    free(bytes);
+}
+
 /* ---- attendance ------------------------------------------------------------------------ */
 
 static void test_attlog(void)
@@ -740,6 +813,7 @@ int main(void)
     test_simpeg_xlsx();
     test_ekinerja_xlsx();
     test_handmade_xlsx();
+    test_damaged_xlsx();
     test_attlog();
     test_streamed_csv();
     test_kinds();
