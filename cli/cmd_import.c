@@ -11,8 +11,9 @@
 
 static const char usage[] =
     "usage: tpp [--db <file>] import [--format csv|xlsx|attlog] [--sheet <name>]\n"
-    "                  [--mapping <file.yaml>] [--device <id>] [--timezone WIB|WITA|WIT]\n"
-    "                  [--period <YYYY-MM>] [--max-errors <n>] <kind> <file>\n";
+    "                  [--mapping <file.yaml> [--join <file>]] [--device <id>]\n"
+    "                  [--timezone WIB|WITA|WIT] [--period <YYYY-MM>] [--max-errors <n>]\n"
+    "                  <kind> <file>\n";
 
 static void help(void)
 {
@@ -46,6 +47,7 @@ int cmd_import(int argc, char **argv, tpp_cli *cli)
                                          {"device", required_argument, NULL, 'd'},
                                          {"timezone", required_argument, NULL, 'z'},
                                          {"period", required_argument, NULL, 'p'},
+                                         {"join", required_argument, NULL, 'j'},
                                          {"help", no_argument, NULL, 'h'},
                                          {0, 0, 0, 0}};
     long max_errors = 0;
@@ -71,6 +73,9 @@ int cmd_import(int argc, char **argv, tpp_cli *cli)
             break;
         case 'M':
             o.mapping = optarg;
+            break;
+        case 'j':
+            o.join = optarg;
             break;
         case 'd':
             o.device = optarg;

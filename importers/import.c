@@ -553,6 +553,266 @@ static tpp_import_format resolve_format(tpp_import_format f, tpp_import_kind kin
     return TPP_FORMAT_CSV;
 }
 
+/* ---- join: columns of another file by a shared key ---------------------------------------- */
+
+typedef struct tpp_imp_join {
+    const char *path;
+    tpp_strmap keys; /* key -> row */
+    tpp_buf values;  /* each row's values, NUL-terminated, n_columns per row */
+    size_t *row_off;
+    size_t n_rows, cap;
+    int key_field;   /* in the main file's header */
+    size_t n_header; /* the main file's own columns */
+    tpp_csv_field *fields;
+    size_t fields_cap;
+    tpp_csv_record rec;
+} tpp_imp_join;
+
+static void join_free(tpp_imp_join *j)
+{
+    if (j == NULL)
+        return;
+    tpp_strmap_release(&j->keys);
+    tpp_buf_release(&j->values);
+    free(j->row_off);
+    free(j->fields);
+    free(j);
+}
+
+static int find_source_column(const tpp_csv_record *rec, const char *name)
+{
+    for (size_t i = 0; i < rec->n_fields; i++)
+        if (strlen(name) == rec->fields[i].len &&
+            strncasecmp(name, rec->fields[i].text, rec->fields[i].len) == 0)
+            return (int)i;
+    return -1;
+}
+
+/* Read the joined file: its header (within join.header_rows rows) holds the key and every joined
+ * column; each key once. Problems are errors of this import. */
+static tpp_status join_read(tpp_imp_ctx *c, tpp_imp_join *j, source *src, tpp_error *err)
+{
+    const tpp_mapping *m = c->mapping;
+    const tpp_csv_record *rec = NULL;
+    int cols[64], key = -1;
+    size_t n = m->n_join_columns < 64 ? m->n_join_columns : 64;
+    bool found = false;
+    for (unsigned r = 0; r < m->join_header_rows && !found; r++) {
+        TPP_TRY(source_next(src, &rec, err));
+        if (rec == NULL || rec->bad)
+            break;
+        for (size_t i = 0; i < rec->n_fields; i++)
+            trim_field(&rec->fields[i]);
+        key = find_source_column(rec, m->join_key);
+        found = key >= 0;
+        for (size_t i = 0; i < n && found; i++)
+            found = (cols[i] = find_source_column(rec, m->join_columns[i])) >= 0;
+    }
+    if (!found) {
+        if (source_errors(src) == 0)
+            tpp_imp_error(c, (tpp_srcloc){j->path, 1, 1, NULL},
+                          "no header row with the columns '%s' and %s%s in the first %u rows of "
+                          "the joined file",
+                          m->join_key, m->join_columns[0], n > 1 ? ", ..." : "",
+                          m->join_header_rows);
+        return TPP_OK;
+    }
+    for (;;) {
+        TPP_TRY(source_next(src, &rec, err));
+        if (rec == NULL)
+            break;
+        if (rec->bad || (size_t)key >= rec->n_fields)
+            continue;
+        tpp_csv_field *k = &rec->fields[key];
+        trim_field(k);
+        if (k->len == 0)
+            continue;
+        bool dup;
+        ptrdiff_t e = tpp_strmap_put(&j->keys, k->text, k->len, (int64_t)j->n_rows, &dup);
+        if (e < 0)
+            return tpp_fail(err, TPP_ERR_NOMEM, TPP_NOLOC, "out of memory");
+        if (dup) {
+            tpp_imp_error(c, (tpp_srcloc){j->path, k->line, k->col, NULL},
+                          "%s '%s' is given twice in the joined file", m->join_key,
+                          tpp_imp_show(c, k->text, k->len));
+            continue;
+        }
+        if (j->n_rows == j->cap) {
+            size_t cap = j->cap ? j->cap * 2 : 256;
+            size_t *o = realloc(j->row_off, cap * sizeof *o);
+            if (o == NULL)
+                return tpp_fail(err, TPP_ERR_NOMEM, TPP_NOLOC, "out of memory");
+            j->row_off = o;
+            j->cap = cap;
+        }
+        j->row_off[j->n_rows++] = j->values.len;
+        for (size_t i = 0; i < n; i++) {
+            tpp_csv_field *f = (size_t)cols[i] < rec->n_fields ? &rec->fields[cols[i]] : NULL;
+            if (f != NULL)
+                trim_field(f);
+            tpp_buf_append(&j->values, f ? f->text : "", f ? f->len + 1 : 1);
+        }
+        if (j->values.oom)
+            return tpp_fail(err, TPP_ERR_NOMEM, TPP_NOLOC, "out of memory");
+    }
+    return TPP_OK;
+}
+
+/* Store the joined file too (content-addressed, once), so that a replay has both inputs. */
+static tpp_status join_store(tpp_imp_ctx *c, tpp_import_kind kind, const char *path, tpp_error *err)
+{
+    char sha[65], jkind[48];
+    uint64_t size = 0;
+    TPP_TRY(tpp_imp_hash_file(path, sha, &size, err));
+    snprintf(jkind, sizeof jkind, "%s.join", tpp_import_kind_name(kind));
+    sqlite3_stmt *q = NULL;
+    TPP_TRY(tpp_store_prepare(c->st, "SELECT 1 FROM input_file WHERE kind = ?1 AND sha256 = ?2", &q,
+                              err));
+    sqlite3_bind_text(q, 1, jkind, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, sha, -1, SQLITE_STATIC);
+    int step = sqlite3_step(q);
+    sqlite3_finalize(q);
+    if (step == SQLITE_ROW)
+        return TPP_OK;
+    if (step != SQLITE_DONE)
+        return tpp_store_fail(c->st, err, "cannot read input files");
+    char now[32];
+    tpp_now_iso(now);
+    TPP_TRY(tpp_store_prepare(c->st,
+                              "INSERT INTO input_file(kind, sha256, path, rows, content, "
+                              "imported_at) VALUES (?1, ?2, ?3, 0, X'', ?4)",
+                              &q, err));
+    sqlite3_bind_text(q, 1, jkind, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, sha, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 3, path, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 4, now, -1, SQLITE_STATIC);
+    step = sqlite3_step(q);
+    sqlite3_finalize(q);
+    if (step != SQLITE_DONE)
+        return tpp_store_fail(c->st, err, "cannot store the joined file");
+    int64_t id = sqlite3_last_insert_rowid(c->st->db);
+    TPP_TRY(tpp_store_prepare(
+        c->st, "INSERT INTO input_chunk(file_id, seq, data) VALUES (?3, ?1, ?2)", &q, err));
+    tpp_imp_stream s;
+    tpp_status rc = tpp_imp_stream_open(&s, path, err);
+    if (rc == TPP_OK) {
+        s.store = q;
+        s.size = size;
+        s.file_id = id;
+        rc = tpp_imp_stream_drain(&s, err);
+        if (s.store_failed)
+            rc = tpp_store_fail(c->st, err, "cannot store the joined file");
+        char again[65];
+        tpp_imp_stream_hex(&s, again);
+        if (rc == TPP_OK && strcmp(again, sha) != 0)
+            rc = tpp_fail(err, TPP_ERR_IO, TPP_NOLOC, "'%s' changed while it was being read", path);
+        tpp_imp_stream_close(&s);
+    }
+    sqlite3_finalize(q);
+    return rc;
+}
+
+static tpp_status join_load(tpp_imp_ctx *c, tpp_import_kind kind, tpp_error *err)
+{
+    const char *path = c->opts->join;
+    tpp_imp_join *j = calloc(1, sizeof *j);
+    if (j == NULL)
+        return tpp_fail(err, TPP_ERR_NOMEM, TPP_NOLOC, "out of memory");
+    c->join = j;
+    j->path = path;
+    j->key_field = -1;
+    tpp_strmap_init(&j->keys);
+    TPP_TRY(join_store(c, kind, path, err));
+    tpp_imp_stream stream;
+    TPP_TRY(tpp_imp_stream_open(&stream, path, err));
+    source src;
+    tpp_import_format f = resolve_format(TPP_FORMAT_AUTO, kind, path);
+    if (f == TPP_FORMAT_ATTLOG)
+        f = TPP_FORMAT_CSV;
+    tpp_status rc = source_open(&src, f, path, c->mapping->join_sheet, &stream, c->diags, err);
+    if (rc == TPP_OK)
+        rc = join_read(c, j, &src, err);
+    c->n_errors += source_errors(&src);
+    source_close(&src);
+    tpp_imp_stream_close(&stream);
+    return rc;
+}
+
+static bool join_grow(tpp_imp_join *j, size_t n)
+{
+    if (n <= j->fields_cap)
+        return true;
+    tpp_csv_field *f = realloc(j->fields, n * sizeof *f);
+    if (f == NULL)
+        return false;
+    j->fields = f;
+    j->fields_cap = n;
+    return true;
+}
+
+/* The header with the joined columns appended (named as in the mapping's join.columns). */
+static const tpp_csv_record *join_header(tpp_imp_ctx *c, const tpp_csv_record *hdr)
+{
+    tpp_imp_join *j = c->join;
+    const tpp_mapping *m = c->mapping;
+    size_t n = hdr->n_fields + m->n_join_columns;
+    if (!join_grow(j, n))
+        return NULL;
+    for (size_t i = 0; i < hdr->n_fields; i++)
+        trim_field(&hdr->fields[i]);
+    j->key_field = find_source_column(hdr, m->join_key);
+    if (j->key_field < 0)
+        tpp_imp_error(c, (tpp_srcloc){c->path, hdr->line, 1, NULL},
+                      "no column '%s' to join '%s' by", m->join_key, j->path);
+    memcpy(j->fields, hdr->fields, hdr->n_fields * sizeof *j->fields);
+    for (size_t i = 0; i < m->n_join_columns; i++)
+        j->fields[hdr->n_fields + i] =
+            (tpp_csv_field){(char *)(uintptr_t)m->join_columns[i], strlen(m->join_columns[i]),
+                            hdr->line, (unsigned)(hdr->n_fields + i + 1), 0};
+    j->n_header = hdr->n_fields;
+    j->rec = *hdr;
+    j->rec.fields = j->fields;
+    j->rec.n_fields = n;
+    return &j->rec;
+}
+
+/* A row with the joined row's values appended (at the location of its key cell). NULL (with an
+ * error) when the key is not in the joined file; rows of the wrong width are left to the shape
+ * check. */
+static const tpp_csv_record *join_row(tpp_imp_ctx *c, const tpp_csv_record *rec, bool report)
+{
+    tpp_imp_join *j = c->join;
+    const tpp_mapping *m = c->mapping;
+    if (rec->n_fields != j->n_header || j->key_field < 0)
+        return rec;
+    tpp_csv_field *k = &rec->fields[j->key_field];
+    trim_field(k);
+    if (k->len == 0)
+        return rec; /* an empty row, or one the shape check reports */
+    ptrdiff_t e = tpp_strmap_find(&j->keys, k->text, k->len);
+    if (e < 0) {
+        if (report)
+            tpp_imp_error(c, (tpp_srcloc){c->path, k->line, k->col, NULL},
+                          "%s '%s' is not in the joined file '%s'", m->join_key,
+                          tpp_imp_show(c, k->text, k->len), j->path);
+        return NULL;
+    }
+    size_t n = rec->n_fields + m->n_join_columns;
+    if (!join_grow(j, n))
+        return NULL;
+    memcpy(j->fields, rec->fields, rec->n_fields * sizeof *j->fields);
+    char *v = j->values.data + j->row_off[j->keys.entries[e].value];
+    for (size_t i = 0; i < m->n_join_columns; i++) {
+        size_t len = strlen(v);
+        j->fields[rec->n_fields + i] = (tpp_csv_field){v, len, k->line, k->col, 0};
+        v += len + 1;
+    }
+    j->rec = *rec;
+    j->rec.fields = j->fields;
+    j->rec.n_fields = n;
+    return &j->rec;
+}
+
 /* ---- the header ------------------------------------------------------------------------- */
 
 static int column_index(const tpp_imp_kind *k, const char *name, size_t len)
@@ -577,20 +837,33 @@ static int header_column(const tpp_imp_ctx *c, const tpp_csv_field *f)
 static bool looks_like_header(tpp_imp_ctx *c, const tpp_csv_record *rec)
 {
     bool seen[TPP_IMP_MAX_COLUMNS] = {false};
+    size_t hits = 0; /* columns of the kind in the row itself */
     for (size_t i = 0; i < rec->n_fields; i++) {
         trim_field(&rec->fields[i]);
         int j = header_column(c, &rec->fields[i]);
-        if (j >= 0)
+        if (j >= 0 && !seen[j]) {
             seen[j] = true;
+            hits++;
+        }
     }
-    size_t hits = 0;
+    const tpp_mapping *m = c->mapping;
+    if (m != NULL && m->join_key != NULL) {
+        if (find_source_column(rec, m->join_key) < 0)
+            return false;
+        for (size_t i = 0; i < m->n_join_columns; i++) {
+            tpp_csv_field f = {(char *)(uintptr_t)m->join_columns[i], strlen(m->join_columns[i]), 0,
+                               0, 0};
+            int j = header_column(c, &f);
+            if (j >= 0)
+                seen[j] = true;
+        }
+    }
     for (size_t j = 0; j < c->kind->n_columns; j++) {
         bool constant = false;
-        for (size_t k = 0; c->mapping && k < c->mapping->n_constants; k++)
-            constant |= strcasecmp(c->mapping->constants[k].from, c->kind->columns[j].name) == 0;
+        for (size_t k = 0; m && k < m->n_constants; k++)
+            constant |= strcasecmp(m->constants[k].from, c->kind->columns[j].name) == 0;
         if (c->kind->columns[j].required && !seen[j] && !constant)
             return false;
-        hits += seen[j];
     }
     return hits > 0;
 }
@@ -716,7 +989,9 @@ static tpp_status find_header(tpp_imp_ctx *c, source *src, const tpp_csv_record 
         if (rec == NULL || rec->bad)
             break;
         if (c->mapping == NULL || looks_like_header(c, rec)) {
-            *hdr = rec;
+            *hdr = c->join != NULL ? join_header(c, rec) : rec;
+            if (*hdr == NULL)
+                return tpp_fail(err, TPP_ERR_NOMEM, TPP_NOLOC, "out of memory");
             return TPP_OK;
         }
     }
@@ -862,6 +1137,8 @@ static tpp_status pick_latest(tpp_imp_ctx *c, tpp_import_format format, tpp_erro
             rc = source_next(&src, &rec, err);
             if (rc != TPP_OK || rec == NULL)
                 break;
+            if (c->join != NULL && (rec = join_row(&probe, rec, false)) == NULL)
+                continue;
             if ((size_t)kf >= rec->n_fields || (size_t)of >= rec->n_fields || rec->bad ||
                 mapping_skips(&probe, rec))
                 continue;
@@ -972,7 +1249,7 @@ static tpp_status read_rows(tpp_imp_ctx *c, source *src, bool *stopped, tpp_erro
     size_t n_header = rec->n_fields;
     map_header(c, rec);
     if (src->format == TPP_FORMAT_XLSX)
-        tpp_xlsx_reader_set_width(src->xlsx, n_header);
+        tpp_xlsx_reader_set_width(src->xlsx, c->join ? c->join->n_header : n_header);
     if (c->n_errors > 0)
         return TPP_OK;
 
@@ -990,6 +1267,10 @@ static tpp_status read_rows(tpp_imp_ctx *c, source *src, bool *stopped, tpp_erro
         c->row_errors = 0;
         if (rec->bad)
             continue;
+        if (c->join != NULL && (rec = join_row(c, rec, true)) == NULL) {
+            c->stats->rows++;
+            continue;
+        }
         if (!mapping_keeps(c, rec))
             continue;
         c->stats->rows++;
@@ -1047,6 +1328,8 @@ static tpp_status import_body(tpp_imp_ctx *c, tpp_import_kind kind, tpp_import_f
     if (format == TPP_FORMAT_XLSX)
         rc = tpp_imp_stream_drain(&stream, err); /* libzip reads the file itself */
     source src = {0};
+    if (rc == TPP_OK && c->opts->join != NULL)
+        rc = join_load(c, kind, err);
     if (rc == TPP_OK && c->mapping != NULL && c->mapping->latest_key != NULL)
         rc = pick_latest(c, format, err);
     if (rc == TPP_OK)
@@ -1098,6 +1381,13 @@ tpp_status tpp_import_file_opts(struct tpp_store *st, const tpp_ruleset *rs, tpp
         }
         if (o.sheet == NULL)
             o.sheet = mapping->sheet;
+    }
+    bool wants_join = mapping != NULL && mapping->join_key != NULL;
+    if (wants_join != (o.join != NULL)) {
+        tpp_mapping_free(mapping);
+        return tpp_fail(err, TPP_ERR_USAGE, TPP_NOLOC,
+                        wants_join ? "the mapping joins another file: name it with --join"
+                                   : "--join needs a mapping with a join section");
     }
     o.format = resolve_format(o.format, kind, path);
     if (o.format == TPP_FORMAT_ATTLOG && kind != TPP_KIND_ATTENDANCE) {
@@ -1170,6 +1460,7 @@ tpp_status tpp_import_file_opts(struct tpp_store *st, const tpp_ruleset *rs, tpp
     ops->end(&c);
     sqlite3_finalize(c.employee_exists);
     tpp_strmap_release(&c.latest);
+    join_free(c.join);
     tpp_mapping_free(mapping);
     return rc;
 }

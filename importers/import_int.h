@@ -77,7 +77,8 @@ struct tpp_imp_ctx {
     char constant_buf[TPP_IMP_MAX_COLUMNS][128];
     int skip_field[8]; /* source field of mapping->skips[i], or -1 */
     int latest_key_field, latest_order_field;
-    tpp_strmap latest; /* key -> line of the row to keep */
+    tpp_strmap latest;         /* key -> line of the row to keep */
+    struct tpp_imp_join *join; /* the mapping's join, loaded; or NULL */
     size_t n_reasons;
     tpp_import_reason reasons[TPP_IMP_MAX_REASONS];
 

@@ -157,10 +157,42 @@ static void load_root(loader *l, const tpp_rl_node *root)
             }
             if (m->latest_key == NULL || m->latest_order == NULL)
                 tpp_rl_diag_add(&l->d, v->line, v->col, "latest needs both key and order");
+        } else if (strcmp(key, "join") == 0) {
+            if (!is_map(l, v, "join"))
+                continue;
+            m->join_header_rows = 20;
+            for (const tpp_rl_node *c = v->first; c != NULL && c->next != NULL; c = c->next->next) {
+                if (!is_scalar(l, c, "a key"))
+                    continue;
+                const tpp_rl_node *jv = c->next;
+                if (strcmp(c->text, "key") == 0 && is_scalar(l, jv, "join key")) {
+                    m->join_key = jv->text;
+                } else if (strcmp(c->text, "sheet") == 0 && is_scalar(l, jv, "join sheet")) {
+                    m->join_sheet = jv->text;
+                } else if (strcmp(c->text, "columns") == 0) {
+                    m->join_columns = string_list(l, jv, &m->n_join_columns, "join columns");
+                } else if (strcmp(c->text, "header_rows") == 0 && is_scalar(l, jv, "header_rows")) {
+                    char *end = NULL;
+                    long n = strtol(jv->text, &end, 10);
+                    if (*end != '\0' || n < 1 || n > 1000)
+                        tpp_rl_diag_add(&l->d, jv->line, jv->col,
+                                        "header_rows must be a whole number from 1 to 1000");
+                    else
+                        m->join_header_rows = (unsigned)n;
+                } else if (strcmp(c->text, "key") != 0 && strcmp(c->text, "sheet") != 0 &&
+                           strcmp(c->text, "header_rows") != 0) {
+                    tpp_rl_diag_add(&l->d, c->line, c->col,
+                                    "unknown key '%s' in join (expected key, columns, sheet, "
+                                    "header_rows)",
+                                    c->text);
+                }
+            }
+            if (m->join_key == NULL || m->n_join_columns == 0)
+                tpp_rl_diag_add(&l->d, v->line, v->col, "join needs a key and columns");
         } else {
             tpp_rl_diag_add(&l->d, k->line, k->col,
                             "unknown key '%s' (expected kind, sheet, header_rows, columns, "
-                            "ignore, ignore_other, values, constants, skip, latest)",
+                            "ignore, ignore_other, values, constants, skip, latest, join)",
                             key);
         }
     }
@@ -238,6 +270,8 @@ bool tpp_mapping_ignored(const tpp_mapping *m, const char *source, size_t len)
         if (eq(m->skips[i].column, source, len))
             return true;
     if (m->latest_order != NULL && eq(m->latest_order, source, len))
+        return true;
+    if (m->join_key != NULL && eq(m->join_key, source, len))
         return true;
     return false;
 }

@@ -10,7 +10,8 @@
  *   values: { predicate: { "Sangat Baik": sangat_baik, "-": "" } }  # codes, per canonical column
  *   constants: { period: "2025-01" }     # canonical columns the file lacks
  *   skip: { is_plt_plh: ["1"] }          # rows to leave out (by source column), counted
- *   latest: { key: nip, order: periode_akhir }   # duplicate keys: keep the greatest order */
+ *   latest: { key: nip, order: periode_akhir }   # duplicate keys: keep the greatest order
+ *   join: { key: id, columns: [nip, is_plt_plh, periode_akhir], sheet: "Laporan SKP" } */
 #ifndef TPP_IMPORTERS_MAPPING_H
 #define TPP_IMPORTERS_MAPPING_H
 
@@ -54,6 +55,13 @@ typedef struct tpp_mapping {
     size_t n_skips;
     const char *latest_key;   /* source or canonical column */
     const char *latest_order; /* source or canonical column */
+    /* join: the rows of another file (--join), by a key column both have; its columns are
+     * appended to each row (e.g. the NIP of an e-Kinerja "Penilaian SKP" row, by id) */
+    const char *join_key;
+    const char **join_columns;
+    size_t n_join_columns;
+    const char *join_sheet;
+    unsigned join_header_rows;
     void *arena;
 } tpp_mapping;
 

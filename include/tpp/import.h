@@ -69,6 +69,7 @@ typedef struct tpp_import_opts {
     const char *mapping;  /* YAML mapping file (column renames, code translation), or NULL */
     const char *device;   /* attendance: the device the file came from (PIN map, stored) */
     const char *timezone; /* attendance: the clock's zone (WIB, WITA, WIT), or NULL = unit's */
+    const char *join;     /* the file the mapping's `join` reads (e.g. e-Kinerja Laporan SKP) */
     int period_year;      /* attendance: keep only scans of this month (0 = all) */
     int period_month;
 } tpp_import_opts;

@@ -409,6 +409,107 @@ static void test_ekinerja_xlsx(void)
     CHECK(s.already_imported);
 }
 
+/* The two e-Kinerja downloads: "Laporan SKP" (id, nip, is_plt_plh, periode_akhir, ...) and
+ * "Laporan Penilaian SKP" (id, hasil_akhir), joined by id through the mapping. */
+static void write_laporan(const char *path)
+{
+    lxw_workbook *wb = workbook_new(path);
+    lxw_worksheet *ws = workbook_add_worksheet(wb, "Laporan SKP");
+    lxw_format *date = workbook_add_format(wb);
+    format_set_num_format(date, "dd-mm-yyyy");
+    worksheet_write_string(ws, 0, 0, "LAPORAN SKP", NULL);
+    static const char *const head[] = {
+        "id", "nip", "nama", "is_plt_plh", "periode_akhir", "skp_unor_induk", "skp_status", NULL};
+    for (int i = 0; head[i] != NULL; i++)
+        worksheet_write_string(ws, 2, (lxw_col_t)i, head[i], NULL);
+    struct {
+        int id;
+        const char *nip;
+        int plt, month;
+    } rows[] = {{2001, "197704182003122009", 0, 4},
+                {2002, "197704182003122009", 1, 4},
+                {2003, "198501012010011001", 0, 2},
+                {2004, "198501012010011001", 0, 4},
+                {2005, "199001012022211005", 0, 4}};
+    for (int r = 0; r < 5; r++) {
+        lxw_row_t row = (lxw_row_t)(3 + r);
+        worksheet_write_number(ws, row, 0, rows[r].id, NULL);
+        worksheet_write_string(ws, row, 1, rows[r].nip, NULL);
+        worksheet_write_string(ws, row, 2, "Pegawai", NULL);
+        worksheet_write_number(ws, row, 3, rows[r].plt, NULL);
+        lxw_datetime d = {2024, rows[r].month, 28, 0, 0, 0};
+        worksheet_write_datetime(ws, row, 4, &d, date);
+        worksheet_write_string(ws, row, 5, "PEMKOT", NULL);
+        worksheet_write_string(ws, row, 6, "persetujuan", NULL);
+    }
+    CHECK_I64(workbook_close(wb), LXW_NO_ERROR);
+}
+
+static void write_penilaian(const char *path, int extra_id)
+{
+    lxw_workbook *wb = workbook_new(path);
+    lxw_worksheet *ws = workbook_add_worksheet(wb, "Penilaian SKP");
+    worksheet_write_string(ws, 0, 0, "LAPORAN PENILAIAN SKP", NULL);
+    worksheet_write_string(ws, 1, 0, "Periode: April 2024", NULL);
+    static const char *const head[] = {"id", "nama", "hasil_akhir", NULL};
+    for (int i = 0; head[i] != NULL; i++)
+        worksheet_write_string(ws, 3, (lxw_col_t)i, head[i], NULL);
+    struct {
+        int id;
+        const char *result;
+    } rows[] = {{2001, "Baik"}, {2002, "Sangat Baik"}, {2003, "Kurang"},
+                {2004, "Baik"}, {2005, "-"},           {extra_id, "Baik"}};
+    for (int r = 0; r < (extra_id ? 6 : 5); r++) {
+        lxw_row_t row = (lxw_row_t)(4 + r);
+        worksheet_write_number(ws, row, 0, rows[r].id, NULL);
+        worksheet_write_string(ws, row, 1, "Pegawai", NULL);
+        worksheet_write_string(ws, row, 2, rows[r].result, NULL);
+    }
+    CHECK_I64(workbook_close(wb), LXW_NO_ERROR);
+}
+
+static void test_ekinerja_join(void)
+{
+    const char *laporan = tmp_path("laporan-skp-2024-04.xlsx");
+    const char *penilaian = tmp_path("penilaian-skp-2024-04.xlsx");
+    write_laporan(laporan);
+    tpp_import_opts o = {.mapping = data_path("mappings/ekinerja-penilaian-skp.yaml"),
+                         .join = laporan};
+    /* an id the Laporan SKP does not have */
+    write_penilaian(penilaian, 2099);
+    capture cap;
+    capture_open(&cap);
+    const char *before = fingerprint();
+    import_opts(TPP_KIND_PERFORMANCE, penilaian, &o, false, &cap);
+    char needle[900];
+    snprintf(needle, sizeof needle, "%s:10:1: error: id '2099' is not in the joined file '%s'",
+             penilaian, laporan);
+    EXPECT_DIAG(&cap, needle);
+    CHECK_STR(fingerprint(), before);
+    capture_close(&cap);
+
+    write_penilaian(penilaian, 0);
+    tpp_import_stats s = import_opts(TPP_KIND_PERFORMANCE, penilaian, &o, true, NULL);
+    CHECK_I64(s.inserted, 2);   /* Siti (own SKP) and Budi (after the transfer) */
+    CHECK_I64(s.filtered, 2);   /* Siti's Plt SKP, Andi's "-" */
+    CHECK_I64(s.superseded, 1); /* Budi's SKP before the transfer */
+    CHECK_STR(query_text("SELECT predicate FROM performance WHERE nip = '197704182003122009' AND "
+                         "period = '2024-04'"),
+              "baik");
+    CHECK_STR(query_text("SELECT predicate FROM performance WHERE nip = '198501012010011001' AND "
+                         "period = '2024-04'"),
+              "baik");
+    /* both downloads are kept */
+    CHECK_I64(query_int("SELECT count(*) FROM input_file WHERE kind = 'performance.join'"), 1);
+    /* without --join the mapping is refused */
+    tpp_import_opts nojoin = {.mapping = o.mapping};
+    tpp_error err = {0};
+    tpp_diags *d = tpp_diags_new(NULL);
+    CHECK_I64(tpp_import_file_opts(st, rs, TPP_KIND_PERFORMANCE, penilaian, &nojoin, d, &s, &err),
+              TPP_ERR_USAGE);
+    tpp_diags_free(d);
+}
+
 /* A workbook from another producer: 1904 dates, inline strings, a custom date format, rows
  * with gaps, a cell with an error value. Built by hand with libzip. */
 static void add_part(zip_t *z, const char *name, const char *text)
@@ -812,6 +913,7 @@ int main(void)
     import_opts(TPP_KIND_UNITS, data_path("units.csv"), &none, true, NULL);
     test_simpeg_xlsx();
     test_ekinerja_xlsx();
+    test_ekinerja_join();
     test_handmade_xlsx();
     test_damaged_xlsx();
     test_attlog();
