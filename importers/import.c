@@ -1288,9 +1288,13 @@ static tpp_status read_rows(tpp_imp_ctx *c, source *src, bool *stopped, tpp_erro
     }
     if (rc == TPP_OK && !*stopped && c->kind->finish != NULL)
         rc = c->kind->finish(c, err);
-    if (rc == TPP_OK && c->stats->rows == 0 && source_errors(src) == 0)
-        tpp_imp_warning(c, (tpp_srcloc){c->path, c->header_line, 1, NULL},
-                        "no data rows after the header");
+    if (rc == TPP_OK && c->stats->rows == 0 && source_errors(src) == 0) {
+        if (src->format == TPP_FORMAT_ATTLOG)
+            tpp_imp_warning(c, (tpp_srcloc){c->path, 1, 1, NULL}, "no punches in the attlog");
+        else
+            tpp_imp_warning(c, (tpp_srcloc){c->path, c->header_line, 1, NULL},
+                            "no data rows after the header");
+    }
     return rc;
 }
 
