@@ -211,7 +211,7 @@ int cmd_demo(int argc, char **argv, tpp_cli *cli)
     }
     if (rc == TPP_OK)
         printf("  workspace %s, rule pack %s\n", db, rs->id);
-    for (int k = 0; k < TPP_KIND_COUNT && rc == TPP_OK; k++)
+    for (int k = 0; k <= TPP_KIND_HOLIDAYS && rc == TPP_OK; k++)
         rc = demo_import(st, rs, input, (tpp_import_kind)k, diags, &err);
     if (rc == TPP_OK) {
         tpp_run_options ro = {.year = go.year, .month = go.month};

@@ -1,16 +1,22 @@
 /* tpp status: what the workspace holds and its runs. */
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "cli/cli.h"
 #include "engine/store.h"
+#include "tpp/import.h"
 
 static const char usage[] = "usage: tpp [--db <file>] status [--period <YYYY-MM>]\n";
 
 static void help(void)
 {
     printf("%s\nShow the rule packs, the number of imported rows per kind, and the runs\n"
-           "(of one period with --period).\n\n"
+           "(of one period with --period). With --period, also the completeness of the\n"
+           "period's inputs: employees without any scan, without performance, shift workers\n"
+           "with unclassified days (no roster), and scans from unknown device PINs. Exit code 1\n"
+           "when the period is incomplete.\n\n"
            "Options:\n"
            "  -p, --period <YYYY-MM>  only this period's runs\n"
            "  -h, --help              this help\n",
@@ -98,6 +104,33 @@ int cmd_status(int argc, char **argv, tpp_cli *cli)
             printf("  (none)\n");
     }
     sqlite3_finalize(q);
+    int code = 0;
+    if (period != NULL) {
+        tpp_completeness cp;
+        char *list = NULL;
+        if (tpp_import_completeness(st, y, m, &cp, &list, &err) != TPP_OK) {
+            tpp_store_close(st);
+            return cli_fail(cli, &err);
+        }
+        printf("completeness %s: %zu active employees\n", period, cp.employees);
+        printf("  without any scan        %zu\n", cp.without_punch);
+        printf("  without performance     %zu\n", cp.without_performance);
+        printf("  unclassified days       %zu (of %zu shift workers)\n", cp.unclassified_days,
+               cp.employees_unclassified);
+        printf("  unknown PINs            %zu (%zu scans)\n", cp.unknown_pins, cp.unknown_scans);
+        printf("  %s\n", cp.complete ? "complete" : "INCOMPLETE:");
+        if (!cp.complete && !cli->quiet) {
+            /* one problem a line, tab-separated, for a clerk's spreadsheet */
+            for (char *line = list, *nl; line != NULL && *line != '\0'; line = nl + 1) {
+                nl = strchr(line, '\n');
+                if (nl == NULL)
+                    break;
+                printf("    %.*s\n", (int)(nl - line), line);
+            }
+        }
+        free(list);
+        code = cp.complete ? 0 : 1;
+    }
     tpp_store_close(st);
-    return 0;
+    return code;
 }

@@ -30,6 +30,9 @@ static const char *const seal_triggers[] = {
     "run_input_sealed_no_delete",
     "input_file_sealed_no_update",
     "input_file_sealed_no_delete",
+    "input_chunk_sealed_no_update",
+    "input_chunk_sealed_no_delete",
+    "input_chunk_sealed_no_insert",
     "rule_pack_sealed_no_update",
     "rule_pack_sealed_no_delete",
 };
@@ -552,7 +555,7 @@ static tpp_status check_inputs(audit_ctx *a, const tpp_seal_info *s, tpp_error *
     sqlite3_stmt *q = NULL;
     TPP_TRY(tpp_store_prepare(a->st,
                               "SELECT ri.file_id, ri.kind, ri.sha256, f.id, f.kind, f.sha256, "
-                              "f.path, f.content FROM run_input ri LEFT JOIN input_file f ON "
+                              "f.path FROM run_input ri LEFT JOIN input_file f ON "
                               "f.id = ri.file_id WHERE ri.run_id = ?1 ORDER BY ri.file_id",
                               &q, err));
     sqlite3_bind_int64(q, 1, s->run_id);
@@ -565,9 +568,15 @@ static tpp_status check_inputs(audit_ctx *a, const tpp_seal_info *s, tpp_error *
                     (long long)id, col_text(q, 1), (long long)s->run_id);
             continue;
         }
+        /* The file's bytes are its content column followed by its chunks (large files are
+         * stored in chunks as they are read); tampering with either changes the hash. */
         char h[65];
-        const void *content = sqlite3_column_blob(q, 7);
-        tpp_sha256_hex(content ? content : "", (size_t)sqlite3_column_bytes(q, 7), h);
+        bool found;
+        tpp_status hrc = tpp_store_file_sha256(a->st, id, h, &found, err);
+        if (hrc != TPP_OK) {
+            sqlite3_finalize(q);
+            return hrc;
+        }
         if (strcmp(h, col_text(q, 2)) != 0)
             finding(a, "input_file", id, "",
                     "content of %s file '%s' does not match its sealed SHA-256 %.16s... (now "

@@ -115,7 +115,7 @@ static tpp_status load_multi_month(tpp_store *st, const tpp_ruleset *rs, month_d
     int rc_step;
     tpp_status rc = TPP_OK;
     TPP_TRY(tpp_store_prepare(st,
-                              "SELECT nip, level, start_period, months, percent FROM sanction "
+                              "SELECT nip, level, start_period, months, percent_bp FROM sanction "
                               "WHERE start_period <= ?1 ORDER BY nip, start_period, id",
                               &q, err));
     sqlite3_bind_text(q, 1, period, -1, SQLITE_STATIC);
@@ -135,8 +135,9 @@ static tpp_status load_multi_month(tpp_store *st, const tpp_ruleset *rs, month_d
         }
         s.months = sqlite3_column_int(q, 3);
         if (sqlite3_column_type(q, 4) != SQLITE_NULL) {
-            const char *pt = col_text(q, 4);
-            s.has_percent = tpp_ratio_parse(pt, strlen(pt), &s.percent);
+            /* basis points of a percent, exact: 2550 = 25.5 % */
+            s.has_percent = true;
+            s.percent = (tpp_ratio){sqlite3_column_int64(q, 4), 100};
         }
         if (!push((void **)&ed->s, &ed->n_s, &ed->cap_s, sizeof s))
             goto nomem;

@@ -112,7 +112,7 @@ static tpp_status reimport(tpp_store *st, tpp_store *mem, const tpp_ruleset *rs,
 {
     sqlite3_stmt *q = NULL;
     TPP_TRY(tpp_store_prepare(st,
-                              "SELECT ri.file_id, ri.kind, ri.sha256, f.path, f.content FROM "
+                              "SELECT ri.file_id, ri.kind, ri.sha256, f.path, f.id FROM "
                               "run_input ri LEFT JOIN input_file f ON f.id = ri.file_id WHERE "
                               "ri.run_id = ?1 ORDER BY ri.file_id",
                               &q, err));
@@ -134,10 +134,11 @@ static tpp_status reimport(tpp_store *st, tpp_store *mem, const tpp_ruleset *rs,
                           (long long)run_id);
             break;
         }
-        const void *content = sqlite3_column_blob(q, 4);
-        size_t len = (size_t)sqlite3_column_bytes(q, 4);
         char h[65];
-        tpp_sha256_hex(content ? content : "", len, h);
+        bool found;
+        rc = tpp_store_file_sha256(st, id, h, &found, err);
+        if (rc != TPP_OK)
+            break;
         if (strcmp(h, col_text(q, 2)) != 0) {
             rc = tpp_fail(err, TPP_ERR_INVALID, TPP_NOLOC,
                           "input file %lld (%s) no longer matches the SHA-256 the run read: run "
@@ -150,7 +151,7 @@ static tpp_status reimport(tpp_store *st, tpp_store *mem, const tpp_ruleset *rs,
         base = base ? base + 1 : orig;
         char path[1024];
         snprintf(path, sizeof path, "%s/%04lld-%s", dir, id, base[0] ? base : kind_name);
-        rc = tpp_file_write_atomic(path, content ? content : "", len, err);
+        rc = tpp_store_file_save(st, id, path, err);
         if (rc != TPP_OK)
             break;
         tpp_diags *d = tpp_diags_new(NULL);

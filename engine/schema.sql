@@ -1,6 +1,6 @@
 -- Workspace schema. One source of truth: embedded into the binary at build time.
 -- Money is INTEGER whole rupiah; dates are TEXT ISO 8601; every table is STRICT.
-PRAGMA user_version = 3;
+PRAGMA user_version = 4;
 
 CREATE TABLE meta (
     key   TEXT PRIMARY KEY,
@@ -261,16 +261,46 @@ CREATE TRIGGER rule_pack_sealed_no_delete BEFORE DELETE ON rule_pack
 WHEN EXISTS (SELECT 1 FROM run WHERE run.pack_sha256 = OLD.sha256 AND run.state = 'final')
 BEGIN SELECT RAISE(ABORT, 'sealed: a rule pack used by a final run cannot be deleted'); END;
 
--- Disciplinary sanctions (hukuman disiplin) as decided, SPEC section 3: `level` names a sanction of the
--- pack; it applies from start_period ('YYYY-MM') for `months` months, possibly from before the
--- first month the workspace knows; percent (exact decimal text) overrides the pack's.
+-- ---- schema 2: importers for real-world data (units, device PINs, sanctions, Plt/Plh, roster)
+
+-- Units (OPD) with the timezone their clocks show: WIB (UTC+7), WITA (UTC+8), WIT (UTC+9).
+CREATE TABLE unit (
+    code     TEXT PRIMARY KEY,
+    name     TEXT NOT NULL DEFAULT '',
+    timezone TEXT NOT NULL CHECK (timezone IN ('WIB', 'WITA', 'WIT')),
+    file_id  INTEGER NOT NULL REFERENCES input_file(id)
+) STRICT;
+
+-- Device PIN -> NIP, per device ('' = any device; employee.device_pin is the fallback).
+CREATE TABLE device_pin (
+    device  TEXT NOT NULL,
+    pin     TEXT NOT NULL,
+    nip     TEXT NOT NULL,
+    file_id INTEGER NOT NULL REFERENCES input_file(id),
+    PRIMARY KEY (device, pin)
+) STRICT;
+
+-- Scans nobody could be found for, per file: the completeness report lists them.
+CREATE TABLE unknown_scan (
+    file_id  INTEGER NOT NULL REFERENCES input_file(id),
+    device   TEXT NOT NULL,
+    pin      TEXT NOT NULL,      -- the PIN, or the NIP when the file gave a NIP
+    scans    INTEGER NOT NULL,
+    first_ts TEXT NOT NULL,
+    last_ts  TEXT NOT NULL,
+    PRIMARY KEY (file_id, device, pin)
+) STRICT;
+
+-- Disciplinary sanctions (hukuman disiplin) as decided, SPEC section 3: `level` names a sanction of
+-- the pack; it applies from start_period (YYYY-MM) for `months` months, possibly from before the
+-- first month the workspace knows; percent_bp, when given, overrides the pack's percent.
 CREATE TABLE sanction (
     id           INTEGER PRIMARY KEY,
     nip          TEXT NOT NULL,
     level        TEXT NOT NULL,
-    start_period TEXT NOT NULL,
-    months       INTEGER NOT NULL CHECK (months BETWEEN 1 AND 36),
-    percent      TEXT,
+    start_period TEXT NOT NULL,  -- YYYY-MM
+    months       INTEGER NOT NULL CHECK (months BETWEEN 1 AND 120),
+    percent_bp   INTEGER CHECK (percent_bp BETWEEN 0 AND 10000),  -- basis points of a percent
     reference    TEXT NOT NULL DEFAULT '',
     file_id      INTEGER NOT NULL REFERENCES input_file(id)
 ) STRICT;
@@ -303,3 +333,37 @@ CREATE TABLE correction (
     UNIQUE (nip, from_run, to_run)
 ) STRICT;
 CREATE INDEX correction_period ON correction(period, nip);
+
+-- Shift roster: a shift belongs to its start date; end_ts may be on the next day.
+CREATE TABLE roster (
+    nip      TEXT NOT NULL,
+    date     TEXT NOT NULL,
+    start_ts TEXT NOT NULL,      -- 'YYYY-MM-DD HH:MM'
+    end_ts   TEXT NOT NULL CHECK (end_ts > start_ts),
+    file_id  INTEGER NOT NULL REFERENCES input_file(id),
+    PRIMARY KEY (nip, date, start_ts)
+) STRICT;
+
+-- Raw input files in chunks (up to 1 MiB each, in order), written while the file is read so
+-- that no file is ever held whole in memory. A file's bytes are input_file.content followed by
+-- its chunks by seq; the importers leave content empty (X'') and write chunks.
+CREATE TABLE input_chunk (
+    file_id INTEGER NOT NULL REFERENCES input_file(id),
+    seq     INTEGER NOT NULL,
+    data    BLOB NOT NULL,
+    PRIMARY KEY (file_id, seq)
+) STRICT;
+
+-- The chunks of an input file a final run read are as sealed as the file's row.
+CREATE TRIGGER input_chunk_sealed_no_update BEFORE UPDATE ON input_chunk
+WHEN EXISTS (SELECT 1 FROM run_input ri JOIN run ON run.id = ri.run_id
+             WHERE ri.file_id = OLD.file_id AND run.state = 'final')
+BEGIN SELECT RAISE(ABORT, 'sealed: an input file read by a final run cannot be changed'); END;
+CREATE TRIGGER input_chunk_sealed_no_delete BEFORE DELETE ON input_chunk
+WHEN EXISTS (SELECT 1 FROM run_input ri JOIN run ON run.id = ri.run_id
+             WHERE ri.file_id = OLD.file_id AND run.state = 'final')
+BEGIN SELECT RAISE(ABORT, 'sealed: an input file read by a final run cannot be deleted'); END;
+CREATE TRIGGER input_chunk_sealed_no_insert BEFORE INSERT ON input_chunk
+WHEN EXISTS (SELECT 1 FROM run_input ri JOIN run ON run.id = ri.run_id
+             WHERE ri.file_id = NEW.file_id AND run.state = 'final')
+BEGIN SELECT RAISE(ABORT, 'sealed: an input file read by a final run cannot be changed'); END;

@@ -5,7 +5,11 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include <sodium.h>
+#include <unistd.h>
+
 #include "engine/store.h"
+#include "engine/util.h"
 
 extern const char tpp_schema_sql[];
 
@@ -262,4 +266,92 @@ tpp_status tpp_store_pack_for(tpp_store *st, tpp_date day, tpp_ruleset **out, tp
         *out = NULL;
     }
     return rc;
+}
+
+tpp_status tpp_store_file_bytes(tpp_store *st, int64_t file_id, tpp_bytes_fn fn, void *user,
+                                bool *found, tpp_error *err)
+{
+    sqlite3_stmt *q = NULL;
+    *found = false;
+    TPP_TRY(tpp_store_prepare(st, "SELECT content FROM input_file WHERE id = ?1", &q, err));
+    sqlite3_bind_int64(q, 1, file_id);
+    int step = sqlite3_step(q);
+    tpp_status rc = TPP_OK;
+    if (step == SQLITE_ROW) {
+        *found = true;
+        int n = sqlite3_column_bytes(q, 0);
+        const void *p = sqlite3_column_blob(q, 0);
+        if (n > 0 && p != NULL && fn(user, p, (size_t)n) != 0)
+            rc = tpp_fail(err, TPP_ERR_IO, TPP_NOLOC, "cannot pass on input file %lld",
+                          (long long)file_id);
+    } else if (step != SQLITE_DONE) {
+        rc = tpp_store_fail(st, err, "cannot read an input file");
+    }
+    sqlite3_finalize(q);
+    if (rc != TPP_OK || !*found)
+        return rc;
+    /* Large files are stored in chunks, written while they were read at import. */
+    TPP_TRY(tpp_store_prepare(st, "SELECT data FROM input_chunk WHERE file_id = ?1 ORDER BY seq",
+                              &q, err));
+    sqlite3_bind_int64(q, 1, file_id);
+    while (rc == TPP_OK && (step = sqlite3_step(q)) == SQLITE_ROW) {
+        int n = sqlite3_column_bytes(q, 0);
+        const void *p = sqlite3_column_blob(q, 0);
+        if (n > 0 && p != NULL && fn(user, p, (size_t)n) != 0)
+            rc = tpp_fail(err, TPP_ERR_IO, TPP_NOLOC, "cannot pass on input file %lld",
+                          (long long)file_id);
+    }
+    if (rc == TPP_OK && step != SQLITE_DONE)
+        rc = tpp_store_fail(st, err, "cannot read an input file's chunks");
+    sqlite3_finalize(q);
+    return rc;
+}
+
+static int hash_bytes(void *user, const void *data, size_t len)
+{
+    crypto_hash_sha256_update(user, data, len);
+    return 0;
+}
+
+tpp_status tpp_store_file_sha256(tpp_store *st, int64_t file_id, char out[65], bool *found,
+                                 tpp_error *err)
+{
+    crypto_hash_sha256_state h;
+    crypto_hash_sha256_init(&h);
+    TPP_TRY(tpp_store_file_bytes(st, file_id, hash_bytes, &h, found, err));
+    unsigned char d[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256_final(&h, d);
+    static const char hex[] = "0123456789abcdef";
+    for (size_t i = 0; i < sizeof d; i++) {
+        out[2 * i] = hex[d[i] >> 4];
+        out[2 * i + 1] = hex[d[i] & 15];
+    }
+    out[64] = '\0';
+    return TPP_OK;
+}
+
+static int write_bytes(void *user, const void *data, size_t len)
+{
+    return fwrite(data, 1, len, user) == len ? 0 : -1;
+}
+
+tpp_status tpp_store_file_save(tpp_store *st, int64_t file_id, const char *path, tpp_error *err)
+{
+    char tmp[1100];
+    snprintf(tmp, sizeof tmp, "%s.tmp-%ld", path, (long)getpid());
+    FILE *f = fopen(tmp, "wb");
+    if (f == NULL)
+        return tpp_fail(err, TPP_ERR_IO, TPP_NOLOC, "cannot create '%s'", tmp);
+    bool found = false;
+    tpp_status rc = tpp_store_file_bytes(st, file_id, write_bytes, f, &found, err);
+    if (fclose(f) != 0 && rc == TPP_OK)
+        rc = tpp_fail(err, TPP_ERR_IO, TPP_NOLOC, "cannot write '%s'", tmp);
+    if (rc == TPP_OK && !found)
+        rc = tpp_fail(err, TPP_ERR_INVALID, TPP_NOLOC, "no input file %lld in the workspace",
+                      (long long)file_id);
+    if (rc != TPP_OK) {
+        remove(tmp);
+        return rc;
+    }
+    return tpp_file_commit(tmp, path, err);
 }

@@ -3,11 +3,13 @@
 #define TPP_ENGINE_STORE_H
 
 #include <sqlite3.h>
+#include <stdbool.h>
+#include <stdint.h>
 
 #include "tpp/error.h"
 #include "tpp/rules.h"
 
-#define TPP_SCHEMA_VERSION 3
+#define TPP_SCHEMA_VERSION 4
 
 typedef struct tpp_store {
     sqlite3 *db;
@@ -41,4 +43,15 @@ void tpp_now_iso(char buf[32]);
 
 /** Load the most recently stored pack (to validate imported codes against). */
 tpp_status tpp_store_latest_pack(tpp_store *st, tpp_ruleset **out, tpp_error *err);
+/** Stream a stored input file's bytes (input_file.content, then its input_chunk rows in order)
+ *  to fn; fn returns 0 to go on. *found is false when there is no such file. */
+typedef int (*tpp_bytes_fn)(void *user, const void *data, size_t len);
+tpp_status tpp_store_file_bytes(tpp_store *st, int64_t file_id, tpp_bytes_fn fn, void *user,
+                                bool *found, tpp_error *err);
+/** Hex SHA-256 of a stored input file's bytes, computed as they stream. */
+tpp_status tpp_store_file_sha256(tpp_store *st, int64_t file_id, char out[65], bool *found,
+                                 tpp_error *err);
+/** Write a stored input file's bytes to path (atomically). */
+tpp_status tpp_store_file_save(tpp_store *st, int64_t file_id, const char *path, tpp_error *err);
+
 #endif /* TPP_ENGINE_STORE_H */

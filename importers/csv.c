@@ -26,10 +26,82 @@ void tpp_csv_reader_init(tpp_csv_reader *r, const char *path, const char *data, 
         r->pos = 3;
 }
 
+void tpp_csv_reader_init_stream(tpp_csv_reader *r, const char *path,
+                                long (*read)(void *ctx, unsigned char *buf, size_t cap), void *ctx,
+                                tpp_diags *diags)
+{
+    tpp_csv_reader_init(r, path, "", 0, diags);
+    r->read = read;
+    r->read_ctx = ctx;
+}
+
+enum { WINDOW_MIN = 1 << 20, WINDOW_MAX = 2 * TPP_CSV_MAX_FIELD * TPP_CSV_MAX_FIELDS + WINDOW_MIN };
+
+/* Move the unread rest to the front of the window and read more after it, growing the window
+ * when it is full. False when out of memory; a read failure sets read_failed and eof. */
+static bool refill(tpp_csv_reader *r)
+{
+    size_t rest = r->len - r->pos;
+    if (r->pos > 0 && rest > 0)
+        memmove(r->win, r->win + r->pos, rest);
+    r->pos = 0;
+    r->len = rest;
+    if (r->win_cap - r->len < WINDOW_MIN / 2) {
+        size_t cap = r->win_cap ? r->win_cap * 2 : WINDOW_MIN;
+        unsigned char *w = realloc(r->win, cap);
+        if (w == NULL)
+            return false;
+        r->win = w;
+        r->win_cap = cap;
+    }
+    long n = r->read(r->read_ctx, r->win + r->len, r->win_cap - r->len);
+    if (n < 0) {
+        r->read_failed = true;
+        r->eof = true;
+    } else if (n == 0) {
+        r->eof = true;
+    }
+    r->len += n > 0 ? (size_t)n : 0;
+    r->data = r->win;
+    if (!r->started && r->len >= 3 && r->win[0] == 0xEF && r->win[1] == 0xBB && r->win[2] == 0xBF)
+        r->pos = 3;
+    if (r->len >= 3 || r->eof)
+        r->started = true;
+    return true;
+}
+
+/* Make sure the window holds the whole next record (and the byte after it, for CRLF): a quick,
+ * quote-aware scan for its end; read more while it is not there. A record longer than any
+ * valid one stops the growth and is left to the parser to report. */
+static bool ensure_record(tpp_csv_reader *r)
+{
+    size_t scan = 0; /* bytes of the record scanned so far, from pos */
+    bool quoted = false;
+    for (;;) {
+        const unsigned char *p = r->data + r->pos;
+        size_t avail = r->len - r->pos;
+        while (scan < avail && !quoted && (p[scan] == '\n' || p[scan] == '\r'))
+            scan++; /* blank lines before the record */
+        for (; scan < avail; scan++) {
+            unsigned char c = p[scan];
+            if (c == '"')
+                quoted = !quoted;
+            else if (!quoted && (c == '\n' || c == '\r'))
+                break;
+        }
+        if (scan + 1 < avail || r->eof || r->len - r->pos >= WINDOW_MAX)
+            return true;
+        if (!refill(r))
+            return false;
+    }
+}
+
 void tpp_csv_reader_release(tpp_csv_reader *r)
 {
     if (r == NULL)
         return;
+    free(r->win);
+    r->win = NULL;
     free(r->buf);
     free(r->offsets);
     free(r->fields);
@@ -210,7 +282,7 @@ static bool push_field(tpp_csv_reader *r, const field_state *f)
     r->buf[r->buf_len++] = '\0';
     size_t i = r->rec.n_fields++;
     r->offsets[i] = r->buf_len - f->len - 1;
-    r->fields[i] = (tpp_csv_field){NULL, f->len, f->line, f->col};
+    r->fields[i] = (tpp_csv_field){NULL, f->len, f->line, f->col, 0};
     return true;
 }
 
@@ -277,6 +349,12 @@ tpp_status tpp_csv_reader_next(tpp_csv_reader *r, const tpp_csv_record **out, tp
     *out = NULL;
     if (r->done)
         return TPP_OK;
+    if (r->read != NULL) {
+        if (!ensure_record(r))
+            return tpp_fail(err, TPP_ERR_NOMEM, TPP_NOLOC, "out of memory reading '%s'", r->path);
+        if (r->read_failed)
+            return tpp_fail(err, TPP_ERR_IO, TPP_NOLOC, "cannot read '%s'", r->path);
+    }
     while (at_eol(r))
         eat_eol(r); /* blank lines carry no record */
     if (r->pos >= r->len) {

@@ -16,9 +16,13 @@
 typedef struct tpp_csv_field {
     char *text; /* unescaped, NUL-terminated; the caller may edit it in place (e.g. trim) */
     size_t len;
-    unsigned line; /* 1-based line of the field's first character (its opening quote) */
-    unsigned col;  /* 1-based column, counted in characters (UTF-8 code points) */
+    unsigned line;  /* 1-based line of the field's first character (its opening quote) */
+    unsigned col;   /* 1-based column, counted in characters (UTF-8 code points) */
+    unsigned flags; /* TPP_FIELD_*: what a spreadsheet cell was (0 for CSV) */
 } tpp_csv_field;
+
+#define TPP_FIELD_NUMBER 1u /* a numeric spreadsheet cell */
+#define TPP_FIELD_LOSSY  2u /* a number of 16 or more digits: a spreadsheet kept only 15 */
 
 typedef struct tpp_csv_record {
     tpp_csv_field *fields;
@@ -51,12 +55,27 @@ typedef struct tpp_csv_reader {
     unsigned err_line; /* the last one, for callers and tests */
     unsigned err_col;
     char err_msg[160];
+
+    /* Streaming: the input arrives in chunks through read(); data is a window of it. */
+    long (*read)(void *ctx, unsigned char *buf, size_t cap);
+    void *read_ctx;
+    unsigned char *win;
+    size_t win_cap;
+    bool eof;
+    bool read_failed;
+    bool started;
 } tpp_csv_reader;
 
 /** Start reading `data` (borrowed; must outlive the reader). A UTF-8 BOM is skipped.
  *  Syntax errors are reported to diags as "path:line:col: error: ..." and counted in n_errors. */
 void tpp_csv_reader_init(tpp_csv_reader *r, const char *path, const char *data, size_t len,
                          tpp_diags *diags);
+
+/** Start reading a stream: read() fills buf with up to cap bytes, returns 0 at the end and -1
+ *  on failure. Only a window of the input (a few MiB, or one very long record) is in memory. */
+void tpp_csv_reader_init_stream(tpp_csv_reader *r, const char *path,
+                                long (*read)(void *ctx, unsigned char *buf, size_t cap), void *ctx,
+                                tpp_diags *diags);
 
 /**
  * Read the next record. *out receives it (valid until the next call or release), or NULL at

@@ -7,13 +7,19 @@
 #include <strings.h>
 
 #include "engine/util.h"
+#include "importers/attlog.h"
 #include "importers/import_int.h"
 #include "importers/nip.h"
+#include "importers/stream.h"
+#include "importers/xlsx.h"
 
 static const char *const kind_names[TPP_KIND_COUNT] = {
     [TPP_KIND_EMPLOYEES] = "employees",     [TPP_KIND_ATTENDANCE] = "attendance",
     [TPP_KIND_ABSENCES] = "absences",       [TPP_KIND_EVENTS] = "events",
     [TPP_KIND_PERFORMANCE] = "performance", [TPP_KIND_HOLIDAYS] = "holidays",
+    [TPP_KIND_SANCTIONS] = "sanctions",     [TPP_KIND_ASSIGNMENTS] = "assignments",
+    [TPP_KIND_ROSTER] = "roster",           [TPP_KIND_UNITS] = "units",
+    [TPP_KIND_DEVICE_PINS] = "device_pins",
 };
 
 const char *tpp_import_kind_name(tpp_import_kind kind)
@@ -47,6 +53,16 @@ static const tpp_imp_kind *kind_ops(tpp_import_kind kind)
         return &tpp_imp_performance;
     case TPP_KIND_HOLIDAYS:
         return &tpp_imp_holidays;
+    case TPP_KIND_SANCTIONS:
+        return &tpp_imp_sanctions;
+    case TPP_KIND_ASSIGNMENTS:
+        return &tpp_imp_assignments;
+    case TPP_KIND_ROSTER:
+        return &tpp_imp_roster;
+    case TPP_KIND_UNITS:
+        return &tpp_imp_units;
+    case TPP_KIND_DEVICE_PINS:
+        return &tpp_imp_device_pins;
     case TPP_KIND_COUNT:
         break;
     }
@@ -54,6 +70,60 @@ static const tpp_imp_kind *kind_ops(tpp_import_kind kind)
 }
 
 /* ---- diagnostics ------------------------------------------------------------------------ */
+
+/* The reason of an error is its message up to the first value ("invalid date", "unknown NIP"),
+ * with the column: a clerk fixing 400 bad rows wants to know it is 380 dates in one column. */
+static void count_reason(tpp_imp_ctx *c, const char *fmt, const char *field)
+{
+    /* the message without its values: "end_date '%s' is before start_date '%s'" ->
+     * "end_date is before start_date"; it ends at the first explanation or colon */
+    char text[80];
+    size_t n = 0, k = 0;
+    while (fmt[k] != '\0' && fmt[k] != '(' && fmt[k] != ':' && fmt[k] != ';' &&
+           n + 1 < sizeof text) {
+        if (fmt[k] == '\'' && fmt[k + 1] == '%')
+            k++;
+        if (fmt[k] != '%') {
+            text[n++] = fmt[k++];
+            continue;
+        }
+        k++;
+        while (fmt[k] != '\0' && strchr("0123456789.-lzh", fmt[k]) != NULL)
+            k++;
+        if (fmt[k] != '\0')
+            k++; /* the conversion letter */
+        if (fmt[k] == '\'')
+            k++;
+        if (n > 0 && text[n - 1] == ' ' && fmt[k] == ' ')
+            n--;
+    }
+    while (n > 0 && (text[n - 1] == ' ' || text[n - 1] == '\''))
+        n--;
+    text[n] = '\0';
+    char *col = strstr(text, " in column");
+    if (col != NULL)
+        *col = '\0';
+    char reason[96];
+    if (field != NULL)
+        snprintf(reason, sizeof reason, "%s (column '%s')", text, field);
+    else
+        snprintf(reason, sizeof reason, "%s", text);
+    for (size_t i = 0; i < c->n_reasons; i++) {
+        if (strcmp(c->reasons[i].reason, reason) == 0) {
+            c->reasons[i].count++;
+            return;
+        }
+    }
+    size_t i = c->n_reasons;
+    if (i >= TPP_IMP_MAX_REASONS - 1) {
+        i = TPP_IMP_MAX_REASONS - 1;
+        snprintf(reason, sizeof reason, "other reasons");
+    }
+    if (i == c->n_reasons)
+        c->n_reasons++;
+    snprintf(c->reasons[i].reason, sizeof c->reasons[i].reason, "%s", reason);
+    c->reasons[i].count++;
+}
 
 __attribute__((format(printf, 4, 0))) static void vreport(tpp_imp_ctx *c, bool error, tpp_srcloc at,
                                                           const char *fmt, va_list ap)
@@ -63,6 +133,7 @@ __attribute__((format(printf, 4, 0))) static void vreport(tpp_imp_ctx *c, bool e
     if (error) {
         c->n_errors++;
         c->row_errors++;
+        count_reason(c, fmt, at.field);
         tpp_diag_error(c->diags, at, "%s", msg);
     } else {
         tpp_diag_warning(c->diags, at, "%s", msg);
@@ -161,13 +232,18 @@ tpp_imp_val tpp_imp_get(tpp_imp_ctx *c, const tpp_csv_record *rec, int column)
 {
     const char *name = c->kind->columns[column].name;
     int i = c->field_of[column];
+    if (i == TPP_IMP_CONSTANT) {
+        char *buf = c->constant_buf[column];
+        snprintf(buf, sizeof c->constant_buf[0], "%s", c->constant[column]);
+        return (tpp_imp_val){buf, strlen(buf), {c->mapping->path, 1, 1, name}, true, 0};
+    }
     if (i < 0 || (size_t)i >= rec->n_fields) {
         c->empty[0] = '\0';
-        return (tpp_imp_val){c->empty, 0, {c->path, rec->line, 1, name}, false};
+        return (tpp_imp_val){c->empty, 0, {c->path, rec->line, 1, name}, false, 0};
     }
     tpp_csv_field *f = &rec->fields[i];
     trim_field(f);
-    return (tpp_imp_val){f->text, f->len, {c->path, f->line, f->col, name}, true};
+    return (tpp_imp_val){f->text, f->len, {c->path, f->line, f->col, name}, true, f->flags};
 }
 
 int tpp_imp_match(const tpp_imp_val *v, const char *const *set, size_t n)
@@ -301,6 +377,14 @@ bool tpp_imp_int(tpp_imp_ctx *c, const tpp_imp_val *v, int64_t min, int64_t max,
 
 bool tpp_imp_mangled_nip(tpp_imp_ctx *c, const tpp_imp_val *nip)
 {
+    if (nip->flags & TPP_FIELD_LOSSY) {
+        tpp_imp_error(c, nip->at,
+                      "NIP '%s' in column '%s' is stored as a number and has lost its last digits "
+                      "(a spreadsheet keeps only 15): format the column as Text, type the NIPs "
+                      "again and save",
+                      tpp_imp_showv(c, nip), nip->at.field);
+        return true;
+    }
     if (!tpp_nip_looks_mangled(nip->s, nip->len))
         return false;
     tpp_imp_error(c, nip->at,
@@ -377,12 +461,431 @@ void tpp_imp_bind_date(sqlite3_stmt *q, int i, tpp_date d)
     sqlite3_bind_text(q, i, buf, 10, SQLITE_TRANSIENT);
 }
 
-/* ---- the driver ------------------------------------------------------------------------- */
+/* ---- sources: CSV, XLSX and attlog give the same records ---------------------------------- */
+
+typedef struct source {
+    tpp_import_format format;
+    tpp_csv_reader csv;
+    tpp_xlsx_reader *xlsx;
+    tpp_attlog_reader attlog;
+    bool open;
+} source;
+
+static tpp_status source_next(source *s, const tpp_csv_record **rec, tpp_error *err)
+{
+    switch (s->format) {
+    case TPP_FORMAT_XLSX:
+        return tpp_xlsx_reader_next(s->xlsx, rec, err);
+    case TPP_FORMAT_ATTLOG:
+        return tpp_attlog_reader_next(&s->attlog, rec, err);
+    default:
+        return tpp_csv_reader_next(&s->csv, rec, err);
+    }
+}
+
+static size_t source_errors(const source *s)
+{
+    switch (s->format) {
+    case TPP_FORMAT_XLSX:
+        return s->xlsx ? tpp_xlsx_reader_errors(s->xlsx) : 0;
+    case TPP_FORMAT_ATTLOG:
+        return s->attlog.n_errors;
+    default:
+        return s->csv.n_errors;
+    }
+}
+
+static tpp_status source_open(source *s, tpp_import_format format, const char *path,
+                              const char *sheet, tpp_imp_stream *stream, tpp_diags *diags,
+                              tpp_error *err)
+{
+    memset(s, 0, sizeof *s);
+    s->format = format;
+    s->open = true;
+    switch (format) {
+    case TPP_FORMAT_XLSX:
+        return tpp_xlsx_reader_open(&s->xlsx, path, sheet, diags, err);
+    case TPP_FORMAT_ATTLOG:
+        return tpp_attlog_reader_init(&s->attlog, path, tpp_imp_stream_read, stream, diags, err);
+    default:
+        tpp_csv_reader_init_stream(&s->csv, path, tpp_imp_stream_read, stream, diags);
+        return TPP_OK;
+    }
+}
+
+static void source_close(source *s)
+{
+    if (!s->open)
+        return;
+    tpp_xlsx_reader_free(s->xlsx);
+    tpp_attlog_reader_release(&s->attlog);
+    tpp_csv_reader_release(&s->csv);
+    s->open = false;
+}
+
+bool tpp_import_format_parse(const char *s, tpp_import_format *out)
+{
+    static const char *const names[] = {"auto", "csv", "xlsx", "attlog"};
+    for (int i = 0; i < 4; i++) {
+        if (strcmp(s, names[i]) == 0) {
+            *out = (tpp_import_format)i;
+            return true;
+        }
+    }
+    return false;
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), m = strlen(suffix);
+    return n >= m && strcasecmp(s + n - m, suffix) == 0;
+}
+
+static tpp_import_format resolve_format(tpp_import_format f, tpp_import_kind kind, const char *path)
+{
+    if (f != TPP_FORMAT_AUTO)
+        return f;
+    if (ends_with(path, ".xlsx") || ends_with(path, ".xlsm"))
+        return TPP_FORMAT_XLSX;
+    if (kind == TPP_KIND_ATTENDANCE &&
+        (ends_with(path, ".dat") || ends_with(path, ".attlog") || ends_with(path, ".txt")))
+        return TPP_FORMAT_ATTLOG;
+    return TPP_FORMAT_CSV;
+}
+
+/* ---- join: columns of another file by a shared key ---------------------------------------- */
+
+typedef struct tpp_imp_join {
+    const char *path;
+    tpp_strmap keys; /* key -> row */
+    tpp_buf values;  /* each row's values, NUL-terminated, n_columns per row */
+    size_t *row_off;
+    size_t n_rows, cap;
+    int key_field;   /* in the main file's header */
+    size_t n_header; /* the main file's own columns */
+    tpp_csv_field *fields;
+    size_t fields_cap;
+    tpp_csv_record rec;
+} tpp_imp_join;
+
+static void join_free(tpp_imp_join *j)
+{
+    if (j == NULL)
+        return;
+    tpp_strmap_release(&j->keys);
+    tpp_buf_release(&j->values);
+    free(j->row_off);
+    free(j->fields);
+    free(j);
+}
+
+static int find_source_column(const tpp_csv_record *rec, const char *name)
+{
+    for (size_t i = 0; i < rec->n_fields; i++)
+        if (strlen(name) == rec->fields[i].len &&
+            strncasecmp(name, rec->fields[i].text, rec->fields[i].len) == 0)
+            return (int)i;
+    return -1;
+}
+
+/* Read the joined file: its header (within join.header_rows rows) holds the key and every joined
+ * column; each key once. Problems are errors of this import. */
+static tpp_status join_read(tpp_imp_ctx *c, tpp_imp_join *j, source *src, tpp_error *err)
+{
+    const tpp_mapping *m = c->mapping;
+    const tpp_csv_record *rec = NULL;
+    int cols[64], key = -1;
+    size_t n = m->n_join_columns < 64 ? m->n_join_columns : 64;
+    bool found = false;
+    for (unsigned r = 0; r < m->join_header_rows && !found; r++) {
+        TPP_TRY(source_next(src, &rec, err));
+        if (rec == NULL || rec->bad)
+            break;
+        for (size_t i = 0; i < rec->n_fields; i++)
+            trim_field(&rec->fields[i]);
+        key = find_source_column(rec, m->join_key);
+        found = key >= 0;
+        for (size_t i = 0; i < n && found; i++)
+            found = (cols[i] = find_source_column(rec, m->join_columns[i])) >= 0;
+    }
+    if (!found) {
+        if (source_errors(src) == 0)
+            tpp_imp_error(c, (tpp_srcloc){j->path, 1, 1, NULL},
+                          "no header row with the columns '%s' and %s%s in the first %u rows of "
+                          "the joined file",
+                          m->join_key, m->join_columns[0], n > 1 ? ", ..." : "",
+                          m->join_header_rows);
+        return TPP_OK;
+    }
+    for (;;) {
+        TPP_TRY(source_next(src, &rec, err));
+        if (rec == NULL)
+            break;
+        if (rec->bad || (size_t)key >= rec->n_fields)
+            continue;
+        tpp_csv_field *k = &rec->fields[key];
+        trim_field(k);
+        if (k->len == 0)
+            continue;
+        bool dup;
+        ptrdiff_t e = tpp_strmap_put(&j->keys, k->text, k->len, (int64_t)j->n_rows, &dup);
+        if (e < 0)
+            return tpp_fail(err, TPP_ERR_NOMEM, TPP_NOLOC, "out of memory");
+        if (dup) {
+            tpp_imp_error(c, (tpp_srcloc){j->path, k->line, k->col, NULL},
+                          "%s '%s' is given twice in the joined file", m->join_key,
+                          tpp_imp_show(c, k->text, k->len));
+            continue;
+        }
+        if (j->n_rows == j->cap) {
+            size_t cap = j->cap ? j->cap * 2 : 256;
+            size_t *o = realloc(j->row_off, cap * sizeof *o);
+            if (o == NULL)
+                return tpp_fail(err, TPP_ERR_NOMEM, TPP_NOLOC, "out of memory");
+            j->row_off = o;
+            j->cap = cap;
+        }
+        j->row_off[j->n_rows++] = j->values.len;
+        for (size_t i = 0; i < n; i++) {
+            tpp_csv_field *f = (size_t)cols[i] < rec->n_fields ? &rec->fields[cols[i]] : NULL;
+            if (f != NULL)
+                trim_field(f);
+            tpp_buf_append(&j->values, f ? f->text : "", f ? f->len + 1 : 1);
+        }
+        if (j->values.oom)
+            return tpp_fail(err, TPP_ERR_NOMEM, TPP_NOLOC, "out of memory");
+    }
+    return TPP_OK;
+}
+
+/* Store the joined file too (content-addressed, once), so that a replay has both inputs. */
+static tpp_status join_store(tpp_imp_ctx *c, tpp_import_kind kind, const char *path, tpp_error *err)
+{
+    char sha[65], jkind[48];
+    uint64_t size = 0;
+    TPP_TRY(tpp_imp_hash_file(path, sha, &size, err));
+    snprintf(jkind, sizeof jkind, "%s.join", tpp_import_kind_name(kind));
+    sqlite3_stmt *q = NULL;
+    TPP_TRY(tpp_store_prepare(c->st, "SELECT 1 FROM input_file WHERE kind = ?1 AND sha256 = ?2", &q,
+                              err));
+    sqlite3_bind_text(q, 1, jkind, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, sha, -1, SQLITE_STATIC);
+    int step = sqlite3_step(q);
+    sqlite3_finalize(q);
+    if (step == SQLITE_ROW)
+        return TPP_OK;
+    if (step != SQLITE_DONE)
+        return tpp_store_fail(c->st, err, "cannot read input files");
+    char now[32];
+    tpp_now_iso(now);
+    TPP_TRY(tpp_store_prepare(c->st,
+                              "INSERT INTO input_file(kind, sha256, path, rows, content, "
+                              "imported_at) VALUES (?1, ?2, ?3, 0, X'', ?4)",
+                              &q, err));
+    sqlite3_bind_text(q, 1, jkind, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, sha, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 3, path, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 4, now, -1, SQLITE_STATIC);
+    step = sqlite3_step(q);
+    sqlite3_finalize(q);
+    if (step != SQLITE_DONE)
+        return tpp_store_fail(c->st, err, "cannot store the joined file");
+    int64_t id = sqlite3_last_insert_rowid(c->st->db);
+    TPP_TRY(tpp_store_prepare(
+        c->st, "INSERT INTO input_chunk(file_id, seq, data) VALUES (?3, ?1, ?2)", &q, err));
+    tpp_imp_stream s;
+    tpp_status rc = tpp_imp_stream_open(&s, path, err);
+    if (rc == TPP_OK) {
+        s.store = q;
+        s.size = size;
+        s.file_id = id;
+        rc = tpp_imp_stream_drain(&s, err);
+        if (s.store_failed)
+            rc = tpp_store_fail(c->st, err, "cannot store the joined file");
+        char again[65];
+        tpp_imp_stream_hex(&s, again);
+        if (rc == TPP_OK && strcmp(again, sha) != 0)
+            rc = tpp_fail(err, TPP_ERR_IO, TPP_NOLOC, "'%s' changed while it was being read", path);
+        tpp_imp_stream_close(&s);
+    }
+    sqlite3_finalize(q);
+    return rc;
+}
+
+static tpp_status join_load(tpp_imp_ctx *c, tpp_import_kind kind, tpp_error *err)
+{
+    const char *path = c->opts->join;
+    tpp_imp_join *j = calloc(1, sizeof *j);
+    if (j == NULL)
+        return tpp_fail(err, TPP_ERR_NOMEM, TPP_NOLOC, "out of memory");
+    c->join = j;
+    j->path = path;
+    j->key_field = -1;
+    tpp_strmap_init(&j->keys);
+    TPP_TRY(join_store(c, kind, path, err));
+    tpp_imp_stream stream;
+    TPP_TRY(tpp_imp_stream_open(&stream, path, err));
+    source src;
+    tpp_import_format f = resolve_format(TPP_FORMAT_AUTO, kind, path);
+    if (f == TPP_FORMAT_ATTLOG)
+        f = TPP_FORMAT_CSV;
+    tpp_status rc = source_open(&src, f, path, c->mapping->join_sheet, &stream, c->diags, err);
+    if (rc == TPP_OK)
+        rc = join_read(c, j, &src, err);
+    c->n_errors += source_errors(&src);
+    source_close(&src);
+    tpp_imp_stream_close(&stream);
+    return rc;
+}
+
+static bool join_grow(tpp_imp_join *j, size_t n)
+{
+    if (n <= j->fields_cap)
+        return true;
+    tpp_csv_field *f = realloc(j->fields, n * sizeof *f);
+    if (f == NULL)
+        return false;
+    j->fields = f;
+    j->fields_cap = n;
+    return true;
+}
+
+/* The header with the joined columns appended (named as in the mapping's join.columns). */
+static const tpp_csv_record *join_header(tpp_imp_ctx *c, const tpp_csv_record *hdr)
+{
+    tpp_imp_join *j = c->join;
+    const tpp_mapping *m = c->mapping;
+    size_t n = hdr->n_fields + m->n_join_columns;
+    if (!join_grow(j, n))
+        return NULL;
+    for (size_t i = 0; i < hdr->n_fields; i++)
+        trim_field(&hdr->fields[i]);
+    j->key_field = find_source_column(hdr, m->join_key);
+    if (j->key_field < 0)
+        tpp_imp_error(c, (tpp_srcloc){c->path, hdr->line, 1, NULL},
+                      "no column '%s' to join '%s' by", m->join_key, j->path);
+    memcpy(j->fields, hdr->fields, hdr->n_fields * sizeof *j->fields);
+    for (size_t i = 0; i < m->n_join_columns; i++)
+        j->fields[hdr->n_fields + i] =
+            (tpp_csv_field){(char *)(uintptr_t)m->join_columns[i], strlen(m->join_columns[i]),
+                            hdr->line, (unsigned)(hdr->n_fields + i + 1), 0};
+    j->n_header = hdr->n_fields;
+    j->rec = *hdr;
+    j->rec.fields = j->fields;
+    j->rec.n_fields = n;
+    return &j->rec;
+}
+
+/* A row with the joined row's values appended (at the location of its key cell). NULL (with an
+ * error) when the key is not in the joined file; rows of the wrong width are left to the shape
+ * check. */
+static const tpp_csv_record *join_row(tpp_imp_ctx *c, const tpp_csv_record *rec, bool report)
+{
+    tpp_imp_join *j = c->join;
+    const tpp_mapping *m = c->mapping;
+    if (rec->n_fields != j->n_header || j->key_field < 0)
+        return rec;
+    tpp_csv_field *k = &rec->fields[j->key_field];
+    trim_field(k);
+    if (k->len == 0)
+        return rec; /* an empty row, or one the shape check reports */
+    ptrdiff_t e = tpp_strmap_find(&j->keys, k->text, k->len);
+    if (e < 0) {
+        if (report)
+            tpp_imp_error(c, (tpp_srcloc){c->path, k->line, k->col, NULL},
+                          "%s '%s' is not in the joined file '%s'", m->join_key,
+                          tpp_imp_show(c, k->text, k->len), j->path);
+        return NULL;
+    }
+    size_t n = rec->n_fields + m->n_join_columns;
+    if (!join_grow(j, n))
+        return NULL;
+    memcpy(j->fields, rec->fields, rec->n_fields * sizeof *j->fields);
+    char *v = j->values.data + j->row_off[j->keys.entries[e].value];
+    for (size_t i = 0; i < m->n_join_columns; i++) {
+        size_t len = strlen(v);
+        j->fields[rec->n_fields + i] = (tpp_csv_field){v, len, k->line, k->col, 0};
+        v += len + 1;
+    }
+    j->rec = *rec;
+    j->rec.fields = j->fields;
+    j->rec.n_fields = n;
+    return &j->rec;
+}
+
+/* ---- the header ------------------------------------------------------------------------- */
+
+static int column_index(const tpp_imp_kind *k, const char *name, size_t len)
+{
+    for (size_t j = 0; j < k->n_columns; j++)
+        if (strlen(k->columns[j].name) == len && strncasecmp(k->columns[j].name, name, len) == 0)
+            return (int)j;
+    return -1;
+}
+
+/* The canonical column a header cell stands for: a rename of the mapping, else its own name. */
+static int header_column(const tpp_imp_ctx *c, const tpp_csv_field *f)
+{
+    const char *to = tpp_mapping_rename(c->mapping, f->text, f->len);
+    if (to != NULL)
+        return column_index(c->kind, to, strlen(to));
+    return column_index(c->kind, f->text, f->len);
+}
+
+/* Is this row the header? With a mapping the header may follow title rows: it is the first row
+ * in which every required column appears. */
+static bool looks_like_header(tpp_imp_ctx *c, const tpp_csv_record *rec)
+{
+    bool seen[TPP_IMP_MAX_COLUMNS] = {false};
+    size_t hits = 0; /* columns of the kind in the row itself */
+    for (size_t i = 0; i < rec->n_fields; i++) {
+        trim_field(&rec->fields[i]);
+        int j = header_column(c, &rec->fields[i]);
+        if (j >= 0 && !seen[j]) {
+            seen[j] = true;
+            hits++;
+        }
+    }
+    const tpp_mapping *m = c->mapping;
+    if (m != NULL && m->join_key != NULL) {
+        if (find_source_column(rec, m->join_key) < 0)
+            return false;
+        for (size_t i = 0; i < m->n_join_columns; i++) {
+            tpp_csv_field f = {(char *)(uintptr_t)m->join_columns[i], strlen(m->join_columns[i]), 0,
+                               0, 0};
+            int j = header_column(c, &f);
+            if (j >= 0)
+                seen[j] = true;
+        }
+    }
+    for (size_t j = 0; j < c->kind->n_columns; j++) {
+        bool constant = false;
+        for (size_t k = 0; m && k < m->n_constants; k++)
+            constant |= strcasecmp(m->constants[k].from, c->kind->columns[j].name) == 0;
+        if (c->kind->columns[j].required && !seen[j] && !constant)
+            return false;
+    }
+    return hits > 0;
+}
+
+static int source_field(const tpp_imp_ctx *c, const tpp_csv_record *hdr, const char *name)
+{
+    if (name == NULL)
+        return -1;
+    for (size_t i = 0; i < hdr->n_fields; i++)
+        if (strlen(name) == hdr->fields[i].len &&
+            strncasecmp(name, hdr->fields[i].text, hdr->fields[i].len) == 0)
+            return (int)i;
+    /* or a canonical column the header maps to */
+    int j = column_index(c->kind, name, strlen(name));
+    return j >= 0 ? c->field_of[j] : -1;
+}
 
 /* Map header cells to the kind's columns. Names are case-insensitive and trimmed. */
 static void map_header(tpp_imp_ctx *c, const tpp_csv_record *hdr)
 {
     const tpp_imp_kind *k = c->kind;
+    const tpp_mapping *m = c->mapping;
     for (size_t j = 0; j < k->n_columns; j++)
         c->field_of[j] = -1;
     c->header_line = hdr->line;
@@ -391,14 +894,22 @@ static void map_header(tpp_imp_ctx *c, const tpp_csv_record *hdr)
         trim_field(f);
         tpp_srcloc at = {c->path, f->line, f->col, NULL};
         if (f->len == 0) {
+            if (c->opts->format != TPP_FORMAT_CSV && m != NULL)
+                continue; /* spreadsheets have empty spacer columns */
             tpp_imp_error(c, at, "empty column name in the header (remove the empty column)");
             continue;
         }
-        size_t j = 0;
-        while (j < k->n_columns && !(strlen(k->columns[j].name) == f->len &&
-                                     strncasecmp(k->columns[j].name, f->text, f->len) == 0))
-            j++;
-        if (j == k->n_columns) {
+        int j = header_column(c, f);
+        if (j < 0 && tpp_mapping_rename(m, f->text, f->len) != NULL) {
+            tpp_imp_error(c, at,
+                          "the mapping renames column '%s' to '%s', which is no column of "
+                          "this kind",
+                          tpp_imp_show(c, f->text, f->len), tpp_mapping_rename(m, f->text, f->len));
+            continue;
+        }
+        if (j < 0 && (tpp_mapping_ignored(m, f->text, f->len) || (m && m->ignore_other)))
+            continue;
+        if (j < 0) {
             char expected[512];
             size_t o = 0;
             for (size_t n = 0; n < k->n_columns && o < sizeof expected; n++)
@@ -410,7 +921,9 @@ static void map_header(tpp_imp_ctx *c, const tpp_csv_record *hdr)
                               "(save it as comma-separated CSV)",
                               tpp_imp_show(c, f->text, f->len));
             else
-                tpp_imp_error(c, at, "unknown column '%s' (expected one of: %s)",
+                tpp_imp_error(c, at,
+                              "unknown column '%s' (expected one of: %s; or rename it with a "
+                              "mapping file)",
                               tpp_imp_show(c, f->text, f->len), expected);
             continue;
         }
@@ -422,22 +935,99 @@ static void map_header(tpp_imp_ctx *c, const tpp_csv_record *hdr)
         }
         c->field_of[j] = (int)i;
     }
+    for (size_t n = 0; m != NULL && n < m->n_constants; n++) {
+        int j = column_index(k, m->constants[n].from, strlen(m->constants[n].from));
+        if (j < 0) {
+            tpp_imp_error(c, (tpp_srcloc){m->path, 1, 1, NULL}, "constant for unknown column '%s'",
+                          m->constants[n].from);
+        } else if (c->field_of[j] >= 0) {
+            tpp_imp_error(c, (tpp_srcloc){m->path, 1, 1, NULL},
+                          "constant for column '%s', which the file has too", m->constants[n].from);
+        } else {
+            c->field_of[j] = TPP_IMP_CONSTANT;
+            c->constant[j] = m->constants[n].to;
+        }
+    }
     for (size_t j = 0; j < k->n_columns; j++)
-        if (k->columns[j].required && c->field_of[j] < 0)
+        if (k->columns[j].required && c->field_of[j] == -1)
             tpp_imp_error(c, (tpp_srcloc){c->path, hdr->line, 1, NULL},
                           "missing required column '%s'", k->columns[j].name);
+    for (size_t n = 0; m != NULL && n < m->n_skips && n < 8; n++) {
+        c->skip_field[n] = source_field(c, hdr, m->skips[n].column);
+        if (c->skip_field[n] < 0)
+            tpp_imp_error(c, (tpp_srcloc){c->path, hdr->line, 1, NULL},
+                          "the mapping skips rows by column '%s', which the file does not have",
+                          m->skips[n].column);
+    }
+    if (m != NULL && m->latest_key != NULL) {
+        c->latest_key_field = source_field(c, hdr, m->latest_key);
+        c->latest_order_field = source_field(c, hdr, m->latest_order);
+        if (c->latest_key_field < 0 || c->latest_order_field < 0)
+            tpp_imp_error(c, (tpp_srcloc){c->path, hdr->line, 1, NULL},
+                          "the mapping keeps the latest row by '%s' and '%s'; the file lacks %s",
+                          m->latest_key, m->latest_order,
+                          c->latest_key_field < 0 ? m->latest_key : m->latest_order);
+    }
     if (k->check_header != NULL)
         k->check_header(c);
+}
+
+/* Find the header: the first record, or with a mapping the first of header_rows rows that
+ * holds every required column. NULL (with an error reported) when there is none. */
+static tpp_status find_header(tpp_imp_ctx *c, source *src, const tpp_csv_record **hdr,
+                              tpp_error *err)
+{
+    *hdr = NULL;
+    if (src->format == TPP_FORMAT_ATTLOG) {
+        *hdr = tpp_attlog_header();
+        return TPP_OK;
+    }
+    unsigned limit = c->mapping ? c->mapping->header_rows : 1;
+    const tpp_csv_record *rec = NULL;
+    for (unsigned n = 0; n < limit; n++) {
+        TPP_TRY(source_next(src, &rec, err));
+        if (rec == NULL || rec->bad)
+            break;
+        if (c->mapping == NULL || looks_like_header(c, rec)) {
+            *hdr = c->join != NULL ? join_header(c, rec) : rec;
+            if (*hdr == NULL)
+                return tpp_fail(err, TPP_ERR_NOMEM, TPP_NOLOC, "out of memory");
+            return TPP_OK;
+        }
+    }
+    if (source_errors(src) > 0)
+        return TPP_OK;
+    if (rec == NULL && c->mapping == NULL) {
+        tpp_imp_error(c, (tpp_srcloc){c->path, 1, 1, NULL},
+                      "empty file (expected a header row: %s, ...)", c->kind->columns[0].name);
+        return TPP_OK;
+    }
+    char want[512] = "";
+    for (size_t j = 0; j < c->kind->n_columns; j++)
+        if (c->kind->columns[j].required)
+            tpp_imp_list_add(want, sizeof want, c->kind->columns[j].name);
+    tpp_imp_error(c, (tpp_srcloc){c->path, 1, 1, NULL},
+                  "no header row in the first %u rows (looked for a row with the columns %s, "
+                  "after the mapping's renames)",
+                  limit, want);
+    return TPP_OK;
 }
 
 /* Structure checks common to every kind; false if the row must not go to the kind. */
 static bool check_row_shape(tpp_imp_ctx *c, const tpp_csv_record *rec, size_t n_header)
 {
-    if (rec->n_fields > n_header) {
-        const tpp_csv_field *extra = &rec->fields[n_header];
-        tpp_imp_error(c, (tpp_srcloc){c->path, extra->line, extra->col, NULL},
-                      "too many fields: the row has %zu, the header %zu", rec->n_fields, n_header);
-        return false;
+    if (rec->n_fields > n_header && c->opts->format != TPP_FORMAT_ATTLOG) {
+        /* spreadsheets: a value beyond the header is an error, an empty cell is not */
+        size_t i = n_header;
+        while (i < rec->n_fields && c->opts->format == TPP_FORMAT_XLSX && rec->fields[i].len == 0)
+            i++;
+        if (i < rec->n_fields) {
+            const tpp_csv_field *extra = &rec->fields[i];
+            tpp_imp_error(c, (tpp_srcloc){c->path, extra->line, extra->col, NULL},
+                          "too many fields: the row has %zu, the header %zu", rec->n_fields,
+                          n_header);
+            return false;
+        }
     }
     if (rec->n_fields < n_header) {
         tpp_imp_error(c, (tpp_srcloc){c->path, rec->end_line, rec->end_col, NULL},
@@ -456,30 +1046,160 @@ static bool check_row_shape(tpp_imp_ctx *c, const tpp_csv_record *rec, size_t n_
         c->stats->skipped++;
         return false;
     }
-    for (size_t j = 0; j < c->kind->n_columns; j++) {
-        if (!c->kind->columns[j].required)
+    return true;
+}
+
+/* Is this row left out by the mapping's skip rules (e.g. Plt/Plh SKP rows)? */
+static bool mapping_skips(const tpp_imp_ctx *c, const tpp_csv_record *rec)
+{
+    const tpp_mapping *m = c->mapping;
+    for (size_t n = 0; m != NULL && n < m->n_skips && n < 8; n++) {
+        int i = c->skip_field[n];
+        if (i < 0 || (size_t)i >= rec->n_fields)
             continue;
-        tpp_imp_val v = tpp_imp_get(c, rec, (int)j);
-        if (v.len == 0)
-            tpp_imp_error(c, v.at, "missing value in required column '%s'", v.at.field);
+        tpp_csv_field *f = &rec->fields[i];
+        trim_field(f);
+        for (size_t v = 0; v < m->skips[n].n; v++) {
+            if (strlen(m->skips[n].values[v]) == f->len &&
+                strncasecmp(m->skips[n].values[v], f->text, f->len) == 0)
+                return true;
+        }
+    }
+    return false;
+}
+
+/* The mapping's row rules: skipped rows, superseded duplicates. */
+static bool mapping_keeps(tpp_imp_ctx *c, const tpp_csv_record *rec)
+{
+    const tpp_mapping *m = c->mapping;
+    if (m == NULL)
+        return true;
+    if (mapping_skips(c, rec)) {
+        c->stats->filtered++;
+        return false;
+    }
+    if (m->latest_key != NULL && c->latest_key_field >= 0 &&
+        (size_t)c->latest_key_field < rec->n_fields) {
+        tpp_csv_field *k = &rec->fields[c->latest_key_field];
+        trim_field(k);
+        ptrdiff_t e = tpp_strmap_find(&c->latest, k->text, k->len);
+        if (e >= 0 && c->latest.entries[e].value != (int64_t)rec->line) {
+            c->stats->superseded++;
+            return false;
+        }
     }
     return true;
 }
 
-static tpp_status insert_file(tpp_imp_ctx *c, tpp_import_kind kind, const char *data, size_t len,
-                              tpp_error *err)
+/* Translate coded values through the mapping (in place: the record's field points at the
+ * mapping's text, which outlives the row). */
+static void mapping_translate(tpp_imp_ctx *c, const tpp_csv_record *rec)
+{
+    const tpp_mapping *m = c->mapping;
+    for (size_t n = 0; m != NULL && n < m->n_values; n++) {
+        int j = column_index(c->kind, m->values[n].column, strlen(m->values[n].column));
+        if (j < 0 || c->field_of[j] < 0 || (size_t)c->field_of[j] >= rec->n_fields)
+            continue;
+        tpp_csv_field *f = &rec->fields[c->field_of[j]];
+        trim_field(f);
+        const char *to = tpp_mapping_value(m, m->values[n].column, f->text, f->len);
+        if (to != NULL) {
+            f->text = (char *)(uintptr_t)to; /* never written: trim of a trimmed value */
+            f->len = strlen(to);
+        }
+    }
+}
+
+/* First pass for `latest`: which line of each key has the greatest order value. Dates compare
+ * as ISO text; XLSX dates arrive as ISO. */
+static tpp_status pick_latest(tpp_imp_ctx *c, tpp_import_format format, tpp_error *err)
+{
+    tpp_imp_stream stream;
+    TPP_TRY(tpp_imp_stream_open(&stream, c->path, err));
+    source src;
+    tpp_diags *quiet = tpp_diags_new(NULL); /* the main pass reports problems */
+    tpp_imp_ctx probe = *c;
+    probe.diags = quiet;
+    probe.n_errors = 0;
+    tpp_status rc = quiet ? source_open(&src, format, c->path, c->opts->sheet, &stream, quiet, err)
+                          : tpp_fail(err, TPP_ERR_NOMEM, TPP_NOLOC, "out of memory");
+    const tpp_csv_record *rec = NULL;
+    if (rc == TPP_OK)
+        rc = find_header(&probe, &src, &rec, err);
+    if (rc == TPP_OK && rec != NULL) {
+        map_header(&probe, rec);
+        int kf = probe.latest_key_field, of = probe.latest_order_field;
+        tpp_strmap order; /* key -> index into lines */
+        tpp_strmap_init(&order);
+        char **best = NULL;
+        size_t n_best = 0;
+        while (rc == TPP_OK && kf >= 0 && of >= 0) {
+            rc = source_next(&src, &rec, err);
+            if (rc != TPP_OK || rec == NULL)
+                break;
+            if (c->join != NULL && (rec = join_row(&probe, rec, false)) == NULL)
+                continue;
+            if ((size_t)kf >= rec->n_fields || (size_t)of >= rec->n_fields || rec->bad ||
+                mapping_skips(&probe, rec))
+                continue;
+            tpp_csv_field *k = &rec->fields[kf], *o = &rec->fields[of];
+            trim_field(k);
+            trim_field(o);
+            if (k->len == 0)
+                continue;
+            bool found;
+            ptrdiff_t e = tpp_strmap_put(&order, k->text, k->len, 0, &found);
+            ptrdiff_t l =
+                e >= 0 ? tpp_strmap_put(&c->latest, k->text, k->len, rec->line, &found) : -1;
+            if (e < 0 || l < 0) {
+                rc = tpp_fail(err, TPP_ERR_NOMEM, TPP_NOLOC, "out of memory");
+                break;
+            }
+            if ((size_t)e >= n_best) {
+                char **b = realloc(best, ((size_t)e + 1) * sizeof *b);
+                if (b == NULL) {
+                    rc = tpp_fail(err, TPP_ERR_NOMEM, TPP_NOLOC, "out of memory");
+                    break;
+                }
+                best = b;
+                best[e] = NULL;
+                n_best = (size_t)e + 1;
+            }
+            if (best[e] == NULL || strcmp(o->text, best[e]) >= 0) {
+                char *copy = strdup(o->text);
+                if (copy == NULL) {
+                    rc = tpp_fail(err, TPP_ERR_NOMEM, TPP_NOLOC, "out of memory");
+                    break;
+                }
+                free(best[e]);
+                best[e] = copy;
+                c->latest.entries[l].value = rec->line;
+            }
+        }
+        for (size_t i = 0; i < n_best; i++)
+            free(best[i]);
+        free(best);
+        tpp_strmap_release(&order);
+    }
+    source_close(&src);
+    tpp_imp_stream_close(&stream);
+    tpp_diags_free(quiet);
+    return rc;
+}
+
+static tpp_status insert_file(tpp_imp_ctx *c, tpp_import_kind kind, uint64_t size, tpp_error *err)
 {
     sqlite3_stmt *q = NULL;
     char now[32];
     tpp_now_iso(now);
     TPP_TRY(tpp_store_prepare(c->st,
                               "INSERT INTO input_file(kind, sha256, path, rows, content, "
-                              "imported_at) VALUES (?1, ?2, ?3, 0, ?4, ?5)",
+                              "imported_at) VALUES (?1, ?2, ?3, 0, X'', ?5)",
                               &q, err));
     sqlite3_bind_text(q, 1, tpp_import_kind_name(kind), -1, SQLITE_STATIC);
     sqlite3_bind_text(q, 2, c->stats->sha256, -1, SQLITE_STATIC);
     sqlite3_bind_text(q, 3, c->path, -1, SQLITE_STATIC);
-    sqlite3_bind_blob64(q, 4, data, len, SQLITE_STATIC);
+    (void)size;
     sqlite3_bind_text(q, 5, now, -1, SQLITE_STATIC);
     tpp_status rc = TPP_OK;
     if (sqlite3_step(q) != SQLITE_DONE)
@@ -519,21 +1239,17 @@ static tpp_status update_rows(tpp_imp_ctx *c, tpp_error *err)
 }
 
 /* Header and rows. Returns a failure status only for database or memory problems; problems in
- * the data are counted in c->n_errors and reader->n_errors. */
-static tpp_status read_rows(tpp_imp_ctx *c, tpp_csv_reader *reader, bool *stopped, tpp_error *err)
+ * the data are counted in c->n_errors and the source's errors. */
+static tpp_status read_rows(tpp_imp_ctx *c, source *src, bool *stopped, tpp_error *err)
 {
     const tpp_csv_record *rec;
-    TPP_TRY(tpp_csv_reader_next(reader, &rec, err));
-    if (rec == NULL) {
-        if (reader->n_errors == 0)
-            tpp_imp_error(c, (tpp_srcloc){c->path, 1, 1, NULL},
-                          "empty file (expected a header row: %s, ...)", c->kind->columns[0].name);
-        return TPP_OK;
-    }
-    if (rec->bad)
-        return TPP_OK; /* no reliable header: reading rows would only add noise */
+    TPP_TRY(find_header(c, src, &rec, err));
+    if (rec == NULL)
+        return TPP_OK; /* reported */
     size_t n_header = rec->n_fields;
     map_header(c, rec);
+    if (src->format == TPP_FORMAT_XLSX)
+        tpp_xlsx_reader_set_width(src->xlsx, c->join ? c->join->n_header : n_header);
     if (c->n_errors > 0)
         return TPP_OK;
 
@@ -541,24 +1257,44 @@ static tpp_status read_rows(tpp_imp_ctx *c, tpp_csv_reader *reader, bool *stoppe
     while (rc == TPP_OK) {
         /* Stop at --max-errors, but only for errors of this file: diags may be shared by
          * several imports, and stopping without an error of our own would commit half a file. */
-        if (c->n_errors + reader->n_errors > 0 && tpp_diags_full(c->diags)) {
+        if (c->n_errors + source_errors(src) > 0 && tpp_diags_full(c->diags)) {
             *stopped = true;
             break;
         }
-        rc = tpp_csv_reader_next(reader, &rec, err);
+        rc = source_next(src, &rec, err);
         if (rc != TPP_OK || rec == NULL)
             break;
-        c->stats->rows++;
         c->row_errors = 0;
-        if (rec->bad || !check_row_shape(c, rec, n_header))
+        if (rec->bad)
             continue;
+        if (c->join != NULL && (rec = join_row(c, rec, true)) == NULL) {
+            c->stats->rows++;
+            continue;
+        }
+        if (!mapping_keeps(c, rec))
+            continue;
+        c->stats->rows++;
+        if (!check_row_shape(c, rec, n_header))
+            continue;
+        mapping_translate(c, rec);
+        for (size_t j = 0; j < c->kind->n_columns; j++) {
+            if (!c->kind->columns[j].required)
+                continue;
+            tpp_imp_val v = tpp_imp_get(c, rec, (int)j);
+            if (v.len == 0)
+                tpp_imp_error(c, v.at, "missing value in required column '%s'", v.at.field);
+        }
         rc = c->kind->row(c, rec, err);
     }
     if (rc == TPP_OK && !*stopped && c->kind->finish != NULL)
         rc = c->kind->finish(c, err);
-    if (rc == TPP_OK && c->stats->rows == 0 && reader->n_errors == 0)
-        tpp_imp_warning(c, (tpp_srcloc){c->path, c->header_line, 1, NULL},
-                        "no data rows after the header");
+    if (rc == TPP_OK && c->stats->rows == 0 && source_errors(src) == 0) {
+        if (src->format == TPP_FORMAT_ATTLOG)
+            tpp_imp_warning(c, (tpp_srcloc){c->path, 1, 1, NULL}, "no punches in the attlog");
+        else
+            tpp_imp_warning(c, (tpp_srcloc){c->path, c->header_line, 1, NULL},
+                            "no data rows after the header");
+    }
     return rc;
 }
 
@@ -566,39 +1302,138 @@ tpp_status tpp_import_file(struct tpp_store *st, const tpp_ruleset *rs, tpp_impo
                            const char *path, tpp_diags *diags, tpp_import_stats *stats,
                            tpp_error *err)
 {
+    tpp_import_opts opts = {.format = TPP_FORMAT_CSV};
+    return tpp_import_file_opts(st, rs, kind, path, &opts, diags, stats, err);
+}
+
+static bool needs_pack(tpp_import_kind kind)
+{
+    return kind == TPP_KIND_ABSENCES || kind == TPP_KIND_EVENTS || kind == TPP_KIND_PERFORMANCE;
+}
+
+/* The body of an import inside its transaction: store the raw file while reading it, read it,
+ * and check that what was read is what was hashed. */
+static tpp_status import_body(tpp_imp_ctx *c, tpp_import_kind kind, tpp_import_format format,
+                              uint64_t size, bool *stopped, size_t *src_errors, tpp_error *err)
+{
+    TPP_TRY(insert_file(c, kind, size, err));
+    sqlite3_stmt *store = NULL;
+    TPP_TRY(tpp_store_prepare(
+        c->st, "INSERT INTO input_chunk(file_id, seq, data) VALUES (?3, ?1, ?2)", &store, err));
+    tpp_imp_stream stream;
+    tpp_status rc = tpp_imp_stream_open(&stream, c->path, err);
+    if (rc != TPP_OK) {
+        sqlite3_finalize(store);
+        return rc;
+    }
+    stream.store = store;
+    stream.size = size;
+    stream.file_id = c->file_id;
+    if (format == TPP_FORMAT_XLSX)
+        rc = tpp_imp_stream_drain(&stream, err); /* libzip reads the file itself */
+    source src = {0};
+    if (rc == TPP_OK && c->opts->join != NULL)
+        rc = join_load(c, kind, err);
+    if (rc == TPP_OK && c->mapping != NULL && c->mapping->latest_key != NULL)
+        rc = pick_latest(c, format, err);
+    if (rc == TPP_OK)
+        rc = source_open(&src, format, c->path, c->opts->sheet, &stream, c->diags, err);
+    if (rc == TPP_OK)
+        rc = read_rows(c, &src, stopped, err);
+    *src_errors = source_errors(&src);
+    source_close(&src);
+    if (rc == TPP_OK)
+        rc = tpp_imp_stream_drain(&stream, err); /* the rest, when reading stopped early */
+    if (rc == TPP_OK) {
+        char again[65];
+        tpp_imp_stream_hex(&stream, again);
+        if (stream.offset != size || strcmp(again, c->stats->sha256) != 0)
+            rc = tpp_fail(err, TPP_ERR_IO, TPP_NOLOC,
+                          "'%s' changed while it was being imported; nothing imported", c->path);
+    }
+    if (stream.store_failed)
+        rc = tpp_store_fail(c->st, err, "cannot store the input file");
+    tpp_imp_stream_close(&stream);
+    sqlite3_finalize(store);
+    if (rc == TPP_OK)
+        rc = update_rows(c, err);
+    return rc;
+}
+
+tpp_status tpp_import_file_opts(struct tpp_store *st, const tpp_ruleset *rs, tpp_import_kind kind,
+                                const char *path, const tpp_import_opts *opts, tpp_diags *diags,
+                                tpp_import_stats *stats, tpp_error *err)
+{
     memset(stats, 0, sizeof *stats);
     const tpp_imp_kind *ops = kind_ops(kind);
     if (ops == NULL)
         return tpp_fail(err, TPP_ERR_INTERNAL, TPP_NOLOC, "unknown import kind %d", (int)kind);
-    if (rs == NULL &&
-        (kind == TPP_KIND_ABSENCES || kind == TPP_KIND_EVENTS || kind == TPP_KIND_PERFORMANCE))
+    if (rs == NULL && needs_pack(kind))
         return tpp_fail(err, TPP_ERR_INTERNAL, TPP_NOLOC,
                         "importing %s needs the rule pack (its types and predicates)",
                         tpp_import_kind_name(kind));
+    tpp_import_opts o = *opts;
+    tpp_mapping *mapping = NULL;
+    if (o.mapping != NULL) {
+        TPP_TRY(tpp_mapping_load(o.mapping, &mapping, diags, err));
+        if (mapping->kind != NULL && strcmp(mapping->kind, tpp_import_kind_name(kind)) != 0) {
+            tpp_status rc =
+                tpp_fail(err, TPP_ERR_USAGE, TPP_NOLOC, "mapping '%s' is for %s, not for %s",
+                         o.mapping, mapping->kind, tpp_import_kind_name(kind));
+            tpp_mapping_free(mapping);
+            return rc;
+        }
+        if (o.sheet == NULL)
+            o.sheet = mapping->sheet;
+    }
+    bool wants_join = mapping != NULL && mapping->join_key != NULL;
+    if (wants_join != (o.join != NULL)) {
+        tpp_mapping_free(mapping);
+        return tpp_fail(err, TPP_ERR_USAGE, TPP_NOLOC,
+                        wants_join ? "the mapping joins another file: name it with --join"
+                                   : "--join needs a mapping with a join section");
+    }
+    o.format = resolve_format(o.format, kind, path);
+    if (o.format == TPP_FORMAT_ATTLOG && kind != TPP_KIND_ATTENDANCE) {
+        tpp_mapping_free(mapping);
+        return tpp_fail(err, TPP_ERR_USAGE, TPP_NOLOC, "the attlog format is for attendance only");
+    }
 
-    char *data = NULL;
-    size_t len = 0;
-    TPP_TRY(tpp_file_read(path, &data, &len, err));
-    tpp_sha256_hex(data, len, stats->sha256);
+    uint64_t size = 0;
+    tpp_status rc = tpp_imp_hash_file(path, stats->sha256, &size, err);
+    if (rc != TPP_OK) {
+        tpp_mapping_free(mapping);
+        return rc;
+    }
 
-    tpp_imp_ctx c = {.st = st, .rs = rs, .kind = ops, .path = path, .diags = diags, .stats = stats};
-    tpp_csv_reader reader;
-    tpp_csv_reader_init(&reader, path, data, len, diags);
+    tpp_imp_ctx c = {.st = st,
+                     .rs = rs,
+                     .kind = ops,
+                     .path = path,
+                     .diags = diags,
+                     .stats = stats,
+                     .opts = &o,
+                     .mapping = mapping,
+                     .latest_key_field = -1,
+                     .latest_order_field = -1};
+    tpp_strmap_init(&c.latest);
 
+    /* A month of scans is millions of index entries in one transaction: with SQLite's default
+     * 2 MiB page cache they spill to the WAL again and again. 128 MiB keeps the index pages. */
+    rc = tpp_store_exec(st, "PRAGMA cache_size = -131072", err);
     /* The check runs inside the write transaction so that two processes importing the same
      * file cannot both pass it. */
-    tpp_status rc = tpp_store_begin(st, err);
+    if (rc == TPP_OK)
+        rc = tpp_store_begin(st, err);
     bool begun = rc == TPP_OK, stopped = false, found = false;
+    size_t src_errors = 0;
     if (rc == TPP_OK)
         rc = find_file(&c, kind, &found, err);
     stats->already_imported = found;
     if (rc == TPP_OK && !found) {
-        rc = insert_file(&c, kind, data, len, err);
-        if (rc == TPP_OK)
-            rc = read_rows(&c, &reader, &stopped, err);
-        if (rc == TPP_OK)
-            rc = update_rows(&c, err);
-        size_t n_errors = c.n_errors + reader.n_errors;
+        rc = import_body(&c, kind, o.format, size, &stopped, &src_errors, err);
+        size_t n_errors = c.n_errors + src_errors;
+        stats->errors = n_errors;
         if (rc == TPP_OK && n_errors > 0)
             rc = tpp_fail(err, TPP_ERR_INVALID, TPP_NOLOC,
                           "%s%zu error%s in '%s'%s; nothing imported", stopped ? "at least " : "",
@@ -611,6 +1446,16 @@ tpp_status tpp_import_file(struct tpp_store *st, const tpp_ruleset *rs, tpp_impo
     }
     if (begun)
         tpp_store_rollback(st); /* an error, or nothing to do */
+    if (src_errors > 0 && c.n_reasons < TPP_IMP_MAX_REASONS) {
+        tpp_import_reason *r = &c.reasons[c.n_reasons++];
+        snprintf(r->reason, sizeof r->reason, "malformed %s",
+                 o.format == TPP_FORMAT_XLSX     ? "workbook or cell"
+                 : o.format == TPP_FORMAT_ATTLOG ? "attlog line"
+                                                 : "CSV text");
+        r->count = src_errors;
+    }
+    stats->n_reasons = c.n_reasons;
+    memcpy(stats->reasons, c.reasons, sizeof c.reasons);
     if (rc != TPP_OK) {
         stats->inserted = 0;
         stats->updated = 0;
@@ -618,7 +1463,8 @@ tpp_status tpp_import_file(struct tpp_store *st, const tpp_ruleset *rs, tpp_impo
     }
     ops->end(&c);
     sqlite3_finalize(c.employee_exists);
-    tpp_csv_reader_release(&reader);
-    free(data);
+    tpp_strmap_release(&c.latest);
+    join_free(c.join);
+    tpp_mapping_free(mapping);
     return rc;
 }

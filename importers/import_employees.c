@@ -54,8 +54,9 @@ static const tpp_imp_column columns[N_COLUMNS] = {
 typedef struct emp_state {
     sqlite3_stmt *upsert;
     sqlite3_stmt *exists;
-    tpp_strmap nips; /* NIP -> line of its first row */
-    tpp_strmap pins; /* device PIN -> (line << 32 | col) of its first use */
+    tpp_strmap nips;  /* NIP -> line of its first row */
+    tpp_strmap pins;  /* device PIN -> (line << 32 | col) of its first use */
+    tpp_strmap units; /* unit codes imported with 'units'; empty: any code is accepted */
 } emp_state;
 
 static tpp_status emp_begin(tpp_imp_ctx *c, tpp_error *err)
@@ -66,6 +67,19 @@ static tpp_status emp_begin(tpp_imp_ctx *c, tpp_error *err)
     c->state = s;
     tpp_strmap_init(&s->nips);
     tpp_strmap_init(&s->pins);
+    tpp_strmap_init(&s->units);
+    sqlite3_stmt *u = NULL;
+    TPP_TRY(tpp_store_prepare(c->st, "SELECT code FROM unit", &u, err));
+    int step;
+    bool found;
+    while ((step = sqlite3_step(u)) == SQLITE_ROW) {
+        if (tpp_strmap_put(&s->units, (const char *)sqlite3_column_text(u, 0),
+                           (size_t)sqlite3_column_bytes(u, 0), 0, &found) < 0)
+            break;
+    }
+    sqlite3_finalize(u);
+    if (step != SQLITE_DONE)
+        return tpp_fail(err, TPP_ERR_DB, TPP_NOLOC, "cannot read units");
     TPP_TRY(tpp_store_prepare(c->st, "SELECT 1 FROM employee WHERE nip = ?1", &s->exists, err));
     return tpp_store_prepare(
         c->st,
@@ -95,6 +109,7 @@ static void emp_end(tpp_imp_ctx *c)
     sqlite3_finalize(s->exists);
     tpp_strmap_release(&s->nips);
     tpp_strmap_release(&s->pins);
+    tpp_strmap_release(&s->units);
     free(s);
     c->state = NULL;
 }
@@ -175,6 +190,12 @@ static tpp_status emp_row(tpp_imp_ctx *c, const tpp_csv_record *rec, tpp_error *
 
     if (v[C_DEVICE_PIN].len > 0)
         TPP_TRY(check_pin(c, s, &v[C_DEVICE_PIN], err));
+    if (s->units.n > 0 && v[C_UNIT_CODE].len > 0 &&
+        tpp_strmap_find(&s->units, v[C_UNIT_CODE].s, v[C_UNIT_CODE].len) < 0)
+        tpp_imp_error(c, v[C_UNIT_CODE].at,
+                      "unknown unit '%s' in column 'unit_code' (not among the imported units; "
+                      "fix the code or import units first)",
+                      tpp_imp_showv(c, &v[C_UNIT_CODE]));
 
     static const char *const ptkps[] = {"",    "TK/0", "TK/1", "TK/2", "TK/3",
                                         "K/0", "K/1",  "K/2",  "K/3"};

@@ -11,12 +11,15 @@
 
 #include "engine/store.h"
 #include "importers/csv.h"
+#include "importers/mapping.h"
 #include "importers/strmap.h"
 #include "tpp/date.h"
 #include "tpp/import.h"
 #include "tpp/money.h"
 
 #define TPP_IMP_MAX_COLUMNS 24
+#define TPP_IMP_CONSTANT    (-2) /* field_of[]: the value comes from the mapping's constants */
+#define TPP_IMP_MAX_REASONS 16
 
 /** One canonical column of a kind (SPEC §3). */
 typedef struct tpp_imp_column {
@@ -48,6 +51,11 @@ extern const tpp_imp_kind tpp_imp_absences;
 extern const tpp_imp_kind tpp_imp_events;
 extern const tpp_imp_kind tpp_imp_performance;
 extern const tpp_imp_kind tpp_imp_holidays;
+extern const tpp_imp_kind tpp_imp_sanctions;
+extern const tpp_imp_kind tpp_imp_assignments;
+extern const tpp_imp_kind tpp_imp_roster;
+extern const tpp_imp_kind tpp_imp_units;
+extern const tpp_imp_kind tpp_imp_device_pins;
 
 struct tpp_imp_ctx {
     tpp_store *st;
@@ -63,6 +71,17 @@ struct tpp_imp_ctx {
     unsigned header_line;
     int field_of[TPP_IMP_MAX_COLUMNS]; /* column -> field index in the records, or -1 */
 
+    const tpp_import_opts *opts;               /* never NULL */
+    const tpp_mapping *mapping;                /* or NULL */
+    const char *constant[TPP_IMP_MAX_COLUMNS]; /* value of a TPP_IMP_CONSTANT column */
+    char constant_buf[TPP_IMP_MAX_COLUMNS][128];
+    int skip_field[8]; /* source field of mapping->skips[i], or -1 */
+    int latest_key_field, latest_order_field;
+    tpp_strmap latest;         /* key -> line of the row to keep */
+    struct tpp_imp_join *join; /* the mapping's join, loaded; or NULL */
+    size_t n_reasons;
+    tpp_import_reason reasons[TPP_IMP_MAX_REASONS];
+
     sqlite3_stmt *employee_exists; /* shared look-up, prepared on first use */
     void *state;                   /* the kind's own */
     char show[4][128];             /* rotating buffers for tpp_imp_show() */
@@ -74,8 +93,9 @@ struct tpp_imp_ctx {
 typedef struct tpp_imp_val {
     char *s; /* NUL-terminated, in the record's buffer; "" when the column is absent */
     size_t len;
-    tpp_srcloc at; /* path, line, col of the value's first character, column name */
-    bool present;  /* the column is in the header */
+    tpp_srcloc at;  /* path, line, col of the value's first character, column name */
+    bool present;   /* the column is in the header */
+    unsigned flags; /* TPP_FIELD_* of a spreadsheet cell */
 } tpp_imp_val;
 
 /** Value of column `column` (index into kind->columns) of rec; trims it in place. */

@@ -90,9 +90,9 @@ tamper result-added "TAMPERED result row [0-9]+ employee 199901012020011999: lin
     "$(drop result_sealed_no_insert) INSERT INTO result SELECT 1, '199901012020011999', name, unit_code, unit_name, position, grade, class, npwp, bank_name, bank_account, status, message, workdays, days_present, days_absent, days_missing_punch, days_excused, late_minutes, early_minutes, deferred, perf_missing, besaran, percent_bp, discipline_cut, performance_cut, tpp, pot_bulan_lalu, pot_hukdis, bpjs_employer, gross, bpjs_employee, deductions, net_before_tax, pph21, net, trace FROM result WHERE run_id = 1 AND nip = '$E02'"
 att=$(sqlite3 g.db "SELECT id FROM input_file WHERE kind = 'attendance'")
 tamper input "TAMPERED input_file row $att: content of attendance file '.*attendance.csv' does not match its sealed SHA-256" \
-    "$(drop input_file_sealed_no_update) UPDATE input_file SET content = CAST(replace(CAST(content AS TEXT), '08:00:00', '07:30:00') AS BLOB) WHERE id = $att"
+    "$(drop input_chunk_sealed_no_update) UPDATE input_chunk SET data = CAST(replace(CAST(data AS TEXT), '08:00:00', '07:30:00') AS BLOB) WHERE file_id = $att"
 tamper input-rehashed "TAMPERED input_file row $att: column sha256 is" \
-    "$(drop input_file_sealed_no_update) UPDATE input_file SET content = CAST(replace(CAST(content AS TEXT), '08:00:00', '07:30:00') AS BLOB), sha256 = lower(hex(randomblob(32))) WHERE id = $att"
+    "$(drop input_chunk_sealed_no_update) $(drop input_file_sealed_no_update) UPDATE input_chunk SET data = CAST(replace(CAST(data AS TEXT), '08:00:00', '07:30:00') AS BLOB) WHERE file_id = $att; UPDATE input_file SET sha256 = lower(hex(randomblob(32))) WHERE id = $att"
 tamper pack "TAMPERED rule_pack row 1: text does not match its sealed SHA-256" \
     "$(drop rule_pack_sealed_no_update) UPDATE rule_pack SET text = replace(text, 'percent: 2.5', 'percent: 0.5')"
 tamper pack-rehashed "TAMPERED rule_pack: no rule pack with the SHA-256 sealed for run 1" \

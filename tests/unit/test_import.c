@@ -178,7 +178,9 @@ static void test_employees(void)
     CHECK_STR(query_text("SELECT end_date FROM employee WHERE nip = '199001012022211005'"),
               "2027-10-31");
     CHECK_I64(query_int("SELECT rows FROM input_file ORDER BY id DESC LIMIT 1"), 4);
-    CHECK_I64(query_int("SELECT length(content) FROM input_file ORDER BY id DESC LIMIT 1"),
+    /* the raw file is kept: content, then its chunks */
+    CHECK_I64(query_int("SELECT length(content) + (SELECT sum(length(data)) FROM input_chunk "
+                        "WHERE file_id = input_file.id) FROM input_file ORDER BY id DESC LIMIT 1"),
               (long long)strlen(employees_csv));
 
     /* the same file again: nothing changes */
@@ -373,16 +375,21 @@ static void test_attendance(void)
     CHECK_I64(s.inserted, 3);
     CHECK_I64(s.duplicates, 1);
     CHECK_I64(s.skipped, 2);
+    CHECK_I64(s.unknown_pins, 2);
+    CHECK_I64(s.unknown_scans, 2);
     CHECK_I64(tpp_diags_warnings(cap.d), 2);
     char needle[700];
     snprintf(needle, sizeof needle,
-             "%s:5:1: warning: unknown NIP '199999999999999999': scan not imported", path);
-    EXPECT_DIAG(&cap, needle);
-    snprintf(needle, sizeof needle, "%s:6:2: warning: unknown device_pin '999': scan not imported",
+             "%s:5:1: warning: unknown NIP '199999999999999999' on device 'D1': 1 scan not "
+             "imported (2024-03-04 07:00:00 .. 2024-03-04 07:00:00)",
              path);
+    EXPECT_DIAG(&cap, needle);
+    snprintf(needle, sizeof needle,
+             "%s:6:2: warning: unknown device_pin '999' on device 'D1': 1 scan not imported", path);
     EXPECT_DIAG(&cap, needle);
     capture_close(&cap);
     CHECK_I64(query_int("SELECT count(*) FROM attendance"), before + 3);
+    CHECK_I64(query_int("SELECT scans FROM unknown_scan WHERE device = 'D1' AND pin = '999'"), 1);
     CHECK_I64(query_int("SELECT direction FROM attendance WHERE nip = '198501012010011001'"), 2);
     CHECK_I64(query_int("SELECT count(*) FROM attendance WHERE nip = '199803152023032001' AND "
                         "ts = '2024-03-04 12:00:00' AND direction = 0"),
