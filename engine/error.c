@@ -102,7 +102,8 @@ void tpp_diags_free(tpp_diags *d)
     free(d);
 }
 
-static void report(tpp_diags *d, const char *sev, tpp_srcloc at, const char *fmt, va_list ap)
+__attribute__((format(printf, 4, 0))) static void report(tpp_diags *d, const char *sev,
+                                                         tpp_srcloc at, const char *fmt, va_list ap)
 {
     if (d->echo == NULL)
         return;
