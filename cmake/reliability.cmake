@@ -1,4 +1,4 @@
-# Fuzz targets (tests/fuzz/fuzz_*.c) and their tests.
+# Reliability tests (docs/reliability.md). Fuzz targets (tests/fuzz/fuzz_*.c) and their tests.
 #
 # With TPP_FUZZ=ON (clang only; the `fuzz` preset) the library is built with libFuzzer's
 # coverage instrumentation and every target is a libFuzzer binary; CTest runs each for a short
@@ -45,5 +45,21 @@ if(BUILD_TESTING)
       set(fuzz_tests fuzz.${target}.replay)
     endif()
     set_tests_properties(${fuzz_tests} PROPERTIES ENVIRONMENT "TPP_SOURCE_DIR=${PROJECT_SOURCE_DIR}")
+  endforeach()
+endif()
+
+# Crash consistency, concurrency and hostile input: tests/crash/*.sh and tests/hostile/*.sh drive
+# the built binary like tests/cli/*.sh. The kill test runs a short count here (TPP_KILLS);
+# .ci/run and docs/reliability.md give the longer runs.
+if(BUILD_TESTING)
+  file(GLOB TPP_RELIABILITY_TESTS CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/tests/crash/*.sh
+       ${PROJECT_SOURCE_DIR}/tests/hostile/*.sh)
+  foreach(script ${TPP_RELIABILITY_TESTS})
+    get_filename_component(name ${script} NAME_WE)
+    get_filename_component(dir ${script} DIRECTORY)
+    get_filename_component(group ${dir} NAME)
+    add_test(NAME ${group}.${name} COMMAND bash ${script})
+    set_tests_properties(${group}.${name} PROPERTIES TIMEOUT 600 ENVIRONMENT
+      "TPP=$<TARGET_FILE:tpp-cli>;TPP_SOURCE_DIR=${PROJECT_SOURCE_DIR};TPP_TEST_TMP=${CMAKE_BINARY_DIR}/tests/tmp/${group}-${name};TPP_KILLS=20")
   endforeach()
 endif()
