@@ -24,6 +24,15 @@ tpp_status tpp_file_read(const char *path, char **data, size_t *len, tpp_error *
             err->sys_errno = e;
         return TPP_ERR_IO;
     }
+    /* A device (/dev/zero, /dev/urandom) never ends and a directory has no text: refuse them
+     * before reading rather than fill memory. Pipes are fine (they end). */
+    struct stat sb;
+    if (fstat(fileno(f), &sb) == 0 &&
+        (S_ISDIR(sb.st_mode) || S_ISCHR(sb.st_mode) || S_ISBLK(sb.st_mode))) {
+        fclose(f);
+        return tpp_fail(err, TPP_ERR_IO, TPP_NOLOC, "cannot read '%s': %s", path,
+                        S_ISDIR(sb.st_mode) ? "it is a directory" : "it is a device, not a file");
+    }
     size_t cap = 65536, n = 0;
     char *buf = malloc(cap + 1);
     while (buf != NULL) {
