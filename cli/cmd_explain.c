@@ -5,10 +5,11 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "engine/mask.h"
 #include "engine/store.h"
 
 static const char usage[] = "usage: tpp [--db <file>] explain <nip> --period <YYYY-MM> "
-                            "[--run <id>]\n";
+                            "[--run <id>] [--show-personal-data]\n";
 
 static void help(void)
 {
@@ -18,6 +19,7 @@ static void help(void)
            "Options:\n"
            "  -p, --period <YYYY-MM>  the month (required)\n"
            "      --run <id>          a specific run (default: the period's latest)\n"
+           "      --show-personal-data  NPWP and bank account unmasked (masked by default)\n"
            "  -h, --help              this help\n",
            usage);
 }
@@ -46,6 +48,7 @@ int cmd_explain(int argc, char **argv, tpp_cli *cli)
     static const struct option opts[] = {{"period", required_argument, NULL, 'p'},
                                          {"run", required_argument, NULL, 'r'},
                                          {"help", no_argument, NULL, 'h'},
+                                         {"show-personal-data", no_argument, NULL, 'P'},
                                          {0, 0, 0, 0}};
     const char *period = NULL;
     long long run_id = 0;
@@ -66,6 +69,9 @@ int cmd_explain(int argc, char **argv, tpp_cli *cli)
         case 'h':
             help();
             return 0;
+        case 'P':
+            tpp_mask_show_personal(true);
+            break;
         default:
             return cli_bad_option(usage, "explain", optopt, argv[optind - 1]);
         }
@@ -85,7 +91,8 @@ int cmd_explain(int argc, char **argv, tpp_cli *cli)
     sqlite3_stmt *q = NULL;
     int code = 0;
     if (tpp_store_prepare(st,
-                          "SELECT r.run_id, r.name, r.unit_name, r.trace, run.pack_sha256 FROM "
+                          "SELECT r.run_id, r.name, r.unit_name, r.trace, run.pack_sha256, r.npwp, "
+                          "r.bank_name, r.bank_account FROM "
                           "result r JOIN run ON run.id = r.run_id WHERE r.nip = ?1 AND "
                           "run.period = ?2 AND (?3 = 0 OR run.id = ?3) ORDER BY r.run_id DESC "
                           "LIMIT 1",
@@ -100,6 +107,14 @@ int cmd_explain(int argc, char **argv, tpp_cli *cli)
         printf("%s  %s  (%s)\nperiod %s, run %lld, rule pack sha256 %.16s...\n\n", nip,
                sqlite3_column_text(q, 1), sqlite3_column_text(q, 2), period,
                (long long)sqlite3_column_int64(q, 0), sqlite3_column_text(q, 4));
+        /* The payment details, masked unless asked for (engine/mask.h). */
+        char npwp[64], account[64];
+        const char *np = (const char *)sqlite3_column_text(q, 5);
+        const char *ac = (const char *)sqlite3_column_text(q, 7);
+        tpp_mask_personal(np ? np : "", np ? strlen(np) : 0, npwp, sizeof npwp);
+        tpp_mask_personal(ac ? ac : "", ac ? strlen(ac) : 0, account, sizeof account);
+        printf("NPWP %s, rekening %s %s\n\n", npwp[0] ? npwp : "-", sqlite3_column_text(q, 6),
+               account[0] ? account : "-");
         printf("  %-24s %14s  %-10s %s\n", "step", "result", "rounding", "detail");
         const char *t = (const char *)sqlite3_column_text(q, 3);
         while (t && *t) {
