@@ -9,13 +9,15 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "engine/mask.h"
 #include "engine/store.h"
 #include "tpp/audit.h"
 #include "tpp/money.h"
 #include "tpp/rules.h"
 
 static const char usage[] = "usage: tpp [--db <file>] explain <nip> --period <YYYY-MM> "
-                            "[--run <id>] [--lang id|en] [--format text|json]\n";
+                            "[--run <id>] [--lang id|en] [--format text|json]\n"
+                            "       [--show-personal-data]\n";
 
 static void help(void)
 {
@@ -30,6 +32,7 @@ static void help(void)
            "                          its latest)\n"
            "      --lang id|en        language of the slip (default: id, Indonesian)\n"
            "      --format text|json  a slip to read, or JSON for machines (default: text)\n"
+           "      --show-personal-data  NPWP and bank account unmasked (masked by default)\n"
            "  -h, --help              this help\n",
            usage);
 }
@@ -45,6 +48,7 @@ typedef struct slip {
     /* result row */
     char nip[64], name[256], unit_code[64], unit_name[256], position[256], status[16];
     char message[256], state[16], pack_sha[65], root[65];
+    char npwp[64], bank_name[128], bank_account[64]; /* masked unless --show-personal-data */
     long long run_id, klass, workdays, besaran, percent_bp, discipline_cut, performance_cut, tpp;
     long long bpjs_employer, gross, bpjs_employee, deductions, net_before_tax, pph21, net;
     char *trace;
@@ -355,6 +359,9 @@ static void print_text(const slip *s, const char *period)
     printf("  %-9s: %s, %s %lld\n", T(s, "Jabatan", "Position"), s->position,
            T(s, "kelas jabatan", "class"), s->klass);
     printf("  %-9s: %s (%s)\n", T(s, "Unit", "Unit"), s->unit_name, s->unit_code);
+    printf("  %-9s: %s %s; NPWP %s\n", T(s, "Rekening", "Account"),
+           s->bank_name[0] ? s->bank_name : "-", s->bank_account[0] ? s->bank_account : "-",
+           s->npwp[0] ? s->npwp : "-");
     printf("  %-9s: %lld, %s; %s %s (sha256 %.16s...)\n", T(s, "Run", "Run"), s->run_id,
            strcmp(s->state, "final") == 0 ? T(s, "final (disegel)", "final (sealed)")
                                           : T(s, "draf", "draft"),
@@ -568,6 +575,12 @@ static void print_json(const slip *s, const char *period)
     js(s->unit_name);
     printf(",\"position\":");
     js(s->position);
+    printf(",\"npwp\":");
+    js(s->npwp);
+    printf(",\"bank_name\":");
+    js(s->bank_name);
+    printf(",\"bank_account\":");
+    js(s->bank_account);
     printf(",\"class\":%lld,\"period\":", s->klass);
     js(period);
     printf(",\"run\":%lld,\"state\":", s->run_id);
@@ -663,7 +676,8 @@ static tpp_status load(tpp_store *st, const char *nip, const char *period, long 
         "r.message, r.workdays, r.besaran, r.percent_bp, r.discipline_cut, r.performance_cut, "
         "r.tpp, r.bpjs_employer, r.gross, r.bpjs_employee, r.deductions, r.net_before_tax, "
         "r.pph21, r.net, r.trace, run.state, run.pack_sha256, "
-        "(SELECT merkle_root FROM seal WHERE seal.run_id = run.id) FROM result r JOIN run ON "
+        "(SELECT merkle_root FROM seal WHERE seal.run_id = run.id), r.npwp, r.bank_name, "
+        "r.bank_account FROM result r JOIN run ON "
         "run.id = r.run_id WHERE r.nip = ?1 AND run.period = ?2 AND (?3 = 0 OR run.id = ?3) "
         "ORDER BY run.state = 'final' DESC, r.run_id DESC LIMIT 1",
         &q, err));
@@ -682,6 +696,12 @@ static tpp_status load(tpp_store *st, const char *nip, const char *period, long 
         s->klass = sqlite3_column_int64(q, 5);
         col(q, 6, s->status, sizeof s->status);
         col(q, 7, s->message, sizeof s->message);
+        char raw[128];
+        col(q, 25, raw, sizeof raw);
+        tpp_mask_personal(raw, strlen(raw), s->npwp, sizeof s->npwp);
+        col(q, 26, s->bank_name, sizeof s->bank_name);
+        col(q, 27, raw, sizeof raw);
+        tpp_mask_personal(raw, strlen(raw), s->bank_account, sizeof s->bank_account);
         long long *nums[] = {&s->workdays,
                              &s->besaran,
                              &s->percent_bp,
@@ -741,10 +761,13 @@ static tpp_status load(tpp_store *st, const char *nip, const char *period, long 
 
 int cmd_explain(int argc, char **argv, tpp_cli *cli)
 {
-    static const struct option opts[] = {
-        {"period", required_argument, NULL, 'p'}, {"run", required_argument, NULL, 'r'},
-        {"lang", required_argument, NULL, 'l'},   {"format", required_argument, NULL, 'f'},
-        {"help", no_argument, NULL, 'h'},         {0, 0, 0, 0}};
+    static const struct option opts[] = {{"period", required_argument, NULL, 'p'},
+                                         {"run", required_argument, NULL, 'r'},
+                                         {"lang", required_argument, NULL, 'l'},
+                                         {"format", required_argument, NULL, 'f'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {"show-personal-data", no_argument, NULL, 'P'},
+                                         {0, 0, 0, 0}};
     const char *period = NULL;
     long long run_id = 0;
     bool en = false, json = false;
@@ -776,6 +799,9 @@ int cmd_explain(int argc, char **argv, tpp_cli *cli)
         case 'h':
             help();
             return 0;
+        case 'P':
+            tpp_mask_show_personal(true);
+            break;
         default:
             return cli_bad_option(usage, "explain", optopt, argv[optind - 1]);
         }

@@ -11,6 +11,7 @@
 #include <yaml.h>
 
 #include "cli/cli.h"
+#include "engine/mask.h"
 #include "tpp/date.h"
 
 struct tpp_cmd {
@@ -51,6 +52,7 @@ static void print_help(void)
            "  --db <file>    workspace database (default: $TPP_DB or ./tpp.db)\n"
            "  -q, --quiet    print only errors\n"
            "  -v, --verbose  also print where in the code an error was raised\n"
+           "  --show-personal-data  print NIK, NPWP and bank accounts unmasked in messages\n"
            "  --version      print versions of tpp and the libraries it uses\n"
            "  -h, --help     this help\n\n");
     printf("Commands:\n");
@@ -141,9 +143,13 @@ int main(int argc, char **argv)
     }
 
     static const struct option opts[] = {
-        {"db", required_argument, NULL, 'd'}, {"quiet", no_argument, NULL, 'q'},
-        {"verbose", no_argument, NULL, 'v'},  {"version", no_argument, NULL, 'V'},
-        {"help", no_argument, NULL, 'h'},     {0, 0, 0, 0},
+        {"db", required_argument, NULL, 'd'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"verbose", no_argument, NULL, 'v'},
+        {"version", no_argument, NULL, 'V'},
+        {"help", no_argument, NULL, 'h'},
+        {"show-personal-data", no_argument, NULL, 'P'},
+        {0, 0, 0, 0},
     };
     opterr = 0;
     int c;
@@ -164,6 +170,9 @@ int main(int argc, char **argv)
         case 'h':
             print_help();
             return 0;
+        case 'P':
+            tpp_mask_show_personal(true);
+            break;
         default:
             fprintf(stderr, "tpp: unknown option '%s'\n%sTry 'tpp --help'.\n", argv[optind - 1],
                     main_usage);

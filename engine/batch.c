@@ -408,7 +408,7 @@ static tpp_status run_begin(run_writer *w, const tpp_ruleset *rs, const month_da
     snprintf(period, sizeof period, "%04d-%02d", md->month.year, md->month.month);
     tpp_now_iso(now);
     sqlite3_stmt *q = NULL;
-    TPP_TRY(tpp_store_begin(w->st, err));
+    /* The write transaction was begun by tpp_batch_run, before the first read. */
     tpp_status rc = tpp_store_prepare(
         w->st,
         "INSERT INTO run(period, pack_sha256, engine_version, threads, started_at, compute_ms, "
@@ -552,8 +552,16 @@ tpp_status tpp_batch_run(tpp_store *st, const tpp_run_options *opt, tpp_diags *d
     md.month.first = tpp_date_from_ymd(opt->year, opt->month, 1);
     md.month.last = md.month.first + tpp_days_in_month(opt->year, opt->month) - 1;
 
+    /* One write transaction from the first read to the commit: the run computes one consistent
+     * state of the inputs and run_input lists exactly the files it read, even when an import
+     * runs beside it (that import waits for the busy timeout, or fails clearly). */
+    TPP_TRY(tpp_store_begin(st, err));
     tpp_ruleset *rs = NULL;
-    TPP_TRY(tpp_store_pack_for(st, md.month.first, &rs, err));
+    tpp_status pack_rc = tpp_store_pack_for(st, md.month.first, &rs, err);
+    if (pack_rc != TPP_OK) {
+        tpp_store_rollback(st);
+        return pack_rc;
+    }
     snprintf(sum->pack_id, sizeof sum->pack_id, "%s", rs->id);
     memcpy(sum->pack_sha256, rs->sha256, sizeof sum->pack_sha256);
 

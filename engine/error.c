@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/mask.h"
 #include "tpp/error.h"
 
 const char *tpp_status_str(tpp_status code)
@@ -78,8 +79,12 @@ static void print_loc(FILE *out, tpp_srcloc at)
 
 void tpp_error_print(FILE *out, const tpp_error *e)
 {
+    char msg[TPP_ERRMSG_SIZE];
+    memcpy(msg, e->msg, sizeof msg);
+    msg[sizeof msg - 1] = '\0';
+    tpp_mask_text(msg);
     print_loc(out, e->at);
-    fprintf(out, "error: %s\n", e->msg);
+    fprintf(out, "error: %s\n", msg);
 }
 
 struct tpp_diags {
@@ -102,14 +107,18 @@ void tpp_diags_free(tpp_diags *d)
     free(d);
 }
 
-static void report(tpp_diags *d, const char *sev, tpp_srcloc at, const char *fmt, va_list ap)
+__attribute__((format(printf, 4, 0))) static void report(tpp_diags *d, const char *sev,
+                                                         tpp_srcloc at, const char *fmt, va_list ap)
 {
     if (d->echo == NULL)
         return;
+    /* A NIK or NPWP quoted in any message is masked (engine/mask.h), so the text is made
+     * first. */
+    char buf[2048];
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    tpp_mask_text(buf);
     print_loc(d->echo, at);
-    fprintf(d->echo, "%s: ", sev);
-    vfprintf(d->echo, fmt, ap);
-    fputc('\n', d->echo);
+    fprintf(d->echo, "%s: %s\n", sev, buf);
 }
 
 void tpp_diag_error(tpp_diags *d, tpp_srcloc at, const char *fmt, ...)

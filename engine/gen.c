@@ -860,8 +860,12 @@ static void build_employee(gen_ctx *g, int i, int unit, int head, gen_emp *e, ge
     if (permille(&r) < 700) {
         int y, m, d;
         tpp_date_to_ymd(e->birth, &y, &m, &d);
-        snprintf(dt->npwp, sizeof dt->npwp, "6472%02d%02d%02d%02d%04d", rng_range(&r, 1, 10),
-                 d + (e->sex == 2 ? 40 : 0), m, y % 100, rng_range(&r, 1, 3000));
+        /* Two draws in one argument list would be unsequenced (gcc and clang differ): the
+         * order is fixed here, serial first, as the sample-region fixture was made. */
+        int serial = rng_range(&r, 1, 3000);
+        int district = rng_range(&r, 1, 10);
+        snprintf(dt->npwp, sizeof dt->npwp, "6472%02d%02d%02d%02d%04d", district,
+                 d + (e->sex == 2 ? 40 : 0), m, y % 100, serial);
     } else {
         make_digits(&r, dt->npwp, 15, 0);
     }

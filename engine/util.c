@@ -12,6 +12,18 @@
 
 #include "engine/util.h"
 
+tpp_status tpp_file_check_kind(FILE *f, const char *path, tpp_error *err)
+{
+    /* A device (/dev/zero, /dev/urandom) never ends and a directory has no text: refuse them
+     * before reading rather than fill memory or read forever. Pipes are fine (they end). */
+    struct stat sb;
+    if (fstat(fileno(f), &sb) == 0 &&
+        (S_ISDIR(sb.st_mode) || S_ISCHR(sb.st_mode) || S_ISBLK(sb.st_mode)))
+        return tpp_fail(err, TPP_ERR_IO, TPP_NOLOC, "cannot read '%s': %s", path,
+                        S_ISDIR(sb.st_mode) ? "it is a directory" : "it is a device, not a file");
+    return TPP_OK;
+}
+
 tpp_status tpp_file_read(const char *path, char **data, size_t *len, tpp_error *err)
 {
     *data = NULL;
@@ -23,6 +35,11 @@ tpp_status tpp_file_read(const char *path, char **data, size_t *len, tpp_error *
         if (err)
             err->sys_errno = e;
         return TPP_ERR_IO;
+    }
+    tpp_status kind_rc = tpp_file_check_kind(f, path, err);
+    if (kind_rc != TPP_OK) {
+        fclose(f);
+        return kind_rc;
     }
     size_t cap = 65536, n = 0;
     char *buf = malloc(cap + 1);

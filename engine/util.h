@@ -3,9 +3,12 @@
 #define TPP_ENGINE_UTIL_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "tpp/error.h"
 
+/** Refuse what is not a file to read: a directory or a device (which may never end). */
+tpp_status tpp_file_check_kind(FILE *f, const char *path, tpp_error *err);
 /** Read a whole file; *data is NUL-terminated, caller frees with free(). */
 tpp_status tpp_file_read(const char *path, char **data, size_t *len, tpp_error *err);
 /** Write via "path.tmp-PID", fsync, rename: readers never see a half file. */

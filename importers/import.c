@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "engine/mask.h"
 #include "engine/util.h"
 #include "importers/attlog.h"
 #include "importers/import_int.h"
@@ -186,6 +187,11 @@ const char *tpp_imp_show(tpp_imp_ctx *c, const char *s, size_t len)
 
 const char *tpp_imp_showv(tpp_imp_ctx *c, const tpp_imp_val *v)
 {
+    if (tpp_mask_is_personal_field(v->at.field) && !tpp_mask_personal_shown()) {
+        char masked[sizeof c->show[0]];
+        tpp_mask(v->s, v->len, masked, sizeof masked);
+        return tpp_imp_show(c, masked, strlen(masked));
+    }
     return tpp_imp_show(c, v->s, v->len);
 }
 

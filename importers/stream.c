@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "engine/store.h"
+#include "engine/util.h"
 #include "importers/stream.h"
 #include "tpp/import.h"
 
@@ -19,6 +20,12 @@ tpp_status tpp_imp_stream_open(tpp_imp_stream *s, const char *path, tpp_error *e
         if (err != NULL)
             err->sys_errno = errno;
         return rc;
+    }
+    tpp_status kind_rc = tpp_file_check_kind(s->f, path, err);
+    if (kind_rc != TPP_OK) {
+        fclose(s->f);
+        s->f = NULL;
+        return kind_rc;
     }
     crypto_hash_sha256_init(&s->hash);
     return TPP_OK;
