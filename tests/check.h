@@ -19,6 +19,14 @@ static int check_failures, check_count;
         }                                                                            \
     } while (0)
 
+/* An unconditional failure with a message (a branch that must not be reached). */
+#define CHECK_FAIL(msg)                                                                            \
+    do {                                                                                           \
+        check_count++;                                                                             \
+        check_failures++;                                                                          \
+        fprintf(stderr, "%s:%d: %s\n", __FILE__, __LINE__, (msg));                                \
+    } while (0)
+
 #define CHECK_I64(got, exp)                                                                        \
     do {                                                                                           \
         int64_t g_ = (int64_t)(got), e_ = (int64_t)(exp);                                          \
