@@ -94,7 +94,9 @@ tpp_status tpp_run_diff(tpp_store *st, int64_t run_a, int64_t run_b, tpp_diff_fn
         "run_id = ?2), k AS (SELECT nip FROM a UNION SELECT nip FROM b) "
         "SELECT k.nip, COALESCE(b.name, a.name), COALESCE(b.unit_code, a.unit_code), "
         "a.nip IS NOT NULL, b.nip IS NOT NULL, a.tpp, b.tpp, a.gross, b.gross, a.net, b.net, "
-        "a.trace, b.trace FROM k LEFT JOIN a ON a.nip = k.nip LEFT JOIN b ON b.nip = k.nip "
+        "a.trace, b.trace, COALESCE(b.unit_name, a.unit_name), COALESCE(b.grade, a.grade), "
+        "COALESCE(b.position, a.position), COALESCE(b.bank_account, a.bank_account) "
+        "FROM k LEFT JOIN a ON a.nip = k.nip LEFT JOIN b ON b.nip = k.nip "
         "ORDER BY k.nip";
     sqlite3_stmt *q;
     TPP_TRY(tpp_store_prepare(st, sql, &q, err));
@@ -104,6 +106,10 @@ tpp_status tpp_run_diff(tpp_store *st, int64_t run_a, int64_t run_b, tpp_diff_fn
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
         tpp_diff_line d = {
             .nip = col_text(q, 0), .name = col_text(q, 1), .unit_code = col_text(q, 2)};
+        d.unit_name = col_text(q, 13);
+        d.grade = col_text(q, 14);
+        d.position = col_text(q, 15);
+        d.bank_account = col_text(q, 16);
         bool in_a = sqlite3_column_int(q, 3), in_b = sqlite3_column_int(q, 4);
         d.tpp_a = sqlite3_column_int64(q, 5);
         d.tpp_b = sqlite3_column_int64(q, 6);
