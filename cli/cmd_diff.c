@@ -11,7 +11,7 @@
 #include "tpp/lifecycle.h"
 
 static const char usage[] = "usage: tpp [--db <file>] diff <run-a> <run-b> [--csv <file>] "
-                            "[--carry-to <YYYY-MM>]\n";
+                            "[--xlsx <file>] [--carry-to <YYYY-MM>]\n";
 
 static void help(void)
 {
@@ -24,6 +24,9 @@ static void help(void)
            "  --csv <file>           write the supplementary list: per employee the amounts of\n"
            "                         both runs and the difference, kekurangan bayar (B > A) or\n"
            "                         kelebihan bayar (A > B)\n"
+           "  --xlsx <file>          write the daftar kekurangan/kelebihan bayar (XLSX, a sheet\n"
+           "                         per OPD): every employee whose col 18 differs, TELAH\n"
+           "                         DIBAYAR (A), SEHARUSNYA (B), KEKURANGAN, KELEBIHAN\n"
            "  --carry-to <YYYY-MM>   carry each difference of col 8 (A - B) into that later\n"
            "                         month as a correction line: kelebihan bayar is taken back\n"
            "                         in col 9 (POT. BULAN LALU), kekurangan bayar is added to\n"
@@ -109,9 +112,10 @@ int cmd_diff(int argc, char **argv, tpp_cli *cli)
 {
     static const struct option opts[] = {{"csv", required_argument, NULL, 'c'},
                                          {"carry-to", required_argument, NULL, 't'},
+                                         {"xlsx", required_argument, NULL, 'x'},
                                          {"help", no_argument, NULL, 'h'},
                                          {0, 0, 0, 0}};
-    const char *csv_path = NULL, *carry = NULL;
+    const char *csv_path = NULL, *carry = NULL, *xlsx_path = NULL;
     int c;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -121,6 +125,9 @@ int cmd_diff(int argc, char **argv, tpp_cli *cli)
             break;
         case 't':
             carry = optarg;
+            break;
+        case 'x':
+            xlsx_path = optarg;
             break;
         case 'h':
             help();
@@ -168,6 +175,10 @@ int cmd_diff(int argc, char **argv, tpp_cli *cli)
         if (rc != TPP_OK)
             remove(tmp);
     }
+    size_t n_delta = 0;
+    tpp_money delta_total = 0;
+    if (rc == TPP_OK && xlsx_path != NULL)
+        rc = tpp_run_delta_xlsx(st, a, b, xlsx_path, &n_delta, &delta_total, &err);
     int64_t carried = 0;
     if (rc == TPP_OK && carry != NULL)
         rc = tpp_run_carry(st, a, b, carry, &carried, &err);
@@ -180,6 +191,9 @@ int cmd_diff(int argc, char **argv, tpp_cli *cli)
                (long long)a, (long long)b, (long long)sum.n_changed, (long long)sum.n_added,
                (long long)sum.n_removed, (long long)sum.n_same, (long long)sum.delta_tpp,
                (long long)sum.delta_net);
+        if (xlsx_path != NULL)
+            printf("%s: %zu line(s), kekurangan - kelebihan bayar %+lld\n", xlsx_path, n_delta,
+                   (long long)delta_total);
         if (carry != NULL)
             printf("%lld correction line(s) carried into %s\n", (long long)carried, carry);
     }

@@ -7,6 +7,7 @@
 #include "cli/cli.h"
 #include "engine/store.h"
 #include "tpp/batch.h"
+#include "tpp/lifecycle.h"
 
 static const char usage[] = "usage: tpp [--db <file>] run --period <YYYY-MM> [--threads <n>]\n";
 
@@ -77,6 +78,8 @@ int cmd_run(int argc, char **argv, tpp_cli *cli)
     tpp_diags *diags = tpp_diags_new(stderr);
     tpp_run_summary sum;
     tpp_status rc = tpp_store_open(cli->db_path, &st, &err);
+    if (rc == TPP_OK)
+        rc = tpp_run_check_pack_change(st, ro.year, ro.month, &err);
     if (rc == TPP_OK)
         rc = tpp_batch_run(st, &ro, diags, &sum, &err);
     if (tty)

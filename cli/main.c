@@ -38,6 +38,7 @@ static const struct tpp_cmd commands[] = {
     {"keygen", cmd_keygen, "make the Ed25519 key that signs export manifests"},
     {"config", cmd_config, "workspace settings: signature blocks, signing key, bank templates"},
     {"diff", cmd_diff, "employees that differ between two runs, with the first differing step"},
+    {"rapel", cmd_rapel, "two months paid together, each under its own run and pack"},
 };
 
 static const char main_usage[] =

@@ -26,6 +26,8 @@ typedef struct emp_data {
     tpp_emp_sanction *s;
     size_t n_as, cap_as;
     tpp_assignment *as;
+    size_t n_sh, cap_sh;
+    tpp_shift *sh;
 } emp_data;
 
 typedef struct month_data {
@@ -96,6 +98,7 @@ static void month_data_free(month_data *md)
         free(md->emps[i].ev);
         free(md->emps[i].s);
         free(md->emps[i].as);
+        free(md->emps[i].sh);
     }
     free(md->emps);
     free(md->holidays);
@@ -194,6 +197,104 @@ nomem:
     return tpp_fail(err, TPP_ERR_NOMEM, TPP_NOLOC, "out of memory loading sanctions");
 dberr:
     rc = tpp_store_fail(st, err, "cannot read sanctions or assignments");
+    sqlite3_finalize(q);
+    return rc;
+}
+
+/* "YYYY-MM-DD HH:MM" (roster start_ts/end_ts) -> day and minute; false when malformed. */
+static bool roster_ts(const char *s, tpp_date *day, int32_t *minute)
+{
+    int hh, mm;
+    char extra;
+    if (strlen(s) != 16 || !tpp_date_parse(s, 10, day) ||
+        sscanf(s + 11, "%2d:%2d%c", &hh, &mm, &extra) != 2 || hh > 23 || mm > 59)
+        return false;
+    *minute = hh * 60 + mm;
+    return true;
+}
+
+/* Shift workers (schedule shift): their roster of the month, and their scans on the first day
+ * of the next month, where a night shift of the month's last day ends. Every shift worker is
+ * rostered: a month without roster rows leaves no day to classify (the evaluator says so). */
+static tpp_status load_roster(tpp_store *st, month_data *md, const char *first, const char *last,
+                              const char *next, tpp_error *err)
+{
+    sqlite3_stmt *q = NULL;
+    int rc_step;
+    tpp_status rc = TPP_OK;
+    for (size_t i = 0; i < md->n_emps; i++)
+        md->emps[i].e.rostered = md->emps[i].e.schedule == TPP_SCHED_SHIFT;
+    TPP_TRY(tpp_store_prepare(st,
+                              "SELECT nip, date, start_ts, end_ts FROM roster WHERE date BETWEEN "
+                              "?1 AND ?2 ORDER BY nip, date, start_ts",
+                              &q, err));
+    sqlite3_bind_text(q, 1, first, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, last, -1, SQLITE_STATIC);
+    STEP_ROWS(q)
+    {
+        emp_data *ed = find_emp(md, col_text(q, 0));
+        if (ed == NULL || !ed->e.rostered)
+            continue; /* a roster row of someone not on shift this month: nothing to classify */
+        tpp_date d0, d1;
+        int32_t m0, m1;
+        tpp_shift sh = {.day = col_date(q, 1)};
+        if (!roster_ts(col_text(q, 2), &d0, &m0) || !roster_ts(col_text(q, 3), &d1, &m1) ||
+            d0 != sh.day) {
+            rc = tpp_fail(err, TPP_ERR_INVALID, TPP_NOLOC,
+                          "employee '%s': roster row of %s is malformed in the workspace",
+                          ed->e.nip, col_text(q, 1));
+            sqlite3_finalize(q);
+            return rc;
+        }
+        sh.start = m0;
+        sh.end = (int32_t)(d1 - d0) * 1440 + m1;
+        if (!push((void **)&ed->sh, &ed->n_sh, &ed->cap_sh, sizeof sh))
+            goto nomem;
+        ed->sh[ed->n_sh - 1] = sh;
+    }
+    if (rc_step != SQLITE_DONE)
+        goto dberr;
+    sqlite3_finalize(q);
+
+    /* the next month's first day: only a shift of the last day can count these scans */
+    char after[11];
+    tpp_date nd;
+    if (!tpp_date_parse(next, 10, &nd))
+        return tpp_fail(err, TPP_ERR_INTERNAL, TPP_NOLOC, "bad date %s", next);
+    tpp_date_format(nd + 1, after);
+    TPP_TRY(tpp_store_prepare(st,
+                              "SELECT nip, ts, direction FROM attendance WHERE ts >= ?1 AND "
+                              "ts < ?2 ORDER BY nip, ts",
+                              &q, err));
+    sqlite3_bind_text(q, 1, next, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, after, -1, SQLITE_STATIC);
+    emp_data *cur = NULL;
+    STEP_ROWS(q)
+    {
+        const char *nip = col_text(q, 0);
+        if (cur == NULL || strcmp(cur->e.nip, nip) != 0)
+            cur = find_emp(md, nip);
+        if (cur == NULL || !cur->e.rostered || cur->n_sh == 0)
+            continue;
+        const char *ts = col_text(q, 1);
+        tpp_punch p;
+        if (!tpp_timestamp_parse(ts, strlen(ts), &p.day, &p.sec))
+            continue; /* validated at import */
+        p.dir = sqlite3_column_int(q, 2);
+        if (!push((void **)&cur->p, &cur->n_p, &cur->cap_p, sizeof p))
+            goto nomem;
+        cur->p[cur->n_p - 1] = p; /* after the month's scans: the order stays (day, time) */
+    }
+    if (rc_step != SQLITE_DONE)
+        goto dberr;
+    sqlite3_finalize(q);
+    return TPP_OK;
+
+nomem:
+    sqlite3_finalize(q);
+    return tpp_fail(err, TPP_ERR_NOMEM, TPP_NOLOC, "out of memory loading the roster");
+dberr:
+    rc = tpp_store_fail(st, err, "cannot read the roster");
     sqlite3_finalize(q);
     return rc;
 }
@@ -367,6 +468,9 @@ static tpp_status load_month(tpp_store *st, const tpp_ruleset *rs, month_data *m
     rc = load_multi_month(st, rs, md, period, first, last, err);
     if (rc != TPP_OK)
         return rc;
+    rc = load_roster(st, md, first, last, next, err);
+    if (rc != TPP_OK)
+        return rc;
 
     for (size_t i = 0; i < md->n_emps; i++) {
         emp_data *ed = &md->emps[i];
@@ -380,6 +484,8 @@ static tpp_status load_month(tpp_store *st, const tpp_ruleset *rs, month_data *m
         ed->e.n_absences = ed->n_a;
         ed->e.events = ed->ev;
         ed->e.n_events = ed->n_ev;
+        ed->e.shifts = ed->sh;
+        ed->e.n_shifts = ed->n_sh;
     }
     return TPP_OK;
 

@@ -169,7 +169,37 @@ static tpp_status build(const tpp_ruleset *rs, const tpp_rules_case *c, tpp_mont
     e->n_assignments = c->n_assignments;
 
     size_t np = 0, na = 0;
-    for (tpp_date d = m->first; d <= m->last; d++) {
+    e->rostered = c->n_shifts > 0;
+    e->shifts = c->shifts;
+    e->n_shifts = c->n_shifts;
+    for (size_t k = 0; k < c->n_shifts; k++) {
+        /* A rostered shift worker: each shift not listed under `days` is worked on time; a
+         * listed time earlier than the shift's start minus the window is on the next day. */
+        const tpp_shift *sh = &c->shifts[k];
+        const tpp_case_day *cd = day_of(c, sh->day);
+        int32_t in = sh->start, out = sh->end;
+        if (cd != NULL && cd->kind == TPP_CASE_PRESENT) {
+            in = cd->in;
+            out = cd->out;
+            int32_t open = sh->start - rs->window_before;
+            if (in >= 0 && in < open)
+                in += 1440;
+            if (out >= 0 && out < open)
+                out += 1440;
+        } else if (cd != NULL) {
+            in = out = -1;
+            if (cd->kind == TPP_CASE_ABSENCE)
+                (*absences)[na++] =
+                    (tpp_absence){.type = cd->absence, .start = sh->day, .end = sh->day};
+        }
+        if (in >= 0)
+            (*punches)[np++] =
+                (tpp_punch){.day = sh->day + in / 1440, .sec = (in % 1440) * 60, .dir = TPP_DIR_IN};
+        if (out >= 0)
+            (*punches)[np++] = (tpp_punch){
+                .day = sh->day + out / 1440, .sec = (out % 1440) * 60, .dir = TPP_DIR_OUT};
+    }
+    for (tpp_date d = m->first; d <= m->last && c->n_shifts == 0; d++) {
         const tpp_case_day *cd = day_of(c, d);
         const tpp_hours *h = tpp_eval_hours(rs, m, c->schedule, d);
         int32_t in = -1, out = -1;

@@ -20,6 +20,8 @@ typedef struct ctx {
     tpp_buf trace;
     tpp_ratio bucket[N_BUCKETS]; /* percent per base */
     bool failed;
+    const tpp_shift *shifts; /* a rostered shift worker's shifts in the month */
+    size_t n_shifts;
 } ctx;
 
 void tpp_result_release(tpp_result *r)
@@ -226,35 +228,26 @@ static int absence_class(const ctx *c, tpp_date d)
     return best;
 }
 
-static void classify_day(ctx *c, tpp_date d, const tpp_hours *h, size_t *pi)
+/* A time of a day as HH:MM; minutes past 24:00 belong to the next day ("07:00+1"). */
+static void hhmm_day(int32_t minutes, char *buf)
+{
+    if (minutes >= 1440)
+        snprintf(buf, 12, "%02d:%02d+1", (int)((minutes - 1440) / 60) % 100, (int)(minutes % 60));
+    else
+        hhmm(minutes, buf);
+}
+
+/* Classify one workday from its counted check-in and check-out (minutes after midnight of the
+ * day, -1 = none), against the scheduled start and end. `what` prefixes the detail (a shift
+ * names itself there; ordinary days leave it empty). */
+static void classify_core(ctx *c, tpp_date d, int32_t start, int32_t end, int32_t in, int32_t outm,
+                          int32_t n_counted, const char *what)
 {
     const tpp_ruleset *rs = c->rs;
-    const tpp_employee *e = c->emp;
     tpp_result *out = c->out;
-    char date[11], pct[40], tin[8], tout[8], sname[48];
+    char date[11], pct[40], tin[12], tout[12], sname[48];
     tpp_date_format(d, date);
     snprintf(sname, sizeof sname, "day.%s", date);
-
-    /* The day's scans, truncated to the minute; those outside the window do not count. */
-    int32_t in = -1, outm = -1, n_counted = 0;
-    int32_t open = h->start - rs->window_before, close = h->end + rs->window_after;
-    for (; *pi < e->n_punches && e->punches[*pi].day == d; (*pi)++) {
-        const tpp_punch *p = &e->punches[*pi];
-        int32_t m = p->sec / 60;
-        if (m < open || m > close) {
-            out->scans_ignored++;
-            continue;
-        }
-        n_counted++;
-        bool is_in = p->dir == TPP_DIR_IN ||
-                     (p->dir == TPP_DIR_NONE && 2 * m < h->start + h->end); /* before midpoint */
-        if (is_in) {
-            if (in < 0 || m < in)
-                in = m;
-        } else if (outm < 0 || m > outm) {
-            outm = m;
-        }
-    }
 
     int cls = absence_class(c, d);
     if (cls >= 0) {
@@ -262,15 +255,15 @@ static void classify_day(ctx *c, tpp_date d, const tpp_hours *h, size_t *pi)
         out->days_excused++;
         out->discipline_minutes += a->minutes;
         add_cut(c, a->base, a->percent);
-        step(c, sname, a->id, NULL, a->cite, "class=%s scans=%d cut=%s%%", a->id, (int)n_counted,
-             ratio_str(a->percent, pct));
+        step(c, sname, a->id, NULL, a->cite, "%sclass=%s scans=%d cut=%s%%", what, a->id,
+             (int)n_counted, ratio_str(a->percent, pct));
         return;
     }
     if (in < 0 && outm < 0) {
         out->days_absent++;
         out->discipline_minutes += rs->absent.minutes;
         add_cut(c, rs->absent.base, rs->absent.percent);
-        step(c, sname, "absent", NULL, rs->absent.cite, "class=absent scans=0 cut=%s%%",
+        step(c, sname, "absent", NULL, rs->absent.cite, "%sclass=absent scans=0 cut=%s%%", what,
              ratio_str(rs->absent.percent, pct));
         return;
     }
@@ -278,23 +271,23 @@ static void classify_day(ctx *c, tpp_date d, const tpp_hours *h, size_t *pi)
         out->days_missing_punch++;
         out->discipline_minutes += rs->missing_punch.minutes;
         add_cut(c, rs->missing_punch.base, rs->missing_punch.percent);
-        hhmm(in >= 0 ? in : outm, tin);
+        hhmm_day(in >= 0 ? in : outm, tin);
         step(c, sname, "missing_punch", NULL, rs->missing_punch.cite,
-             "class=missing_%s %s=%s counted_minutes=%d cut=%s%%", in < 0 ? "in" : "out",
+             "%sclass=missing_%s %s=%s counted_minutes=%d cut=%s%%", what, in < 0 ? "in" : "out",
              in < 0 ? "out" : "in", tin, (int)rs->missing_punch.minutes,
              ratio_str(rs->missing_punch.percent, pct));
         return;
     }
     out->days_present++;
-    int32_t late = in - h->start - rs->grace_minutes;
-    int32_t early = h->end - outm;
+    int32_t late = in - start - rs->grace_minutes;
+    int32_t early = end - outm;
     late = late < 0 ? 0 : late;
     early = early < 0 ? 0 : early;
     out->late_minutes += late;
     out->early_minutes += early;
     out->discipline_minutes += late + early;
-    hhmm(in, tin);
-    hhmm(outm, tout);
+    hhmm_day(in, tin);
+    hhmm_day(outm, tout);
     /* A cumulative table is looked up once for the month's minutes (cumulative()). */
     bool overflow = false;
     tpp_ratio lp, ep;
@@ -324,8 +317,153 @@ static void classify_day(ctx *c, tpp_date d, const tpp_hours *h, size_t *pi)
                        : eb ? (eb->cite ? eb->cite : rs->early.cite)
                             : rs->calendar_cite;
     step(c, sname, lb || eb ? "present_cut" : "present", NULL, cite,
-         "class=present in=%s out=%s late=%d band=%s cut=%s%% early=%d band=%s cut=%s%%", tin, tout,
-         (int)late, lcodes, lpct, (int)early, ecodes, epct);
+         "%sclass=present in=%s out=%s late=%d band=%s cut=%s%% early=%d band=%s cut=%s%%", what,
+         tin, tout, (int)late, lcodes, lpct, (int)early, ecodes, epct);
+}
+
+static void classify_day(ctx *c, tpp_date d, const tpp_hours *h, size_t *pi)
+{
+    const tpp_ruleset *rs = c->rs;
+    const tpp_employee *e = c->emp;
+    /* The day's scans, truncated to the minute; those outside the window do not count. */
+    int32_t in = -1, outm = -1, n_counted = 0;
+    int32_t open = h->start - rs->window_before, close = h->end + rs->window_after;
+    for (; *pi < e->n_punches && e->punches[*pi].day == d; (*pi)++) {
+        const tpp_punch *p = &e->punches[*pi];
+        int32_t m = p->sec / 60;
+        if (m < open || m > close) {
+            c->out->scans_ignored++;
+            continue;
+        }
+        n_counted++;
+        bool is_in = p->dir == TPP_DIR_IN ||
+                     (p->dir == TPP_DIR_NONE && 2 * m < h->start + h->end); /* before midpoint */
+        if (is_in) {
+            if (in < 0 || m < in)
+                in = m;
+        } else if (outm < 0 || m > outm) {
+            outm = m;
+        }
+    }
+    classify_core(c, d, h->start, h->end, in, outm, n_counted, "");
+}
+
+/* At most one shift a day, so a month holds at most 31. */
+#define MAX_SHIFTS 31
+
+/* The employee's shifts inside the month, checked: sorted, one a day, end after start. They are
+ * contiguous in the sorted array; *out is the first. */
+static size_t month_shifts(ctx *c, const tpp_shift **out)
+{
+    const tpp_employee *e = c->emp;
+    size_t n = 0;
+    *out = NULL;
+    for (size_t i = 0; i < e->n_shifts; i++) {
+        const tpp_shift *s = &e->shifts[i];
+        if (s->day < c->month->first || s->day > c->month->last)
+            continue;
+        char date[11];
+        tpp_date_format(s->day, date);
+        if (n > 0 && (*out)[n - 1].day >= s->day) {
+            fail(c, TPP_ERR_RULE,
+                 "roster: more than one shift on %s, or shifts out of order (one shift a day is "
+                 "supported)",
+                 date);
+            return 0;
+        }
+        if (s->start < 0 || s->start >= 1440 || s->end <= s->start || s->end > s->start + 1440) {
+            fail(c, TPP_ERR_RULE, "roster: the shift of %s has a bad start or end", date);
+            return 0;
+        }
+        if (n == MAX_SHIFTS) {
+            fail(c, TPP_ERR_RULE, "roster: more than %d shifts in the month", MAX_SHIFTS);
+            return 0;
+        }
+        if (n == 0)
+            *out = s;
+        else if (&(*out)[n] != s) {
+            fail(c, TPP_ERR_RULE, "roster: shifts not sorted by date");
+            return 0;
+        }
+        n++;
+    }
+    return n;
+}
+
+/* A workday of the employee: a rostered shift's date, or a day with working hours. */
+static bool is_workday(const ctx *c, tpp_date d)
+{
+    if (c->emp->rostered) {
+        for (size_t k = 0; k < c->n_shifts; k++)
+            if (c->shifts[k].day == d)
+                return true;
+        return false;
+    }
+    return hours_of(c->rs, c->month, c->emp->schedule, d) != NULL;
+}
+
+/* Minutes from the month's first midnight: scans and shifts on one line across midnight. */
+static int64_t abs_minute(const ctx *c, tpp_date day, int32_t minute)
+{
+    return (int64_t)(day - c->month->first) * 1440 + minute;
+}
+
+/* Shift workers (SPEC §4.1): each rostered shift is a workday of its start date. Every scan
+ * counts towards the shift whose window (window.before_start before its start to
+ * window.after_end after its end, across midnight) holds it; when two windows hold it, the
+ * shift it is nearer to. Late and early minutes are against the shift's own start and end;
+ * holidays do not apply. */
+static void classify_shifts(ctx *c, const tpp_shift *sh, size_t n, tpp_date first, tpp_date last)
+{
+    const tpp_ruleset *rs = c->rs;
+    const tpp_employee *e = c->emp;
+    int32_t in[MAX_SHIFTS], outm[MAX_SHIFTS], counted[MAX_SHIFTS];
+    for (size_t k = 0; k < n; k++)
+        in[k] = outm[k] = -1, counted[k] = 0;
+    size_t k0 = 0; /* shifts before k0 end their window before the current scan */
+    for (size_t i = 0; i < e->n_punches; i++) {
+        const tpp_punch *p = &e->punches[i];
+        int64_t m = abs_minute(c, p->day, p->sec / 60);
+        while (k0 < n && abs_minute(c, sh[k0].day, sh[k0].end) + rs->window_after < m)
+            k0++;
+        size_t best = n;
+        int64_t best_dist = 0;
+        for (size_t k = k0; k < n; k++) {
+            int64_t s = abs_minute(c, sh[k].day, sh[k].start);
+            int64_t en = abs_minute(c, sh[k].day, sh[k].end);
+            if (m < s - rs->window_before)
+                break; /* later shifts start later still */
+            if (m > en + rs->window_after)
+                continue;
+            int64_t dist = m < s ? s - m : m > en ? m - en : 0;
+            if (best == n || dist < best_dist)
+                best = k, best_dist = dist;
+        }
+        if (best == n || sh[best].day < first || sh[best].day > last) {
+            c->out->scans_ignored++;
+            continue;
+        }
+        /* minutes after midnight of the shift's own day (past 1440 on the next day) */
+        int32_t mm = (int32_t)(m - abs_minute(c, sh[best].day, 0));
+        counted[best]++;
+        bool is_in = p->dir == TPP_DIR_IN ||
+                     (p->dir == TPP_DIR_NONE && 2 * mm < sh[best].start + sh[best].end);
+        if (is_in) {
+            if (in[best] < 0 || mm < in[best])
+                in[best] = mm;
+        } else if (outm[best] < 0 || mm > outm[best]) {
+            outm[best] = mm;
+        }
+    }
+    for (size_t k = 0; k < n && !c->failed; k++) {
+        if (sh[k].day < first || sh[k].day > last)
+            continue;
+        char what[48], ts[12], te[12];
+        hhmm_day(sh[k].start, ts);
+        hhmm_day(sh[k].end, te);
+        snprintf(what, sizeof what, "shift=%s-%s ", ts, te);
+        classify_core(c, sh[k].day, sh[k].start, sh[k].end, in[k], outm[k], counted[k], what);
+    }
 }
 
 /* Tables in cumulative mode: the month's minutes, looked up once (Kementan "kumulatif"). */
@@ -799,7 +937,7 @@ static bool acting(ctx *c, tpp_money *full, tpp_date first, tpp_date last)
         tpp_date to = as->end < last ? as->end : last;
         int days = 0;
         for (tpp_date d = from; d <= to; d++)
-            days += hours_of(rs, c->month, e->schedule, d) != NULL;
+            days += is_workday(c, d);
         tpp_date_format(as->start, f);
         tpp_date_format(as->end, t);
         snprintf(name, sizeof name, "acting.%s", as->kind == TPP_ACTING_PLH ? "plh" : "plt");
@@ -1030,8 +1168,20 @@ tpp_status tpp_eval_employee(const tpp_ruleset *rs, const tpp_month *month, cons
     char a[32], f[11], t[11];
 
     /* Step 1: eligibility and workdays. */
-    if (emp->schedule < 0 || emp->schedule >= TPP_SCHED_COUNT ||
-        !rs->schedules[emp->schedule].defined) {
+    if (emp->rostered && emp->schedule == TPP_SCHED_SHIFT) {
+        c.n_shifts = month_shifts(&c, &c.shifts);
+        if (c.failed)
+            goto done;
+        if (c.n_shifts == 0) {
+            fail(&c, TPP_ERR_RULE,
+                 "shift worker with no roster in the month: no day can be classified");
+            goto done;
+        }
+    } else if (emp->rostered) {
+        fail(&c, TPP_ERR_RULE, "a roster is given but the schedule is not 'shift'");
+        goto done;
+    } else if (emp->schedule < 0 || emp->schedule >= TPP_SCHED_COUNT ||
+               !rs->schedules[emp->schedule].defined) {
         fail(&c, TPP_ERR_RULE, "the rule pack has no working hours for schedule %d",
              (int)emp->schedule);
         goto done;
@@ -1041,15 +1191,27 @@ tpp_status tpp_eval_employee(const tpp_ruleset *rs, const tpp_month *month, cons
         first = emp->start_date;
     if (emp->end_date != TPP_DATE_NONE && emp->end_date < last)
         last = emp->end_date;
-    out->workdays_month = tpp_eval_workdays(rs, month, emp->schedule);
-    for (tpp_date d = first; d <= last; d++)
-        out->workdays += hours_of(rs, month, emp->schedule, d) != NULL;
+    if (emp->rostered) {
+        out->workdays_month = (int32_t)c.n_shifts;
+        for (size_t k = 0; k < c.n_shifts; k++)
+            out->workdays += c.shifts[k].day >= first && c.shifts[k].day <= last;
+    } else {
+        out->workdays_month = tpp_eval_workdays(rs, month, emp->schedule);
+        for (tpp_date d = first; d <= last; d++)
+            out->workdays += hours_of(rs, month, emp->schedule, d) != NULL;
+    }
     tpp_date_format(first, f);
     tpp_date_format(last, t);
     snprintf(a, sizeof a, "%d", (int)out->workdays);
-    step(&c, "eligibility.workdays", a, NULL, rs->calendar_cite,
-         "from=%s to=%s workdays_month=%d holidays=%d", f, t, (int)out->workdays_month,
-         (int)month->n_holidays);
+    if (emp->rostered)
+        step(&c, "eligibility.workdays", a, NULL, rs->calendar_cite,
+             "from=%s to=%s workdays_month=%d holidays=%d workdays=rostered_shifts "
+             "holidays_apply=no",
+             f, t, (int)out->workdays_month, (int)month->n_holidays);
+    else
+        step(&c, "eligibility.workdays", a, NULL, rs->calendar_cite,
+             "from=%s to=%s workdays_month=%d holidays=%d", f, t, (int)out->workdays_month,
+             (int)month->n_holidays);
 
     /* Step 2 (minimal): besaran by class, prorated by workdays for a partial month. */
     if (emp->kelas < 1 || emp->kelas > TPP_MAX_CLASS || rs->besaran[emp->kelas] == 0) {
@@ -1093,8 +1255,10 @@ tpp_status tpp_eval_employee(const tpp_ruleset *rs, const tpp_month *month, cons
     }
 
     /* Steps 4 and 5: classify each workday, then the events, then cut once per base. */
-    size_t pi = 0;
-    for (tpp_date d = month->first; d <= month->last && !c.failed; d++) {
+    size_t pi = emp->rostered ? emp->n_punches : 0; /* shifts take their scans themselves */
+    if (emp->rostered)
+        classify_shifts(&c, c.shifts, c.n_shifts, first, last);
+    for (tpp_date d = month->first; d <= month->last && !c.failed && !emp->rostered; d++) {
         const tpp_hours *h = hours_of(rs, month, emp->schedule, d);
         if (h == NULL || d < first || d > last) {
             for (; pi < emp->n_punches && emp->punches[pi].day == d; pi++)

@@ -1643,6 +1643,44 @@ static void load_case_acting(loader *L, const node *v, const char *ctx, tpp_rule
     }
 }
 
+/* `roster: [{ date, start: HH:MM, end: HH:MM }]`: the shifts of a shift worker, dates inside the
+ * month, at most one a day; an end at or before the start is on the next day. */
+static void load_case_roster(loader *L, const node *v, const char *ctx, tpp_rules_case *c,
+                             tpp_date first, tpp_date last)
+{
+    static const char *const keys[] = {"date", "start", "end", NULL};
+    if (!seq_node(L, v, "roster"))
+        return;
+    c->shifts = tpp_rl_arena_alloc(L->keep, (v->n ? v->n : 1) * sizeof *c->shifts);
+    if (c->shifts == NULL) {
+        L->oom = true;
+        return;
+    }
+    size_t i = 0;
+    for (const node *item = v->first; item != NULL; item = item->next, i++) {
+        mapv m;
+        if (!map_open(L, item, sub_index(L, ctx, i), "roster[]", keys, &m))
+            continue;
+        tpp_shift s = {0};
+        bool ok = case_date(L, field(L, &m, "date", true), "date", first, last, &s.day);
+        const node *sv = field(L, &m, "start", true), *ev = field(L, &m, "end", true);
+        ok = !skip(sv) && case_time(L, sv, "start", &s.start) && ok;
+        ok = !skip(ev) && case_time(L, ev, "end", &s.end) && ok;
+        if (ok && s.start >= 1440) {
+            err_at(L, sv, "a shift cannot start at 24:00");
+            ok = false;
+        }
+        if (ok && s.end <= s.start)
+            s.end += 1440; /* a night shift ends the next day */
+        if (ok && c->n_shifts > 0 && c->shifts[c->n_shifts - 1].day >= s.day) {
+            err_at(L, item, "roster dates must rise, one shift a day");
+            ok = false;
+        }
+        if (ok)
+            c->shifts[c->n_shifts++] = s;
+    }
+}
+
 static void load_case_days(loader *L, const node *v, const char *ctx, tpp_rules_case *c,
                            tpp_date first, tpp_date last)
 {
@@ -1796,7 +1834,8 @@ check:
 static void load_cases(loader *L, const node *v)
 {
     static const char *const keys[] = {"name",   "period", "holidays",  "employee", "days",
-                                       "events", "expect", "sanctions", "acting",   NULL};
+                                       "events", "expect", "sanctions", "acting",   "roster",
+                                       NULL};
     tpp_ruleset *rs = L->rs;
     const char *ctx = "tests";
     if (!seq_node(L, v, "tests"))
@@ -1856,6 +1895,8 @@ static void load_cases(loader *L, const node *v)
         }
         load_case_employee(L, field(L, &m, "employee", true), sub(L, cctx, "employee"), &c, first,
                            last);
+        load_case_roster(L, field(L, &m, "roster", false), sub(L, cctx, "roster"), &c, first,
+                         last);
         load_case_days(L, field(L, &m, "days", false), sub(L, cctx, "days"), &c, first, last);
         load_case_events(L, field(L, &m, "events", false), sub(L, cctx, "events"), &c, first, last);
         load_case_expect(L, field(L, &m, "expect", true), sub(L, cctx, "expect"), &c);

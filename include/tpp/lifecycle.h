@@ -42,6 +42,7 @@ typedef struct tpp_diff_line {
     const char *name;
     const char *unit_code;
     const char *step;     /* the first trace step that differs ("" for added/removed) */
+    const char *unit_name, *grade, *position, *bank_account; /* of B, else A */
     const char *result_a; /* that step's result in A and B ("" when the step is missing) */
     const char *result_b;
     tpp_money tpp_a, tpp_b;     /* col 8 */
@@ -67,6 +68,37 @@ tpp_status tpp_run_diff(struct tpp_store *st, int64_t run_a, int64_t run_b, tpp_
  *  same pair of runs. *n_out receives the number of lines carried. */
 tpp_status tpp_run_carry(struct tpp_store *st, int64_t run_a, int64_t run_b, const char *period,
                          int64_t *n_out, tpp_error *err);
+
+/** A month in which a second pack version starts (SPEC §7: effective dating). Computing such a
+ *  month in two segments, each under its own pack, is not implemented: `tpp run` refuses it
+ *  with TPP_ERR_INVALID naming both packs and the date. TPP_OK when one pack covers the whole
+ *  month (or when no pack is in force on the first day: the run says so itself). */
+tpp_status tpp_run_check_pack_change(struct tpp_store *st, int year, int month, tpp_error *err);
+
+/** Write the daftar kekurangan/kelebihan bayar of run B against run A as XLSX
+ *  (tpp_export_delta_xlsx): one line per employee whose col 18 differs, TELAH DIBAYAR = A,
+ *  SEHARUSNYA = B, the first differing step as KETERANGAN; the header is B's pack. */
+tpp_status tpp_run_delta_xlsx(struct tpp_store *st, int64_t run_a, int64_t run_b,
+                              const char *path, size_t *n_lines, tpp_money *total,
+                              tpp_error *err);
+
+/** A two-month payment (rapel): each month's sealed run (state final), else its latest draft,
+ *  each computed under the pack in force in its own month. */
+typedef struct tpp_rapel_summary {
+    int64_t run_id[2];
+    char state[2][8];         /* "final" or "draft" */
+    char pack_id[2][128];     /* the pack each month's run used */
+    char pack_sha256[2][65];
+    size_t n_lines;           /* employees on the list (either month) */
+    tpp_money total[2];       /* Σ col 18 of each month */
+    char xlsx[1100], csv[1100]; /* the files written */
+} tpp_rapel_summary;
+
+/** Write out_dir/rapel-YYYY-MM-YYYY-MM.xlsx (tpp_export_rapel_xlsx) and .csv for the month
+ *  year-month and the month after it. Refuses when either month has no run or has lines that
+ *  could not be computed. */
+tpp_status tpp_rapel_export(struct tpp_store *st, int year, int month, const char *out_dir,
+                            tpp_rapel_summary *sum, tpp_error *err);
 
 #ifdef __cplusplus
 }

@@ -56,6 +56,14 @@ typedef struct tpp_assignment {
     tpp_date end;
 } tpp_assignment;
 
+/** One rostered shift of a shift worker (roster.csv). It belongs to its start date `day`; start
+ *  and end are minutes after midnight of that day, end > start (end > 1440: the next day). */
+typedef struct tpp_shift {
+    tpp_date day;
+    int32_t start;
+    int32_t end;
+} tpp_shift;
+
 /** One employee's data for the month. All pointers are borrowed. */
 typedef struct tpp_employee {
     const char *nip;
@@ -100,6 +108,13 @@ typedef struct tpp_employee {
     /* A correction carried from an earlier month (kekurangan/kelebihan bayar): > 0 is paid back
      * by the employee (col 9 POT. BULAN LALU), < 0 is owed to them (added to col 8). */
     tpp_money carried;
+    /* Shift workers (schedule shift, SPEC §4.1): when `rostered`, the workdays are the dates of
+     * `shifts` (sorted by day, at most one a day) and nothing else: the pack's weekday hours and
+     * the holidays do not apply. Scans may include the day after the month (a night shift on the
+     * last day ends then). */
+    bool rostered;
+    const tpp_shift *shifts;
+    size_t n_shifts;
 } tpp_employee;
 
 /** The month being computed, shared by all employees. */

@@ -370,6 +370,8 @@ typedef struct tpp_rules_case {
     struct tpp_emp_sanction *sanctions;
     size_t n_assignments;
     struct tpp_assignment *assignments;
+    size_t n_shifts; /* `roster:` given: a rostered shift worker (schedule shift) */
+    struct tpp_shift *shifts;
 } tpp_rules_case;
 
 typedef struct tpp_ruleset {
