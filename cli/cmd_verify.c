@@ -6,7 +6,8 @@
 #include "cli/cli.h"
 #include "tpp/export.h"
 
-static const char usage[] = "usage: tpp verify <dir> [--key <public key file or hex>]\n";
+static const char usage[] =
+    "usage: tpp verify <dir> [--key <public key file or hex>] [--root <merkle root>]\n";
 
 static void help(void)
 {
@@ -20,6 +21,8 @@ static void help(void)
            "  -k, --key <key>  the signer's public key (a .pub file from 'tpp keygen' or its\n"
            "                   64 hex digits): the manifest must be signed by it. Without\n"
            "                   --key a signature is checked against the key it names.\n"
+           "  -r, --root <hex>  the Merkle root published for the sealed month (64 hex\n"
+           "                   digits): the manifest must say 'seal final <root>'.\n"
            "  -h, --help       this help\n\n"
            "Exit status: 0 all files check out, 1 a file or the manifest fails, 4 the\n"
            "directory cannot be read.\n",
@@ -28,15 +31,20 @@ static void help(void)
 
 int cmd_verify(int argc, char **argv, tpp_cli *cli)
 {
-    static const struct option opts[] = {
-        {"key", required_argument, NULL, 'k'}, {"help", no_argument, NULL, 'h'}, {0, 0, 0, 0}};
-    const char *key = NULL;
+    static const struct option opts[] = {{"key", required_argument, NULL, 'k'},
+                                         {"root", required_argument, NULL, 'r'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {0, 0, 0, 0}};
+    const char *key = NULL, *root = NULL;
     int c;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "k:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "k:r:h", opts, NULL)) != -1) {
         switch (c) {
         case 'k':
             key = optarg;
+            break;
+        case 'r':
+            root = optarg;
             break;
         case 'h':
             help();
@@ -50,6 +58,10 @@ int cmd_verify(int argc, char **argv, tpp_cli *cli)
     if (optind + 1 < argc)
         return cli_usage_error(usage, "verify", "unexpected argument '%s'", argv[optind + 1]);
     const char *dir = argv[optind];
+    if (root != NULL && strspn(root, "0123456789abcdef") != 64)
+        return cli_usage_error(usage, "verify", "--root must be 64 lowercase hex digits");
+    if (root != NULL && root[64] != '\0')
+        return cli_usage_error(usage, "verify", "--root must be 64 lowercase hex digits");
 
     tpp_error err = {0};
     unsigned char pk[TPP_SIGN_PUBLIC_BYTES];
@@ -61,7 +73,8 @@ int cmd_verify(int argc, char **argv, tpp_cli *cli)
     if (diags == NULL)
         return 70;
     tpp_verify_report rep;
-    tpp_status rc = tpp_verify_dir(dir, key ? pk : NULL, diags, &rep, &err);
+    tpp_verify_options vo = {.trusted_key = key ? pk : NULL, .root = root};
+    tpp_status rc = tpp_verify_dir_opts(dir, &vo, diags, &rep, &err);
     tpp_diags_free(diags);
     if (rc != TPP_OK)
         return cli_fail(cli, &err);

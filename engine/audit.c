@@ -174,14 +174,18 @@ static tpp_status seal_hash(const tpp_seal_info *s, char out[65], tpp_error *err
     return TPP_OK;
 }
 
-/* SHA-256 over "tpp-inputs 1\n" and one "file_id kind sha256\n" per input of the run, by id. */
+/* SHA-256 over "tpp-inputs 1\n" and one "file_id kind sha256\n" per input of the run, by id;
+ * a file imported with recorded options (input_file.options, schema 6) has " options=" and the
+ * SHA-256 of that text before the LF, so the way each file is read is sealed too. Files without
+ * options hash as before, which keeps older seals valid. */
 static tpp_status inputs_digest(tpp_store *st, int64_t run_id, char out[65], size_t *n,
                                 tpp_error *err)
 {
     sqlite3_stmt *q = NULL;
     TPP_TRY(tpp_store_prepare(st,
-                              "SELECT file_id, kind, sha256 FROM run_input WHERE run_id = ?1 "
-                              "ORDER BY file_id",
+                              "SELECT ri.file_id, ri.kind, ri.sha256, f.options FROM run_input "
+                              "ri LEFT JOIN input_file f ON f.id = ri.file_id WHERE ri.run_id = "
+                              "?1 ORDER BY ri.file_id",
                               &q, err));
     sqlite3_bind_int64(q, 1, run_id);
     crypto_hash_sha256_state h;
@@ -190,9 +194,13 @@ static tpp_status inputs_digest(tpp_store *st, int64_t run_id, char out[65], siz
     *n = 0;
     int step;
     while ((step = sqlite3_step(q)) == SQLITE_ROW) {
-        char line[256];
-        int len = snprintf(line, sizeof line, "%lld %s %s\n", (long long)sqlite3_column_int64(q, 0),
-                           col_text(q, 1), col_text(q, 2));
+        char line[256], oh[65] = "";
+        const char *options = col_text(q, 3);
+        if (options[0] != '\0')
+            tpp_sha256_hex(options, strlen(options), oh);
+        int len = snprintf(line, sizeof line, "%lld %s %s%s%s\n",
+                           (long long)sqlite3_column_int64(q, 0), col_text(q, 1), col_text(q, 2),
+                           oh[0] ? " options=" : "", oh);
         crypto_hash_sha256_update(&h, (const unsigned char *)line,
                                   (unsigned long long)(len < (int)sizeof line ? len : 255));
         (*n)++;

@@ -106,13 +106,187 @@ static tpp_status load_pack(tpp_store *st, const char *sha, tpp_ruleset **rs, ch
     return rc;
 }
 
-/* Re-import every input file the run read, in the order they were first imported. */
+/* ---- how each file was read --------------------------------------------------------------
+ *
+ * input_file.options (written by importers/import.c): "key=value" LF lines, values with %XX for
+ * bytes below 0x20, 0x7F and '%'. An empty text is a file imported before options were recorded:
+ * plain CSV. */
+
+#define N_OPTION_KEYS 7
+static const char *const option_keys[N_OPTION_KEYS] = {"format", "sheet",    "mapping", "join",
+                                                       "device", "timezone", "period"};
+
+typedef struct replay_options {
+    char *value[N_OPTION_KEYS]; /* NULL when absent; decoded */
+} replay_options;
+
+static void options_release(replay_options *o)
+{
+    for (int i = 0; i < N_OPTION_KEYS; i++)
+        free(o->value[i]);
+}
+
+static int hexval(int c)
+{
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+static tpp_status options_parse(const char *text, long long id, replay_options *o, tpp_error *err)
+{
+    memset(o, 0, sizeof *o);
+    const char *p = text;
+    while (*p != '\0') {
+        const char *nl = strchr(p, '\n');
+        const char *eq = memchr(p, '=', nl ? (size_t)(nl - p) : strlen(p));
+        if (nl == NULL || eq == NULL)
+            return tpp_fail(err, TPP_ERR_INVALID, TPP_NOLOC,
+                            "input file %lld: malformed import options: run 'tpp audit verify'",
+                            id);
+        int k = 0;
+        while (k < N_OPTION_KEYS && !(strlen(option_keys[k]) == (size_t)(eq - p) &&
+                                      memcmp(option_keys[k], p, (size_t)(eq - p)) == 0))
+            k++;
+        if (k == N_OPTION_KEYS || o->value[k] != NULL)
+            return tpp_fail(err, TPP_ERR_INVALID, TPP_NOLOC,
+                            "input file %lld: unknown or repeated import option '%.*s' (recorded "
+                            "by a newer tpp?)",
+                            id, (int)(eq - p), p);
+        size_t n = (size_t)(nl - eq - 1), j = 0;
+        char *v = malloc(n + 1);
+        if (v == NULL)
+            return tpp_fail(err, TPP_ERR_NOMEM, TPP_NOLOC, "out of memory");
+        o->value[k] = v;
+        for (const char *q = eq + 1; q < nl; q++) {
+            if (*q == '%') {
+                int hi = q + 2 < nl ? hexval(q[1]) : -1, lo = hi >= 0 ? hexval(q[2]) : -1;
+                if (lo < 0)
+                    return tpp_fail(err, TPP_ERR_INVALID, TPP_NOLOC,
+                                    "input file %lld: bad escape in import option '%s'", id,
+                                    option_keys[k]);
+                v[j++] = (char)(hi * 16 + lo);
+                q += 2;
+            } else {
+                v[j++] = *q;
+            }
+        }
+        v[j] = '\0';
+        p = nl + 1;
+    }
+    return TPP_OK;
+}
+
+static tpp_status options_to_import(const replay_options *ro, long long id, tpp_import_opts *o,
+                                    tpp_error *err)
+{
+    memset(o, 0, sizeof *o);
+    o->format = TPP_FORMAT_CSV;
+    const char *format = ro->value[0];
+    if (format != NULL && (!tpp_import_format_parse(format, &o->format) ||
+                           o->format == TPP_FORMAT_AUTO))
+        return tpp_fail(err, TPP_ERR_INVALID, TPP_NOLOC,
+                        "input file %lld: unknown recorded format '%s'", id, format);
+    o->sheet = ro->value[1];
+    o->device = ro->value[4];
+    o->timezone = ro->value[5];
+    const char *period = ro->value[6];
+    if (period != NULL) {
+        char tail;
+        if (sscanf(period, "%4d-%2d%c", &o->period_year, &o->period_month, &tail) != 2 ||
+            o->period_month < 1 || o->period_month > 12)
+            return tpp_fail(err, TPP_ERR_INVALID, TPP_NOLOC,
+                            "input file %lld: bad recorded period '%s'", id, period);
+    }
+    return TPP_OK;
+}
+
+/* Write the stored file of kind "<kind>.<role>" with SHA-256 `sha` that run `run_id` read to
+ * dir/NNNN-name, checking its bytes against the hash. */
+static tpp_status save_aux(tpp_store *st, int64_t run_id, const char *kind, const char *role,
+                           const char *sha, const char *dir, char *path, size_t size,
+                           tpp_error *err)
+{
+    char akind[64];
+    snprintf(akind, sizeof akind, "%s.%s", kind, role);
+    sqlite3_stmt *q = NULL;
+    TPP_TRY(tpp_store_prepare(st,
+                              "SELECT f.id, f.path FROM run_input ri JOIN input_file f ON f.id = "
+                              "ri.file_id WHERE ri.run_id = ?1 AND ri.kind = ?2 AND ri.sha256 = "
+                              "?3 ORDER BY f.id LIMIT 1",
+                              &q, err));
+    sqlite3_bind_int64(q, 1, run_id);
+    sqlite3_bind_text(q, 2, akind, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 3, sha, -1, SQLITE_STATIC);
+    tpp_status rc = TPP_OK;
+    if (sqlite3_step(q) != SQLITE_ROW) {
+        rc = tpp_fail(err, TPP_ERR_INVALID, TPP_NOLOC,
+                      "the %s file (sha256 %.16s...) an input of run %lld was read with is not in "
+                      "the workspace: run 'tpp audit verify'",
+                      role, sha, (long long)run_id);
+    } else {
+        long long id = sqlite3_column_int64(q, 0);
+        const char *orig = col_text(q, 1);
+        const char *base = strrchr(orig, '/');
+        base = base ? base + 1 : orig;
+        snprintf(path, size, "%s/%04lld-%s", dir, id, base[0] ? base : role);
+        char h[65];
+        bool found;
+        rc = tpp_store_file_sha256(st, id, h, &found, err);
+        if (rc == TPP_OK && strcmp(h, sha) != 0)
+            rc = tpp_fail(err, TPP_ERR_INVALID, TPP_NOLOC,
+                          "the stored %s file %lld no longer matches its SHA-256: run 'tpp audit "
+                          "verify'",
+                          role, id);
+        if (rc == TPP_OK)
+            rc = tpp_store_file_save(st, id, path, err);
+    }
+    sqlite3_finalize(q);
+    return rc;
+}
+
+/* Re-import one input file (already saved at `path`) with the options it was first read with. */
+static tpp_status reimport_one(tpp_store *st, tpp_store *mem, const tpp_ruleset *rs,
+                               int64_t run_id, tpp_import_kind kind, long long id,
+                               const char *options, const char *dir, const char *path,
+                               tpp_error *err)
+{
+    replay_options ro;
+    tpp_import_opts o;
+    char mapping[1024] = "", join[1024] = "";
+    tpp_status rc = options_parse(options, id, &ro, err);
+    if (rc == TPP_OK)
+        rc = options_to_import(&ro, id, &o, err);
+    const char *kind_name = tpp_import_kind_name(kind);
+    if (rc == TPP_OK && ro.value[2] != NULL) {
+        rc = save_aux(st, run_id, kind_name, "mapping", ro.value[2], dir, mapping, sizeof mapping,
+                      err);
+        o.mapping = mapping;
+    }
+    if (rc == TPP_OK && ro.value[3] != NULL) {
+        rc = save_aux(st, run_id, kind_name, "join", ro.value[3], dir, join, sizeof join, err);
+        o.join = join;
+    }
+    if (rc == TPP_OK) {
+        tpp_diags *d = tpp_diags_new(NULL);
+        tpp_import_stats stats;
+        rc = tpp_import_file_opts(mem, rs, kind, path, &o, d, &stats, err);
+        tpp_diags_free(d);
+    }
+    if (mapping[0] != '\0')
+        remove(mapping);
+    if (join[0] != '\0')
+        remove(join);
+    options_release(&ro);
+    return rc;
+}
+
+/* Re-import every input file the run read, in the order they were first imported. Files of kind
+ * "<kind>.mapping" and "<kind>.join" are read as part of the import that named them. */
 static tpp_status reimport(tpp_store *st, tpp_store *mem, const tpp_ruleset *rs, int64_t run_id,
                            const char *dir, size_t *n_inputs, tpp_error *err)
 {
     sqlite3_stmt *q = NULL;
     TPP_TRY(tpp_store_prepare(st,
-                              "SELECT ri.file_id, ri.kind, ri.sha256, f.path, f.id FROM "
+                              "SELECT ri.file_id, ri.kind, ri.sha256, f.path, f.id, f.options FROM "
                               "run_input ri LEFT JOIN input_file f ON f.id = ri.file_id WHERE "
                               "ri.run_id = ?1 ORDER BY ri.file_id",
                               &q, err));
@@ -123,6 +297,11 @@ static tpp_status reimport(tpp_store *st, tpp_store *mem, const tpp_ruleset *rs,
         long long id = sqlite3_column_int64(q, 0);
         const char *kind_name = col_text(q, 1);
         tpp_import_kind kind;
+        const char *dot = strchr(kind_name, '.');
+        if (dot != NULL && (strcmp(dot, ".mapping") == 0 || strcmp(dot, ".join") == 0)) {
+            (*n_inputs)++;
+            continue;
+        }
         if (!tpp_import_kind_parse(kind_name, &kind)) {
             rc = tpp_fail(err, TPP_ERR_INVALID, TPP_NOLOC, "input file %lld has unknown kind '%s'",
                           id, kind_name);
@@ -154,10 +333,7 @@ static tpp_status reimport(tpp_store *st, tpp_store *mem, const tpp_ruleset *rs,
         rc = tpp_store_file_save(st, id, path, err);
         if (rc != TPP_OK)
             break;
-        tpp_diags *d = tpp_diags_new(NULL);
-        tpp_import_stats stats;
-        rc = tpp_import_file(mem, rs, kind, path, d, &stats, err);
-        tpp_diags_free(d);
+        rc = reimport_one(st, mem, rs, run_id, kind, id, col_text(q, 5), dir, path, err);
         remove(path);
         (*n_inputs)++;
     }

@@ -1,6 +1,6 @@
 -- Workspace schema. One source of truth: embedded into the binary at build time.
 -- Money is INTEGER whole rupiah; dates are TEXT ISO 8601; every table is STRICT.
-PRAGMA user_version = 4;
+PRAGMA user_version = 6;
 
 CREATE TABLE meta (
     key   TEXT PRIMARY KEY,
@@ -367,3 +367,9 @@ CREATE TRIGGER input_chunk_sealed_no_insert BEFORE INSERT ON input_chunk
 WHEN EXISTS (SELECT 1 FROM run_input ri JOIN run ON run.id = ri.run_id
              WHERE ri.file_id = NEW.file_id AND run.state = 'final')
 BEGIN SELECT RAISE(ABORT, 'sealed: an input file read by a final run cannot be changed'); END;
+
+-- ---- schema 6: how each file was read, so that a replay reads it again exactly so
+-- Canonical "key=value" LF list (format, sheet, mapping SHA-256, join SHA-256, device, timezone,
+-- period; importers/import.c). '' for files imported before schema 6: plain CSV. The mapping
+-- file an import used is stored like a raw file, as kind "<kind>.mapping".
+ALTER TABLE input_file ADD COLUMN options TEXT NOT NULL DEFAULT '';

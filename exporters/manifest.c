@@ -236,7 +236,7 @@ static bool parse_file_line(char *s, vfile *f)
 /* Check the checksum and signature, then parse the body. Reports to diags against mpath and
  * returns false when the manifest itself cannot be trusted. */
 static bool check_manifest(const char *mpath, char *text, size_t len,
-                           const unsigned char *trusted_key, tpp_diags *diags,
+                           const unsigned char *trusted_key, const char *root, tpp_diags *diags,
                            tpp_verify_report *rep, parsed *p)
 {
     tpp_srcloc at = {.path = mpath};
@@ -299,7 +299,7 @@ static bool check_manifest(const char *mpath, char *text, size_t len,
     /* The body: already authenticated by the checksum (and signature), so a malformed line is
      * a bug in the writer, but still reported rather than trusted. */
     text[body_len] = '\0';
-    bool have_total = false;
+    bool have_total = false, have_seal = false;
     unsigned line_no = 0;
     for (char *line = text, *next; *line != '\0'; line = next) {
         next = strchr(line, '\n');
@@ -313,6 +313,17 @@ static bool check_manifest(const char *mpath, char *text, size_t len,
                 return false;
             }
             p->n_files++;
+        } else if (strncmp(line, "seal ", 5) == 0) {
+            have_seal = true;
+            /* The published root: only a sealed run's manifest names it. */
+            if (root != NULL &&
+                (strncmp(line + 5, "final ", 6) != 0 || strcmp(line + 11, root) != 0)) {
+                tpp_diag_error(diags, at,
+                               "the manifest is not of the sealed run with root %.16s...: its "
+                               "line is '%.90s'",
+                               root, line);
+                return false;
+            }
         } else if (strncmp(line, "total-net ", 10) == 0) {
             if (!parse_i64(line + 10, &p->total_net)) {
                 tpp_diag_error(diags, at, "malformed total-net line");
@@ -320,6 +331,11 @@ static bool check_manifest(const char *mpath, char *text, size_t len,
             }
             have_total = true;
         }
+    }
+    if (root != NULL && !have_seal) {
+        at.line = 0;
+        tpp_diag_error(diags, at, "no seal line, but a root was given");
+        return false;
     }
     if (!have_total) {
         at.line = 0;
@@ -508,6 +524,13 @@ static int cmp_str(const void *a, const void *b)
 tpp_status tpp_verify_dir(const char *dir, const unsigned char *trusted_key, tpp_diags *diags,
                           tpp_verify_report *rep, tpp_error *err)
 {
+    tpp_verify_options o = {.trusted_key = trusted_key};
+    return tpp_verify_dir_opts(dir, &o, diags, rep, err);
+}
+
+tpp_status tpp_verify_dir_opts(const char *dir, const tpp_verify_options *o, tpp_diags *diags,
+                               tpp_verify_report *rep, tpp_error *err)
+{
     memset(rep, 0, sizeof *rep);
     DIR *d = opendir(dir);
     if (d == NULL)
@@ -570,7 +593,7 @@ tpp_status tpp_verify_dir(const char *dir, const unsigned char *trusted_key, tpp
             rc = tpp_fail(err, TPP_ERR_NOMEM, TPP_NOLOC, "out of memory");
             break;
         }
-        if (!check_manifest(mpath, text, len, trusted_key, diags, rep, p)) {
+        if (!check_manifest(mpath, text, len, o->trusted_key, o->root, diags, rep, p)) {
             rep->n_failed++;
         } else {
             rep->n_failed += check_files(dir, mpath, p, diags, rep);

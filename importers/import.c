@@ -664,13 +664,20 @@ static tpp_status join_read(tpp_imp_ctx *c, tpp_imp_join *j, source *src, tpp_er
     return TPP_OK;
 }
 
-/* Store the joined file too (content-addressed, once), so that a replay has both inputs. */
-static tpp_status join_store(tpp_imp_ctx *c, tpp_import_kind kind, const char *path, tpp_error *err)
+/* Store a file an import read besides its main file (the joined file, the mapping) as an input
+ * file of kind "<kind>.<role>", content-addressed and once, so that a replay has every byte the
+ * import read. `expect` (or NULL) is the SHA-256 recorded in the main file's options: the file
+ * must still have it. */
+static tpp_status store_aux(tpp_imp_ctx *c, tpp_import_kind kind, const char *role,
+                            const char *path, const char *expect, tpp_error *err)
 {
     char sha[65], jkind[48];
     uint64_t size = 0;
     TPP_TRY(tpp_imp_hash_file(path, sha, &size, err));
-    snprintf(jkind, sizeof jkind, "%s.join", tpp_import_kind_name(kind));
+    if (expect != NULL && strcmp(sha, expect) != 0)
+        return tpp_fail(err, TPP_ERR_IO, TPP_NOLOC,
+                        "'%s' changed while it was being read; nothing imported", path);
+    snprintf(jkind, sizeof jkind, "%s.%s", tpp_import_kind_name(kind), role);
     sqlite3_stmt *q = NULL;
     TPP_TRY(tpp_store_prepare(c->st, "SELECT 1 FROM input_file WHERE kind = ?1 AND sha256 = ?2", &q,
                               err));
@@ -682,8 +689,9 @@ static tpp_status join_store(tpp_imp_ctx *c, tpp_import_kind kind, const char *p
         return TPP_OK;
     if (step != SQLITE_DONE)
         return tpp_store_fail(c->st, err, "cannot read input files");
-    char now[32];
+    char now[32], what[64];
     tpp_now_iso(now);
+    snprintf(what, sizeof what, "cannot store the %s file", role);
     TPP_TRY(tpp_store_prepare(c->st,
                               "INSERT INTO input_file(kind, sha256, path, rows, content, "
                               "imported_at) VALUES (?1, ?2, ?3, 0, X'', ?4)",
@@ -695,7 +703,7 @@ static tpp_status join_store(tpp_imp_ctx *c, tpp_import_kind kind, const char *p
     step = sqlite3_step(q);
     sqlite3_finalize(q);
     if (step != SQLITE_DONE)
-        return tpp_store_fail(c->st, err, "cannot store the joined file");
+        return tpp_store_fail(c->st, err, what);
     int64_t id = sqlite3_last_insert_rowid(c->st->db);
     TPP_TRY(tpp_store_prepare(
         c->st, "INSERT INTO input_chunk(file_id, seq, data) VALUES (?3, ?1, ?2)", &q, err));
@@ -707,7 +715,7 @@ static tpp_status join_store(tpp_imp_ctx *c, tpp_import_kind kind, const char *p
         s.file_id = id;
         rc = tpp_imp_stream_drain(&s, err);
         if (s.store_failed)
-            rc = tpp_store_fail(c->st, err, "cannot store the joined file");
+            rc = tpp_store_fail(c->st, err, what);
         char again[65];
         tpp_imp_stream_hex(&s, again);
         if (rc == TPP_OK && strcmp(again, sha) != 0)
@@ -718,7 +726,8 @@ static tpp_status join_store(tpp_imp_ctx *c, tpp_import_kind kind, const char *p
     return rc;
 }
 
-static tpp_status join_load(tpp_imp_ctx *c, tpp_import_kind kind, tpp_error *err)
+static tpp_status join_load(tpp_imp_ctx *c, tpp_import_kind kind, const char *expect,
+                           tpp_error *err)
 {
     const char *path = c->opts->join;
     tpp_imp_join *j = calloc(1, sizeof *j);
@@ -728,7 +737,7 @@ static tpp_status join_load(tpp_imp_ctx *c, tpp_import_kind kind, tpp_error *err
     j->path = path;
     j->key_field = -1;
     tpp_strmap_init(&j->keys);
-    TPP_TRY(join_store(c, kind, path, err));
+    TPP_TRY(store_aux(c, kind, "join", path, expect, err));
     tpp_imp_stream stream;
     TPP_TRY(tpp_imp_stream_open(&stream, path, err));
     source src;
@@ -1193,20 +1202,62 @@ static tpp_status pick_latest(tpp_imp_ctx *c, tpp_import_format format, tpp_erro
     return rc;
 }
 
-static tpp_status insert_file(tpp_imp_ctx *c, tpp_import_kind kind, uint64_t size, tpp_error *err)
+/* ---- the options an import was made with -------------------------------------------------
+ *
+ * input_file.options records how a file was read, so that `tpp replay` reads it again exactly
+ * so (engine/replay.c parses it). Canonical text: one "key=value" LF per option that applies, in
+ * this order: format (csv, xlsx, attlog; always), sheet (as given with --sheet), mapping (the
+ * SHA-256 of the mapping file, stored as input file "<kind>.mapping"), join (the SHA-256 of the
+ * joined file, stored as "<kind>.join"), device, timezone, period (YYYY-MM). In values, bytes
+ * below 0x20, 0x7F and '%' are written as %XX (upper-case hex). The seal covers it (the input
+ * digest of engine/audit.c). */
+
+static void put_option(tpp_buf *b, const char *key, const char *value)
+{
+    if (value == NULL)
+        return;
+    tpp_buf_printf(b, "%s=", key);
+    for (const unsigned char *p = (const unsigned char *)value; *p; p++) {
+        if (*p < 0x20 || *p == 0x7f || *p == '%')
+            tpp_buf_printf(b, "%%%02X", *p);
+        else
+            tpp_buf_append(b, (const char *)p, 1);
+    }
+    tpp_buf_puts(b, "\n");
+}
+
+static void encode_options(const tpp_import_opts *o, const char *mapping_sha, const char *join_sha,
+                           tpp_buf *b)
+{
+    static const char *const formats[] = {"auto", "csv", "xlsx", "attlog"};
+    put_option(b, "format", formats[o->format]);
+    put_option(b, "sheet", o->sheet);
+    put_option(b, "mapping", mapping_sha);
+    put_option(b, "join", join_sha);
+    put_option(b, "device", o->device);
+    put_option(b, "timezone", o->timezone);
+    if (o->period_year != 0) {
+        char period[16];
+        snprintf(period, sizeof period, "%04d-%02d", o->period_year, o->period_month);
+        put_option(b, "period", period);
+    }
+}
+
+static tpp_status insert_file(tpp_imp_ctx *c, tpp_import_kind kind, const char *options,
+                              tpp_error *err)
 {
     sqlite3_stmt *q = NULL;
     char now[32];
     tpp_now_iso(now);
     TPP_TRY(tpp_store_prepare(c->st,
                               "INSERT INTO input_file(kind, sha256, path, rows, content, "
-                              "imported_at) VALUES (?1, ?2, ?3, 0, X'', ?5)",
+                              "imported_at, options) VALUES (?1, ?2, ?3, 0, X'', ?5, ?6)",
                               &q, err));
     sqlite3_bind_text(q, 1, tpp_import_kind_name(kind), -1, SQLITE_STATIC);
     sqlite3_bind_text(q, 2, c->stats->sha256, -1, SQLITE_STATIC);
     sqlite3_bind_text(q, 3, c->path, -1, SQLITE_STATIC);
-    (void)size;
     sqlite3_bind_text(q, 5, now, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 6, options, -1, SQLITE_STATIC);
     tpp_status rc = TPP_OK;
     if (sqlite3_step(q) != SQLITE_DONE)
         rc = tpp_store_fail(c->st, err, "cannot store the input file");
@@ -1320,9 +1371,17 @@ static bool needs_pack(tpp_import_kind kind)
 /* The body of an import inside its transaction: store the raw file while reading it, read it,
  * and check that what was read is what was hashed. */
 static tpp_status import_body(tpp_imp_ctx *c, tpp_import_kind kind, tpp_import_format format,
-                              uint64_t size, bool *stopped, size_t *src_errors, tpp_error *err)
+                              uint64_t size, const char *mapping_sha, const char *join_sha,
+                              bool *stopped, size_t *src_errors, tpp_error *err)
 {
-    TPP_TRY(insert_file(c, kind, size, err));
+    tpp_buf options = {0};
+    encode_options(c->opts, mapping_sha, join_sha, &options);
+    tpp_status orc = options.oom ? tpp_fail(err, TPP_ERR_NOMEM, TPP_NOLOC, "out of memory")
+                                 : insert_file(c, kind, options.data, err);
+    tpp_buf_release(&options);
+    TPP_TRY(orc);
+    if (c->opts->mapping != NULL)
+        TPP_TRY(store_aux(c, kind, "mapping", c->opts->mapping, mapping_sha, err));
     sqlite3_stmt *store = NULL;
     TPP_TRY(tpp_store_prepare(
         c->st, "INSERT INTO input_chunk(file_id, seq, data) VALUES (?3, ?1, ?2)", &store, err));
@@ -1339,7 +1398,7 @@ static tpp_status import_body(tpp_imp_ctx *c, tpp_import_kind kind, tpp_import_f
         rc = tpp_imp_stream_drain(&stream, err); /* libzip reads the file itself */
     source src = {0};
     if (rc == TPP_OK && c->opts->join != NULL)
-        rc = join_load(c, kind, err);
+        rc = join_load(c, kind, join_sha, err);
     if (rc == TPP_OK && c->mapping != NULL && c->mapping->latest_key != NULL)
         rc = pick_latest(c, format, err);
     if (rc == TPP_OK)
@@ -1380,6 +1439,14 @@ tpp_status tpp_import_file_opts(struct tpp_store *st, const tpp_ruleset *rs, tpp
                         tpp_import_kind_name(kind));
     tpp_import_opts o = *opts;
     tpp_mapping *mapping = NULL;
+    /* The hashes of the mapping and of the joined file are taken before they are read and
+     * recorded with the import's options; storing them checks they did not change meanwhile. */
+    char mapping_sha[65] = "", join_sha[65] = "";
+    uint64_t aux_size = 0;
+    if (o.mapping != NULL)
+        TPP_TRY(tpp_imp_hash_file(o.mapping, mapping_sha, &aux_size, err));
+    if (o.join != NULL)
+        TPP_TRY(tpp_imp_hash_file(o.join, join_sha, &aux_size, err));
     if (o.mapping != NULL) {
         TPP_TRY(tpp_mapping_load(o.mapping, &mapping, diags, err));
         if (mapping->kind != NULL && strcmp(mapping->kind, tpp_import_kind_name(kind)) != 0) {
@@ -1437,7 +1504,8 @@ tpp_status tpp_import_file_opts(struct tpp_store *st, const tpp_ruleset *rs, tpp
         rc = find_file(&c, kind, &found, err);
     stats->already_imported = found;
     if (rc == TPP_OK && !found) {
-        rc = import_body(&c, kind, o.format, size, &stopped, &src_errors, err);
+        rc = import_body(&c, kind, o.format, size, o.mapping ? mapping_sha : NULL,
+                         o.join ? join_sha : NULL, &stopped, &src_errors, err);
         size_t n_errors = c.n_errors + src_errors;
         stats->errors = n_errors;
         if (rc == TPP_OK && n_errors > 0)

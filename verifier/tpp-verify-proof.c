@@ -1,18 +1,24 @@
-/* tpp-verify-proof: check an inclusion proof written by `tpp proof` against a published root.
+/* tpp-verify-proof: check an inclusion proof written by `tpp proof` against a published root,
+ * and (--manifest) an export directory against its signed manifest.
  *
- * Deliberately separate from tpp: one file, the C library only, its own SHA-256 (FIPS 180-4),
- * written from docs/canonical-trace.md and RFC 9162 §2.1.3.2, sharing no code with the engine,
+ * Deliberately separate from tpp: one file, the C library only (and libsodium's Ed25519 check for
+ * manifest signatures), its own SHA-256 (FIPS 180-4), written from docs/canonical-trace.md, RFC
+ * 9162 §2.1.3.2 and the manifest format of exporters/manifest.c, sharing no code with the engine,
  * so that a bug in the engine's hashing cannot hide itself here. Anything not exactly in the
  * documented form is rejected: a verifier that is lenient about its input is how forged proofs
  * get accepted.
  *
  * Exit codes: 0 the proof is valid for the given root, 1 rejected, 2 usage, 4 cannot read. */
+#include <dirent.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+
+#include <sodium.h>
 
 /* ---- SHA-256 ---------------------------------------------------------------------------- */
 
@@ -463,12 +469,387 @@ static int self_test(void)
     return bad ? 1 : 0;
 }
 
-static const char usage[] = "usage: tpp-verify-proof <proof-file> --root <hex> [--size <n>]\n"
-                            "       tpp-verify-proof --self-test\n";
+/* ---- manifests ---------------------------------------------------------------------------
+ *
+ * `--manifest DIR` checks the payroll files of an export directory against its
+ * tpp-YYYY-MM.manifest (format: exporters/manifest.c), again without any code of tpp: every
+ * listed file's size and SHA-256 (this file's SHA-256), the manifest's checksum line, its
+ * Ed25519 signature (libsodium, the one library used here; a well-kept implementation of the
+ * curve is safer than a new one), that every payment file and the bank files together total
+ * the manifest's total-net, that no file sits unlisted beside them, and with --root that the
+ * manifest names that sealed root. Strict: the lines must come exactly in the written order. */
+
+#define MAX_MANIFEST (1u << 20)
+#define MAX_FILES    256
+
+typedef struct mfile {
+    uint8_t sha[32];
+    uint64_t bytes, records, total;
+    const char *kind, *name;
+    size_t kind_len, name_len;
+} mfile;
+
+typedef struct manifest {
+    const char *seal_kind, *seal;
+    size_t seal_kind_len, seal_len;
+    uint64_t total_net;
+    size_t n_files;
+    mfile files[MAX_FILES];
+    bool signed_;
+    uint8_t signer[32];
+} manifest;
+
+static size_t n_problems;
+
+static void problem(const char *dir, const char *name, const char *why)
+{
+    n_problems++;
+    printf("%s%s%s: rejected: %s\n", dir, name ? "/" : "", name ? name : "", why);
+}
+
+static bool two_digits_between(const char *v, int lo, int hi)
+{
+    if (v[0] < '0' || v[0] > '9' || v[1] < '0' || v[1] > '9')
+        return false;
+    int x = (v[0] - '0') * 10 + (v[1] - '0');
+    return x >= lo && x <= hi;
+}
+
+/* Split off the next space-separated field of [*p, end). */
+static bool field(const char **p, const char *end, const char **val, size_t *len)
+{
+    const char *sp = memchr(*p, ' ', (size_t)(end - *p));
+    if (sp == NULL || sp == *p)
+        return false;
+    *val = *p;
+    *len = (size_t)(sp - *p);
+    *p = sp + 1;
+    return true;
+}
+
+static bool printable(const char *s, size_t len, bool allow_space)
+{
+    if (len == 0)
+        return false;
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char)s[i] < (allow_space ? ' ' : '!') || (unsigned char)s[i] > '~')
+            return false;
+    return true;
+}
+
+static bool ends_with_manifest(const char *s, size_t len)
+{
+    return len > 9 && memcmp(s + len - 9, ".manifest", 9) == 0;
+}
+
+/* "file <sha256> <bytes> <records> <total> <kind> <name>" without "file ". */
+static bool parse_file(const char *p, const char *end, mfile *f)
+{
+    const char *v;
+    size_t n;
+    if (!field(&p, end, &v, &n) || !unhex(v, n, f->sha, 32) || !field(&p, end, &v, &n) ||
+        !decimal(v, n, &f->bytes) || !field(&p, end, &v, &n) || !decimal(v, n, &f->records) ||
+        !field(&p, end, &v, &n) || !decimal(v, n, &f->total) ||
+        !field(&p, end, &f->kind, &f->kind_len) || !printable(f->kind, f->kind_len, false))
+        return false;
+    f->name = p;
+    f->name_len = (size_t)(end - p);
+    /* A name of the directory itself: no path, no hidden file, no other manifest. */
+    return f->name_len > 0 && f->name_len < 256 && f->name[0] != '.' &&
+           printable(f->name, f->name_len, true) && memchr(f->name, '/', f->name_len) == NULL &&
+           !ends_with_manifest(f->name, f->name_len);
+}
+
+static bool parse_manifest(const char *text, size_t len, const uint8_t *trusted, manifest *m)
+{
+    if (len == 0 || text[len - 1] != '\n' || memchr(text, '\0', len) != NULL)
+        return reject("not a manifest (empty, truncated or binary)");
+    cursor c = {text, text + len};
+    const char *v;
+    size_t n;
+    uint64_t u;
+    if (!line_is(&c, "tpp-manifest 1"))
+        return reject("not a tpp manifest, version 1 (first line)");
+    if (!line_kv(&c, "period", &v, &n) || n != 7 || v[4] != '-' || !decimal(v, 4, &u) ||
+        !two_digits_between(v + 5, 1, 12))
+        return reject("bad or missing period line");
+    if (!line_kv(&c, "run", &v, &n) || !decimal(v, n, &u))
+        return reject("bad or missing run line");
+    const char *pend;
+    if (!line_kv(&c, "pack", &v, &n) || (pend = memchr(v, ' ', n)) == NULL ||
+        !printable(v, (size_t)(pend - v), false) ||
+        !unhex(pend + 1, n - (size_t)(pend - v) - 1, (uint8_t[32]){0}, 32))
+        return reject("bad or missing pack line");
+    if (!line_kv(&c, "seal", &v, &n) || (pend = memchr(v, ' ', n)) == NULL ||
+        !unhex(pend + 1, n - (size_t)(pend - v) - 1, (uint8_t[32]){0}, 32))
+        return reject("bad or missing seal line");
+    m->seal_kind = v;
+    m->seal_kind_len = (size_t)(pend - v);
+    m->seal = pend + 1;
+    m->seal_len = 64;
+    if (!((m->seal_kind_len == 5 && memcmp(v, "final", 5) == 0) ||
+          (m->seal_kind_len == 11 && memcmp(v, "provisional", 11) == 0)))
+        return reject("seal is neither final nor provisional");
+    if (!line_kv(&c, "lines", &v, &n) || !decimal(v, n, &u))
+        return reject("bad or missing lines line");
+    if (!line_kv(&c, "total-net", &v, &n) || !decimal(v, n, &m->total_net))
+        return reject("bad or missing total-net line");
+    while (c.p < c.end && (size_t)(c.end - c.p) > 5 && memcmp(c.p, "file ", 5) == 0) {
+        const char *nl = memchr(c.p, '\n', (size_t)(c.end - c.p));
+        if (m->n_files == MAX_FILES)
+            return reject("too many files");
+        if (!parse_file(c.p + 5, nl, &m->files[m->n_files]))
+            return reject("malformed file line");
+        for (size_t i = 0; i < m->n_files; i++)
+            if (m->files[i].name_len == m->files[m->n_files].name_len &&
+                memcmp(m->files[i].name, m->files[m->n_files].name, m->files[i].name_len) == 0)
+                return reject("a file is listed twice");
+        m->n_files++;
+        c.p = nl + 1;
+    }
+    if (m->n_files == 0)
+        return reject("no file lines");
+    /* The checksum: SHA-256 of every byte above its line. */
+    size_t body = (size_t)(c.p - text);
+    uint8_t want[32], got[32];
+    if (!line_kv(&c, "manifest-sha256", &v, &n) || !unhex(v, n, want, 32))
+        return reject("bad or missing manifest-sha256 line");
+    sha256 s;
+    sha256_init(&s);
+    sha256_update(&s, text, body);
+    sha256_final(&s, got);
+    if (memcmp(want, got, 32) != 0)
+        return reject("the manifest is damaged: its checksum does not match");
+    /* The signature: Ed25519 over every byte above its line, the checksum line included. */
+    size_t signed_len = (size_t)(c.p - text);
+    if (c.p == c.end) {
+        if (trusted != NULL)
+            return reject("the manifest is not signed, but --key was given");
+        return true;
+    }
+    const char *sig;
+    size_t sig_len;
+    if (!line_kv(&c, "signature", &v, &n) || c.p != c.end || n < 8 || memcmp(v, "ed25519 ", 8) != 0)
+        return reject("bad signature line, or text after it");
+    v += 8;
+    n -= 8;
+    uint8_t pk[32], sg[64];
+    if ((sig = memchr(v, ' ', n)) == NULL || !unhex(v, (size_t)(sig - v), pk, 32) ||
+        (sig_len = n - (size_t)(sig - v) - 1, !unhex(sig + 1, sig_len, sg, 64)))
+        return reject("bad signature line");
+    if (sodium_init() < 0)
+        return reject("libsodium cannot start");
+    if (crypto_sign_verify_detached(sg, (const unsigned char *)text, signed_len, pk) != 0)
+        return reject("the Ed25519 signature does not match the manifest");
+    if (trusted != NULL && memcmp(pk, trusted, 32) != 0)
+        return reject("signed by another key than the one given with --key");
+    m->signed_ = true;
+    memcpy(m->signer, pk, 32);
+    return true;
+}
+
+/* SHA-256 and size of a file, streamed. False when it cannot be read. */
+static bool hash_path(const char *path, uint8_t out[32], uint64_t *bytes)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return false;
+    sha256 s;
+    sha256_init(&s);
+    static uint8_t buf[1 << 16];
+    size_t got;
+    *bytes = 0;
+    while ((got = fread(buf, 1, sizeof buf, f)) > 0) {
+        sha256_update(&s, buf, got);
+        *bytes += got;
+    }
+    bool ok = !ferror(f);
+    fclose(f);
+    sha256_final(&s, out);
+    return ok;
+}
+
+static bool kind_is(const mfile *f, const char *k)
+{
+    return f->kind_len == strlen(k) && memcmp(f->kind, k, f->kind_len) == 0;
+}
+
+/* The listed files of a parsed manifest, and the totals. */
+static void check_listed(const char *dir, const manifest *m)
+{
+    uint64_t bank = 0;
+    bool any_bank = false;
+    for (size_t i = 0; i < m->n_files; i++) {
+        const mfile *f = &m->files[i];
+        char name[256], path[4096];
+        snprintf(name, sizeof name, "%.*s", (int)f->name_len, f->name);
+        snprintf(path, sizeof path, "%s/%s", dir, name);
+        uint8_t h[32];
+        uint64_t bytes;
+        if (!hash_path(path, h, &bytes))
+            problem(dir, name, "listed in the manifest but cannot be read");
+        else if (bytes != f->bytes)
+            problem(dir, name, "size differs from the manifest: the file was changed");
+        else if (memcmp(h, f->sha, 32) != 0)
+            problem(dir, name, "SHA-256 differs from the manifest: the file was changed");
+        if ((kind_is(f, "payment-xlsx") || kind_is(f, "machine-csv")) && f->total != m->total_net)
+            problem(dir, name, "its total differs from the manifest's total-net");
+        if (f->kind_len > 5 && memcmp(f->kind, "bank:", 5) == 0) {
+            any_bank = true;
+            if (bank + f->total < bank)
+                bank = UINT64_MAX; /* cannot equal a total below 2^63 */
+            else
+                bank += f->total;
+        }
+    }
+    if (any_bank && bank != m->total_net)
+        problem(dir, NULL, "the bank files together do not total the manifest's total-net");
+}
+
+static int cmp_name(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Check every *.manifest of dir and its files; a file no manifest lists is a problem too. */
+static int verify_manifests(const char *dir, const uint8_t *trusted, const char *root_hex)
+{
+    DIR *d = opendir(dir);
+    if (d == NULL) {
+        fprintf(stderr, "tpp-verify-proof: cannot open directory '%s': %s\n", dir, strerror(errno));
+        return 4;
+    }
+    char *names[1024];
+    size_t n = 0;
+    struct dirent *de;
+    bool too_many = false;
+    while ((de = readdir(d)) != NULL) {
+        char full[4096];
+        struct stat sb;
+        snprintf(full, sizeof full, "%s/%s", dir, de->d_name);
+        if (de->d_name[0] == '.' && (de->d_name[1] == '\0' || strcmp(de->d_name, "..") == 0))
+            continue;
+        if (stat(full, &sb) == 0 && S_ISDIR(sb.st_mode))
+            continue;
+        if (n == sizeof names / sizeof names[0]) {
+            too_many = true;
+            break;
+        }
+        if ((names[n] = strdup(de->d_name)) == NULL) {
+            too_many = true;
+            break;
+        }
+        n++;
+    }
+    closedir(d);
+    if (too_many) {
+        fprintf(stderr, "tpp-verify-proof: too many files in '%s'\n", dir);
+        for (size_t i = 0; i < n; i++)
+            free(names[i]);
+        return 4;
+    }
+    qsort(names, n, sizeof *names, cmp_name);
+    bool listed[1024] = {false};
+    size_t n_manifests = 0, n_files = 0, n_signed = 0;
+    uint8_t signer[32] = {0};
+    char *text = malloc(MAX_MANIFEST + 1);
+    manifest *m = malloc(sizeof *m);
+    if (text == NULL || m == NULL) {
+        fprintf(stderr, "tpp-verify-proof: out of memory\n");
+        n = 0;
+        n_problems++;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (!ends_with_manifest(names[i], strlen(names[i])))
+            continue;
+        listed[i] = true;
+        n_manifests++;
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        FILE *f = fopen(path, "rb");
+        size_t len = f ? fread(text, 1, MAX_MANIFEST + 1, f) : 0;
+        bool bad = f == NULL || ferror(f);
+        if (f != NULL)
+            fclose(f);
+        memset(m, 0, sizeof *m);
+        if (bad) {
+            problem(dir, names[i], "cannot read the manifest");
+            continue;
+        }
+        if (len > MAX_MANIFEST ? !reject("manifest too large")
+                               : !parse_manifest(text, len, trusted, m)) {
+            problem(dir, names[i], reason);
+            continue;
+        }
+        if (root_hex != NULL && !(m->seal_kind_len == 5 && memcmp(m->seal_kind, "final", 5) == 0 &&
+                                  memcmp(m->seal, root_hex, 64) == 0))
+            problem(dir, names[i], "its seal line is not 'seal final' with the given root");
+        check_listed(dir, m);
+        n_files += m->n_files;
+        if (m->signed_) {
+            n_signed++;
+            memcpy(signer, m->signer, 32);
+        }
+        for (size_t k = 0; k < m->n_files; k++) {
+            char name[256];
+            snprintf(name, sizeof name, "%.*s", (int)m->files[k].name_len, m->files[k].name);
+            char *key = name, **hit = bsearch(&key, names, n, sizeof *names, cmp_name);
+            if (hit != NULL)
+                listed[hit - names] = true;
+        }
+    }
+    if (text != NULL && n_manifests == 0)
+        problem(dir, NULL, "no *.manifest file in the directory");
+    for (size_t i = 0; i < n; i++)
+        if (!listed[i])
+            problem(dir, names[i], "not listed in a valid manifest");
+    for (size_t i = 0; i < n; i++)
+        free(names[i]);
+    free(text);
+    free(m);
+    if (n_problems > 0) {
+        printf("REJECTED: %zu problem%s\n", n_problems, n_problems == 1 ? "" : "s");
+        return 1;
+    }
+    printf("VALID: %zu file%s in %zu manifest%s", n_files, n_files == 1 ? "" : "s", n_manifests,
+           n_manifests == 1 ? "" : "s");
+    if (n_signed == n_manifests) {
+        char hex[65];
+        for (int i = 0; i < 32; i++)
+            snprintf(hex + 2 * i, 3, "%02x", signer[i]);
+        printf(", signed by %s%s\n", hex, trusted ? " (the given key)" : "");
+    } else {
+        printf(", %zu of them NOT signed\n", n_manifests - n_signed);
+    }
+    return 0;
+}
+
+/* --key: a .pub file of `tpp keygen` ("tpp-ed25519-public <64 hex>" LF) or the 64 hex digits. */
+static bool load_key(const char *arg, uint8_t pk[32])
+{
+    if (unhex(arg, strlen(arg), pk, 32))
+        return true;
+    FILE *f = fopen(arg, "rb");
+    if (f == NULL)
+        return false;
+    char line[160];
+    size_t len = fread(line, 1, sizeof line - 1, f);
+    fclose(f);
+    line[len] = '\0';
+    static const char tag[] = "tpp-ed25519-public ";
+    size_t t = sizeof tag - 1;
+    return len == t + 65 && memcmp(line, tag, t) == 0 && line[t + 64] == '\n' &&
+           unhex(line + t, 64, pk, 32);
+}
+
+static const char usage[] =
+    "usage: tpp-verify-proof <proof-file> --root <hex> [--size <n>]\n"
+    "       tpp-verify-proof --manifest <dir> [--key <pub>] [--root <hex>]\n"
+    "       tpp-verify-proof --self-test\n";
 
 int main(int argc, char **argv)
 {
-    const char *file = NULL, *root_hex = NULL;
+    const char *file = NULL, *root_hex = NULL, *manifest_dir = NULL, *key = NULL;
     uint64_t size = 0;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
@@ -477,7 +858,17 @@ int main(int argc, char **argv)
                    "and exits 0, or prints REJECTED with the reason and exits 1.\n\n"
                    "  --root <hex>   the published root (64 lowercase hex digits; required)\n"
                    "  --size <n>     the published number of lines (leaves) of the seal\n"
-                   "  --self-test    check the built-in SHA-256 against FIPS 180 vectors\n",
+                   "  --self-test    check the built-in SHA-256 against FIPS 180 vectors\n\n"
+                   "With --manifest, check the payroll files of an export directory against its\n"
+                   "tpp-YYYY-MM.manifest: each listed file's size and SHA-256, the manifest's\n"
+                   "checksum and Ed25519 signature, the totals (every payment file and the bank\n"
+                   "files together total the manifest's total-net), no unlisted file; each\n"
+                   "failing file is named. Prints VALID or REJECTED, exits 0 or 1.\n\n"
+                   "  --manifest <dir>  the export directory\n"
+                   "  --key <pub>       the signer's public key (a .pub file of 'tpp keygen' or\n"
+                   "                    64 hex digits): the manifest must be signed by it\n"
+                   "  --root <hex>      the published Merkle root: the manifest must say\n"
+                   "                    'seal final <root>'\n",
                    usage);
             return 0;
         }
@@ -485,6 +876,10 @@ int main(int argc, char **argv)
             return self_test();
         if (strcmp(argv[i], "--root") == 0 && i + 1 < argc) {
             root_hex = argv[++i];
+        } else if (strcmp(argv[i], "--manifest") == 0 && i + 1 < argc) {
+            manifest_dir = argv[++i];
+        } else if (strcmp(argv[i], "--key") == 0 && i + 1 < argc) {
+            key = argv[++i];
         } else if (strcmp(argv[i], "--size") == 0 && i + 1 < argc) {
             const char *n = argv[++i];
             if (!decimal(n, strlen(n), &size) || size == 0) {
@@ -502,6 +897,28 @@ int main(int argc, char **argv)
         }
     }
     uint8_t published[32];
+    if (manifest_dir != NULL || key != NULL) {
+        uint8_t pk[32];
+        if (manifest_dir == NULL || file != NULL || size != 0) {
+            fprintf(stderr,
+                    "tpp-verify-proof: --key goes with --manifest, and --manifest with "
+                    "no proof file or --size\n%s",
+                    usage);
+            return 2;
+        }
+        if (root_hex != NULL && !unhex(root_hex, strlen(root_hex), published, 32)) {
+            fprintf(stderr, "tpp-verify-proof: --root must be 64 lowercase hex digits\n");
+            return 2;
+        }
+        if (key != NULL && !load_key(key, pk)) {
+            fprintf(stderr,
+                    "tpp-verify-proof: --key: '%s' is neither 64 hex digits nor a readable "
+                    "'tpp-ed25519-public' key file\n",
+                    key);
+            return 2;
+        }
+        return verify_manifests(manifest_dir, key ? pk : NULL, root_hex);
+    }
     if (file == NULL || root_hex == NULL) {
         fprintf(stderr, "tpp-verify-proof: a proof file and --root are required\n%s", usage);
         return 2;

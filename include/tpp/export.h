@@ -271,6 +271,17 @@ typedef struct tpp_verify_report {
 tpp_status tpp_verify_dir(const char *dir, const unsigned char *trusted_key, tpp_diags *diags,
                           tpp_verify_report *rep, tpp_error *err);
 
+/** Options of tpp_verify_dir_opts. */
+typedef struct tpp_verify_options {
+    const unsigned char *trusted_key; /* NULL: a signature is checked against the key it names */
+    const char *root; /* 64 hex digits, or NULL: each manifest must say "seal final <root>" */
+} tpp_verify_options;
+
+/** tpp_verify_dir, and with o->root that every manifest is of the sealed run with that published
+ *  Merkle root. */
+tpp_status tpp_verify_dir_opts(const char *dir, const tpp_verify_options *o, tpp_diags *diags,
+                               tpp_verify_report *rep, tpp_error *err);
+
 /* ---- signing keys ---------------------------------------------------------------------------- */
 
 /** Make a new Ed25519 key pair: path (secret, mode 0600) and path.pub. Refuses to overwrite. */
