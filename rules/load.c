@@ -1629,7 +1629,7 @@ static void load_case_acting(loader *L, const node *v, const char *ctx, tpp_rule
         bool ok = enum_field(L, &m, "kind", true, kinds, &kind);
         a.kind = kind;
         const node *kv = field(L, &m, "class", true);
-        int64_t x;
+        int64_t x = 0;
         ok = !skip(kv) && int_node(L, kv, "class", 1, TPP_MAX_CLASS, &x) && ok;
         a.kelas = (int)x;
         ok = date_field(L, &m, "start_date", true, false, &a.start, NULL) && ok;

@@ -86,7 +86,7 @@ static int64_t xlsx_net_total(const char *xlsx, size_t *n_sheets)
             total += num(v);
             (*n_sheets)++;
         } else {
-            CHECK(!"no JUMLAH row");
+            CHECK(0 && "no JUMLAH row");
         }
         free(xml);
     }

@@ -104,7 +104,7 @@ static size_t compare_workbook(const char *xlsx, const char *base, const char *o
             if (lo == NULL || !same_number(lo, value)) {
                 fprintf(stderr, "%s!%s: =%s cached %s, LibreOffice %s\n", name, ref, formula, value,
                         lo ? lo : "(nothing)");
-                CHECK(!"recalculated value differs from the cached value");
+                CHECK(0 && "recalculated value differs from the cached value");
             }
         }
         if (loaded)
