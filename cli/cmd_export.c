@@ -153,6 +153,9 @@ int cmd_export(int argc, char **argv, tpp_cli *cli)
                    sum.n_unpaid);
         printf("  %s (%s, seal %.16s...)\n", sum.manifest_path,
                sum.manifest_signed ? "signed" : "NOT signed", sum.seal);
+        if (sum.n_stale_removed > 0)
+            printf("  removed %zu temporary file(s) left by an interrupted export\n",
+                   sum.n_stale_removed);
     }
     return 0;
 }

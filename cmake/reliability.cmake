@@ -17,7 +17,7 @@ endif()
 
 if(BUILD_TESTING)
   set(TPP_FUZZ_DIR ${PROJECT_SOURCE_DIR}/tests/fuzz)
-  foreach(target csv rules import)
+  foreach(target csv rules import xlsx attlog manifest proof)
     set(exe fuzz_${target})
     add_executable(${exe} ${TPP_FUZZ_DIR}/${exe}.c)
     target_include_directories(${exe} PRIVATE ${PROJECT_SOURCE_DIR})

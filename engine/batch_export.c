@@ -400,6 +400,27 @@ static tpp_status write_banks(const bank_plan *bp, const char *out_dir, size_t n
     return TPP_OK;
 }
 
+/* Temporary files of an earlier export into out_dir that was killed before its renames: only
+ * those of the names this export writes (engine/stale_tmp.c). */
+static tpp_status remove_stale_temps(const char *out_dir, const char *period, unsigned formats,
+                                     const bank_plan *bp, tpp_export_summary *sum, tpp_error *err)
+{
+    char names[TPP_EXPORT_MAX_BANKS + 3][256];
+    const char *list[TPP_EXPORT_MAX_BANKS + 3];
+    size_t n = 0;
+    snprintf(names[n++], sizeof names[0], "tpp-%s.manifest", period);
+    if (formats & TPP_EXPORT_XLSX)
+        snprintf(names[n++], sizeof names[0], "tpp-%s.xlsx", period);
+    if (formats & TPP_EXPORT_CSV)
+        snprintf(names[n++], sizeof names[0], "tpp-%s.csv", period);
+    for (size_t b = 0; (formats & TPP_EXPORT_BANK) && b < bp->nb; b++)
+        snprintf(names[n++], sizeof names[0], "bank-%s-%s.%s", tpp_bank_template_id(bp->t[b]),
+                 period, tpp_bank_template_ext(bp->t[b]));
+    for (size_t i = 0; i < n; i++)
+        list[i] = names[i];
+    return tpp_remove_stale_temps(out_dir, list, n, &sum->n_stale_removed, err);
+}
+
 tpp_status tpp_batch_export_opt(tpp_store *st, const tpp_export_options *opt,
                                 tpp_export_summary *sum, tpp_error *err)
 {
@@ -518,6 +539,8 @@ tpp_status tpp_batch_export_opt(tpp_store *st, const tpp_export_options *opt,
         rc = plan_banks(opt, &cfg, a, lines, n, &bp, sum, err);
     if (rc == TPP_OK)
         rc = tpp_mkdirs(out_dir, err);
+    if (rc == TPP_OK)
+        rc = remove_stale_temps(out_dir, period, formats, &bp, sum, err);
     if (rc == TPP_OK && (formats & TPP_EXPORT_XLSX)) {
         snprintf(sum->xlsx_path, sizeof sum->xlsx_path, "%s/tpp-%s.xlsx", out_dir, period);
         rc = tpp_export_xlsx(sum->xlsx_path, &meta, lines, n, err);

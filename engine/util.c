@@ -88,6 +88,25 @@ tpp_status tpp_file_commit(const char *tmp, const char *path, tpp_error *err)
         return tpp_fail(err, TPP_ERR_IO, TPP_NOLOC, "cannot rename '%s' to '%s': %s", tmp, path,
                         strerror(e));
     }
+    /* The rename is an entry in the directory: until the directory is synced, a power cut can
+     * lose it (the file's own fsync does not cover it). */
+    char dir[1024];
+    const char *slash = strrchr(path, '/');
+    if (slash == NULL)
+        snprintf(dir, sizeof dir, ".");
+    else if (slash == path)
+        snprintf(dir, sizeof dir, "/");
+    else
+        snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY);
+    if (dfd < 0 || fsync(dfd) != 0) {
+        int e = errno;
+        if (dfd >= 0)
+            close(dfd);
+        return tpp_fail(err, TPP_ERR_IO, TPP_NOLOC, "cannot sync directory '%s': %s", dir,
+                        strerror(e));
+    }
+    close(dfd);
     return TPP_OK;
 }
 

@@ -13,10 +13,15 @@ tpp_status tpp_file_check_kind(FILE *f, const char *path, tpp_error *err);
 tpp_status tpp_file_read(const char *path, char **data, size_t *len, tpp_error *err);
 /** Write via "path.tmp-PID", fsync, rename: readers never see a half file. */
 tpp_status tpp_file_write_atomic(const char *path, const void *data, size_t len, tpp_error *err);
-/** Rename tmp over path after fsync of tmp (for writers that produce their own tmp file). */
+/** Rename tmp over path after fsync of tmp (for writers that produce their own tmp file), then
+ *  fsync the directory, so that the new name survives a power cut. */
 tpp_status tpp_file_commit(const char *tmp, const char *path, tpp_error *err);
 /** mkdir -p */
 tpp_status tpp_mkdirs(const char *path, tpp_error *err);
+/** Remove "<name>.tmp-<pid>" files a killed writer left in dir, for each of names, when pid is
+ *  no running process (engine/stale_tmp.c). *removed: how many. */
+tpp_status tpp_remove_stale_temps(const char *dir, const char *const *names, size_t n_names,
+                                  size_t *removed, tpp_error *err);
 
 /** Hex SHA-256 of a buffer into out (65 bytes with the NUL). */
 void tpp_sha256_hex(const void *data, size_t len, char out[65]);

@@ -8,7 +8,10 @@
  * documented form is rejected: a verifier that is lenient about its input is how forged proofs
  * get accepted.
  *
- * Exit codes: 0 the proof is valid for the given root, 1 rejected, 2 usage, 4 cannot read. */
+ * Exit codes: 0 the proof is valid for the given root, 1 rejected, 2 usage, 4 cannot read.
+ *
+ * Compiled with TPP_VERIFIER_NO_MAIN, the file is the parser and checker alone (no main, no
+ * self-test, nothing printed): the fuzz target tests/fuzz/fuzz_proof.c includes it that way. */
 #include <dirent.h>
 #include <errno.h>
 #include <stdbool.h>
@@ -419,6 +422,7 @@ static bool verify(const char *text, size_t len, const uint8_t published[32], ui
     leaf_hash(pf->record, pf->record_len, leaf);
     if (!check_path(pf, leaf))
         return false;
+#ifndef TPP_VERIFIER_NO_MAIN
     printf("VALID: the line of NIP %.*s", (int)rv.nip_len, rv.nip);
     if (rv.name)
         printf(" (%.*s)", (int)rv.name_len, rv.name);
@@ -430,8 +434,11 @@ static bool verify(const char *text, size_t len, const uint8_t published[32], ui
     if (rv.tpp && rv.net)
         printf("  jumlah TPP %.*s, diterima %.*s (rupiah); status %.*s\n", (int)rv.tpp_len, rv.tpp,
                (int)rv.net_len, rv.net, (int)rv.status_len, rv.status ? rv.status : "");
+#endif
     return true;
 }
+
+#ifndef TPP_VERIFIER_NO_MAIN
 
 static int self_test(void)
 {
@@ -951,3 +958,4 @@ int main(int argc, char **argv)
     free(text);
     return ok ? 0 : 1;
 }
+#endif /* TPP_VERIFIER_NO_MAIN */

@@ -72,6 +72,7 @@ typedef struct tpp_export_summary {
     char manifest_path[1024];
     int manifest_signed;
     char seal[65];
+    size_t n_stale_removed; /* temporary files of a killed earlier export, removed */
 } tpp_export_summary;
 
 typedef struct tpp_export_options {

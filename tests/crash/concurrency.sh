@@ -8,6 +8,9 @@
 #   3. export + run at once: the export is byte for byte the export of one complete run.
 #   4. a writer holding the workspace for 2 s: an import waits and succeeds; for longer than the
 #      timeout: the import fails with exit 4 and "busy", and the workspace is unchanged.
+#   5. finalize + export at once, with random staggers: the run is sealed once, `tpp audit
+#      verify` passes, and the export directory is byte for byte the export of the draft run or
+#      that of the sealed run (its manifest says which), and `tpp verify` passes on it.
 # Env: TPP, TPP_SOURCE_DIR, TPP_TEST_TMP (as tests/cli/*.sh), TPP_CONC_TRIALS (default 8).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -161,6 +164,56 @@ wait $ph
 after=$(q hold.db "SELECT (SELECT count(*) FROM attendance) || '/' || (SELECT count(*) FROM input_file)")
 if [ "$before" = "$after" ]; then ok; else bad "a busy import changed the workspace: $before -> $after"; fi
 integrity hold.db "busy"
+
+# 5. finalize + export
+FINALIZE="finalize --period 2025-01 --accept-incomplete concurrency-test"
+cp r1.db fe-ref.db
+quiet "$TPP" --db fe-ref.db export --period 2025-01 --out fe-draft || exit 1
+t0=$(date +%s%N)
+quiet "$TPP" --db fe-ref.db $FINALIZE || { echo "finalize failed"; exit 1; }
+FIN_MS=$((($(date +%s%N) - t0) / 1000000 + 1))
+quiet "$TPP" --db fe-ref.db export --period 2025-01 --out fe-final || exit 1
+grep -q '^seal provisional ' fe-draft/tpp-2025-01.manifest && grep -q '^seal final ' fe-final/tpp-2025-01.manifest ||
+    { echo "the references do not differ in their seal line"; exit 1; }
+n_draft=0
+n_final=0
+for i in $(seq "$TRIALS"); do
+    rm -rf fe.db* fe-out
+    cp r1.db fe.db
+    stagger=$((RANDOM % (FIN_MS + 1)))
+    if [ $((i % 2)) -eq 0 ]; then
+        "$TPP" --db fe.db $FINALIZE >f.log 2>&1 &
+        pf=$!
+        msleep $stagger
+        "$TPP" --db fe.db export --period 2025-01 --out fe-out >e.log 2>&1
+        re=$?
+    else
+        "$TPP" --db fe.db export --period 2025-01 --out fe-out >e.log 2>&1 &
+        pe=$!
+        msleep $stagger
+        "$TPP" --db fe.db $FINALIZE >f.log 2>&1
+        rf=$?
+        wait $pe
+        re=$?
+        pf=
+    fi
+    if [ -n "$pf" ]; then wait $pf; rf=$?; fi
+    expect_ok_or_busy "finalize beside an export" $rf f.log
+    if [ $re -eq 0 ]; then ok; else bad "export beside a finalize: exit $re"; cat e.log >&2; fi
+    integrity fe.db "finalize + export"
+    seals=$(q fe.db "SELECT count(*) FROM seal")
+    state=$(q fe.db "SELECT state FROM run")
+    if { [ $rf -eq 0 ] && [ "$seals" = 1 ] && [ "$state" = final ]; } ||
+        { [ $rf -ne 0 ] && [ "$seals" = 0 ] && [ "$state" = draft ]; }; then ok
+    else bad "finalize + export: finalize exit $rf, $seals seals, run $state"; fi
+    if quiet "$TPP" --db fe.db audit verify; then ok; else bad "finalize + export: audit verify"; fi
+    if diff -r fe-out fe-draft >/dev/null; then ok; n_draft=$((n_draft + 1))
+    elif diff -r fe-out fe-final >/dev/null; then ok; n_final=$((n_final + 1))
+    else bad "finalize + export (stagger $stagger ms): the export is neither the draft's nor the sealed run's"
+        diff -r fe-out fe-draft | head -5 >&2; fi
+    if quiet "$TPP" verify fe-out; then ok; else bad "finalize + export: tpp verify"; fi
+done
+echo "  finalize + export: $n_draft exports of the draft, $n_final of the sealed run"
 
 echo "$passed passed, $failed failed"
 [ $failed -eq 0 ]

@@ -18,4 +18,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
         }                                                                                \
     } while (0)
 
+/* TPP_FUZZ_VERBOSE=1 in the environment: the targets echo diagnostics and say what they saw
+ * (to check that a seed reaches what it is meant to reach). */
+static inline FILE *fuzz_echo(void)
+{
+    static int verbose = -1;
+    if (verbose < 0)
+        verbose = getenv("TPP_FUZZ_VERBOSE") != NULL;
+    return verbose ? stderr : NULL;
+}
+
 #endif /* TPP_TESTS_FUZZ_H */
