@@ -75,7 +75,7 @@ int cmd_status(int argc, char **argv, tpp_cli *cli)
     sqlite3_finalize(q);
     printf("  employees %lld, attendance scans %lld, absences %lld, events %lld, performance "
            "%lld, holidays %lld, files %lld\n",
-           count(st, "SELECT count(*) FROM employee"), count(st, "SELECT count(*) FROM attendance"),
+           count(st, "SELECT count(*) FROM employee"), count(st, "SELECT IFNULL(sum(n), 0) FROM attendance_month"),
            count(st, "SELECT count(*) FROM absence"), count(st, "SELECT count(*) FROM event"),
            count(st, "SELECT count(*) FROM performance"), count(st, "SELECT count(*) FROM holiday"),
            count(st, "SELECT count(*) FROM input_file"));

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "engine/arena.h"
+#include "engine/attpack.h"
 #include "engine/store.h"
 #include "tpp/batch.h"
 #include "tpp/eval.h"
@@ -375,13 +376,12 @@ static tpp_status load_month(tpp_store *st, const tpp_ruleset *rs, month_data *m
         goto dberr;
     sqlite3_finalize(q);
 
-    /* attendance of the month, by NIP then time: each employee's scans arrive sorted */
-    TPP_TRY(tpp_store_prepare(st,
-                              "SELECT nip, ts, direction FROM attendance WHERE ts >= ?1 AND "
-                              "ts < ?2 ORDER BY nip, ts",
-                              &q, err));
-    sqlite3_bind_text(q, 1, first, -1, SQLITE_STATIC);
-    sqlite3_bind_text(q, 2, next, -1, SQLITE_STATIC);
+    /* attendance of the month: packed rows (engine/attpack.h) by NIP, each employee's parts in
+     * order, scans sorted by time */
+    TPP_TRY(tpp_store_prepare(
+        st, "SELECT nip, scans FROM attendance_month WHERE month = ?1 ORDER BY nip, part", &q,
+        err));
+    sqlite3_bind_text(q, 1, period, -1, SQLITE_STATIC);
     emp_data *cur = NULL;
     STEP_ROWS(q)
     {
@@ -390,15 +390,25 @@ static tpp_status load_month(tpp_store *st, const tpp_ruleset *rs, month_data *m
             cur = find_emp(md, nip);
         if (cur == NULL)
             continue; /* not employed this month: nothing to pay */
-        const char *ts = col_text(q, 1);
-        tpp_punch p;
-        if (!tpp_timestamp_parse(ts, strlen(ts), &p.day, &p.sec))
-            continue; /* validated at import */
-        p.dir = sqlite3_column_int(q, 2);
-        if (!push((void **)&cur->p, &cur->n_p, &cur->cap_p, sizeof p))
-            goto nomem;
-        cur->p[cur->n_p - 1] = p;
-        md->n_scans++;
+        const uint8_t *r = sqlite3_column_blob(q, 1);
+        size_t n = (size_t)sqlite3_column_bytes(q, 1) / TPP_ATT_REC;
+        if (n == 0)
+            continue;
+        if (cur->n_p + n > cur->cap_p) {
+            size_t want = cur->n_p + n > 2 * cur->cap_p ? cur->n_p + n : 2 * cur->cap_p;
+            tpp_punch *np = realloc(cur->p, want * sizeof *np);
+            if (np == NULL)
+                goto nomem;
+            cur->p = np;
+            cur->cap_p = want;
+        }
+        for (size_t k = 0; k < n; k++, r += TPP_ATT_REC) {
+            tpp_punch *p = &cur->p[cur->n_p++];
+            p->day = md->month.first + (tpp_date)tpp_att_dom(r) - 1;
+            p->sec = (int32_t)tpp_att_sec(r);
+            p->dir = (int)tpp_att_dir(r);
+        }
+        md->n_scans += n;
     }
     if (rc_step != SQLITE_DONE)
         goto dberr;

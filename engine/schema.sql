@@ -1,6 +1,6 @@
 -- Workspace schema. One source of truth: embedded into the binary at build time.
 -- Money is INTEGER whole rupiah; dates are TEXT ISO 8601; every table is STRICT.
-PRAGMA user_version = 6;
+PRAGMA user_version = 7;
 
 CREATE TABLE meta (
     key   TEXT PRIMARY KEY,
@@ -55,16 +55,46 @@ CREATE TABLE employee (
     file_id          INTEGER NOT NULL REFERENCES input_file(id)
 ) STRICT;
 
--- One row per scan; ts is local time of the unit, 'YYYY-MM-DD HH:MM:SS'.
--- direction: 0 unknown, 1 in, 2 out. Exact duplicates are collapsed at import.
-CREATE TABLE attendance (
-    nip       TEXT NOT NULL,
-    ts        TEXT NOT NULL,
-    direction INTEGER NOT NULL DEFAULT 0 CHECK (direction BETWEEN 0 AND 2),
-    device    TEXT NOT NULL DEFAULT '',
-    file_id   INTEGER NOT NULL REFERENCES input_file(id),
-    UNIQUE (nip, ts, direction)
+-- Attendance scans, packed: one row per employee and month (the unit's local time; more parts
+-- when the month has more than 64 scans, so that a row stays within its B-tree page), holding
+-- the month's scans as a sorted BLOB of 12-byte records, each packed BCD so that hex() reads it:
+--   DD HH MM SS   day of month and time, 4 bytes BCD (bytewise order = time order)
+--   dir+device    the direction (0 unknown, 1 in, 2 out) as one digit, then att_device.id as 7
+--   file_id       input_file.id, 8 digits
+-- Sorted by (time, direction) across the parts and unique in it: exact duplicates are collapsed
+-- at import (the first stored wins). n is the part's number of scans, days a bit per day of the
+-- month with a scan in the part (bit 0 = day 1). One row per employee-month instead of one per scan is what makes the import
+-- and the month's load fast (docs/performance.md). The view `attendance` below unpacks it.
+CREATE TABLE att_device (
+    id   INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE
 ) STRICT;
+
+CREATE TABLE attendance_month (
+    month TEXT NOT NULL,     -- YYYY-MM
+    nip   TEXT NOT NULL,
+    part  INTEGER NOT NULL,  -- 0, 1, ...: scans 64 * part .. of the month
+    n     INTEGER NOT NULL CHECK (n BETWEEN 1 AND 64),
+    days  INTEGER NOT NULL,
+    scans BLOB NOT NULL CHECK (length(scans) = 12 * n),
+    PRIMARY KEY (month, nip, part)
+) STRICT, WITHOUT ROWID;
+
+-- One row per scan, as before schema 5 (ts 'YYYY-MM-DD HH:MM:SS', local time of the unit): for
+-- people and ad-hoc queries. It decodes every blob: the engine reads attendance_month.
+CREATE VIEW attendance(nip, ts, direction, device, file_id) AS
+WITH RECURSIVE s(month, nip, scans, i) AS (
+    SELECT month, nip, scans, 0 FROM attendance_month
+    UNION ALL
+    SELECT month, nip, scans, i + 12 FROM s WHERE i + 12 < length(scans)
+), h(month, nip, x) AS (
+    SELECT month, nip, hex(substr(scans, i + 1, 12)) FROM s
+)
+SELECT h.nip,
+       h.month || '-' || substr(x, 1, 2) || ' ' || substr(x, 3, 2) || ':' || substr(x, 5, 2) ||
+           ':' || substr(x, 7, 2),
+       CAST(substr(x, 9, 1) AS INTEGER), d.name, CAST(substr(x, 17, 8) AS INTEGER)
+FROM h JOIN att_device d ON d.id = CAST(substr(x, 10, 7) AS INTEGER);
 
 CREATE TABLE absence (
     id         INTEGER PRIMARY KEY,

@@ -9,7 +9,7 @@
 #include "tpp/error.h"
 #include "tpp/rules.h"
 
-#define TPP_SCHEMA_VERSION 6
+#define TPP_SCHEMA_VERSION 7
 
 typedef struct tpp_store {
     sqlite3 *db;

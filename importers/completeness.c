@@ -22,22 +22,25 @@ typedef struct query {
 
 static const query queries[] = {
     {"without_punch",
-     "SELECT e.nip, e.name, 1 " ACTIVE "AND NOT EXISTS (SELECT 1 FROM attendance a WHERE "
-     "a.nip = e.nip AND a.ts >= ?1 AND a.ts < date(?2, '+1 day')) ORDER BY e.nip"},
+     "SELECT e.nip, e.name, 1 " ACTIVE "AND NOT EXISTS (SELECT 1 FROM attendance_month a WHERE "
+     "a.month = ?3 AND a.nip = e.nip) ORDER BY e.nip"},
     {"without_performance",
      "SELECT e.nip, e.name, 1 " ACTIVE "AND NOT EXISTS (SELECT 1 FROM performance p WHERE "
      "p.nip = e.nip AND p.period = ?3) ORDER BY e.nip"},
     /* shift workers: no roster at all this month (every day unclassified), or days with scans
-     * but no shift that day or a night shift from the day before running into it */
+     * (the bits of attendance_month.days; k = day of month - 1) but no shift that day or a night
+     * shift from the day before running into it */
     {"unclassified",
+     "WITH RECURSIVE dom(k) AS (SELECT 0 UNION ALL SELECT k + 1 FROM dom WHERE k < 30) "
      "SELECT e.nip, e.name, "
      "  CASE WHEN NOT EXISTS (SELECT 1 FROM roster r WHERE r.nip = e.nip AND r.date BETWEEN ?1 "
      "AND ?2) THEN julianday(min(?2, IFNULL(e.end_date, ?2))) - "
      "julianday(max(?1, IFNULL(e.start_date, ?1))) + 1 "
-     "  ELSE (SELECT count(DISTINCT substr(a.ts, 1, 10)) FROM attendance a WHERE a.nip = e.nip "
-     "AND a.ts >= ?1 AND a.ts < date(?2, '+1 day') AND NOT EXISTS (SELECT 1 FROM roster r WHERE "
-     "r.nip = a.nip AND (r.date = substr(a.ts, 1, 10) OR (r.date = date(substr(a.ts, 1, 10), "
-     "'-1 day') AND substr(r.end_ts, 1, 10) = substr(a.ts, 1, 10))))) END AS days " ACTIVE
+     "  ELSE (SELECT count(DISTINCT dom.k) FROM attendance_month a JOIN dom ON (a.days >> dom.k) & 1 WHERE "
+     "a.month = ?3 AND a.nip = e.nip AND NOT EXISTS (SELECT 1 FROM roster r WHERE r.nip = a.nip "
+     "AND (r.date = date(?1, '+' || dom.k || ' days') OR (r.date = date(?1, '+' || (dom.k - 1) "
+     "|| ' days') AND substr(r.end_ts, 1, 10) = date(?1, '+' || dom.k || ' days'))))) END AS "
+     "days " ACTIVE
      "AND e.schedule = 'shift' AND days > 0 ORDER BY e.nip"},
     {"unknown_pin",
      "SELECT u.device, u.pin, sum(u.scans) FROM unknown_scan u WHERE u.first_ts < date(?2, "

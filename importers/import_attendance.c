@@ -1,13 +1,18 @@
 /* Attendance scans. Devices know people by PIN, exports by NIP: either identifies the employee.
  * Scans of people the workspace does not know are common (guests, staff of other regions, people
  * who left) and must not block the month, so they are warnings and skipped. Exact duplicates
- * (overlapping exports of the same device) are collapsed by the table's UNIQUE constraint. */
+ * (overlapping exports of the same device) are collapsed when the scans are merged into the
+ * packed per-employee-month rows of attendance_month (engine/attpack.h): the scans of the file are
+ * gathered as 64-bit keys (employee, seconds, direction), radix-sorted, and each employee's month
+ * merged with what is stored, one row write per employee and month instead of one B-tree insert
+ * per scan. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "engine/attpack.h"
 #include "engine/util.h"
 
 #include "importers/import_int.h"
@@ -33,24 +38,114 @@ typedef struct unknown_pin {
     char first_ts[32], last_ts[32];
 } unknown_pin;
 
-/* Scans are inserted in sorted batches: a device log interleaves every employee, and inserting
- * in file order touches a random page of the (nip, ts) index for each scan. */
-enum { BATCH = 1 << 16 };
+/* Scans are gathered, sorted and merged in batches this large (16 bytes each, twice for the
+ * sort): a national single-file export of 170 M scans is merged in ~10 rounds; a file of a
+ * province in one. */
+enum { BATCH = 1 << 24 };
 
-typedef struct pending {
-    const char *nip; /* a key of nips: stable */
-    char ts[20];
-    int dir;
-    uint32_t dev_off, dev_len; /* in devices */
-} pending;
+/* key: employee (index into nips, 24 bits) << 40 | seconds since KEY_BASE (38 bits) << 2 | dir.
+ * Sorting by key stably gives each employee's scans in time order, equal scans in file order. */
+typedef struct scan {
+    uint64_t key;
+    uint32_t dev; /* index into devs */
+} scan;
+
+#define WHO_BITS 24
+#define T_BITS 38
+/* NIPs and PINs are digits: looked up as integers in a flat table, one cache miss per scan
+ * instead of a hash slot, an entry and a key compare (the string maps keep every key; this
+ * table holds those of up to 18 digits). */
+typedef struct numslot {
+    uint64_t v;     /* the digits' value */
+    uint32_t len;   /* digits: "007" is not "7" */
+    int32_t value1; /* the value + 1; 0 = empty */
+} numslot;
+
+typedef struct nummap {
+    numslot *slots;
+    size_t n, mask;
+} nummap;
+
+static bool num_key(const char *s, size_t len, uint64_t *v)
+{
+    if (len == 0 || len > 18)
+        return false;
+    uint64_t x = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned d = (unsigned)(unsigned char)s[i] - '0';
+        if (d > 9)
+            return false;
+        x = x * 10 + d;
+    }
+    *v = x;
+    return true;
+}
+
+static size_t num_slot(const nummap *m, uint64_t v, size_t len)
+{
+    size_t i = (size_t)(((v + len) * 0x9E3779B97F4A7C15ULL) >> 20) & m->mask;
+    while (m->slots[i].value1 != 0 && (m->slots[i].v != v || m->slots[i].len != len))
+        i = (i + 1) & m->mask;
+    return i;
+}
+
+/* value for a key not yet there (the first of equal keys wins, as in tpp_strmap_put) */
+static bool num_put(nummap *m, const char *s, size_t len, int32_t value)
+{
+    uint64_t v;
+    if (!num_key(s, len, &v))
+        return true;
+    if ((m->n + 1) * 2 > m->mask) {
+        size_t n_slots = m->slots ? (m->mask + 1) * 2 : 1024;
+        numslot *old = m->slots;
+        size_t old_n = m->slots ? m->mask + 1 : 0;
+        m->slots = calloc(n_slots, sizeof *m->slots);
+        if (m->slots == NULL) {
+            m->slots = old;
+            return false;
+        }
+        m->mask = n_slots - 1;
+        for (size_t k = 0; k < old_n; k++)
+            if (old[k].value1 != 0)
+                m->slots[num_slot(m, old[k].v, old[k].len)] = old[k];
+        free(old);
+    }
+    size_t i = num_slot(m, v, len);
+    if (m->slots[i].value1 == 0) {
+        m->slots[i] = (numslot){v, (uint32_t)len, value + 1};
+        m->n++;
+    }
+    return true;
+}
+
+/* -1: not there; -2: not a numeric key (ask the string map) */
+static ptrdiff_t num_find(const nummap *m, const char *s, size_t len)
+{
+    uint64_t v;
+    if (!num_key(s, len, &v))
+        return -2;
+    if (m->slots == NULL)
+        return -1;
+    return (ptrdiff_t)m->slots[num_slot(m, v, len)].value1 - 1;
+}
 
 typedef struct att_state {
-    sqlite3_stmt *insert;
-    pending *batch;
-    size_t n_batch;
-    tpp_buf devices;
+    sqlite3_stmt *get, *put, *dev_add, *dev_id;
+    scan *batch, *tmp;
+    size_t n_batch, cap_batch;
+    tpp_strmap devs;  /* device name -> index into dev_ids */
+    uint32_t *dev_ids; /* att_device.id, 0 until stored */
+    size_t dev_cap;
+    ptrdiff_t last_dev; /* devs index of the previous row's device, or -1 */
+    tpp_date key_base;
+    uint8_t *out;      /* merged scans of one employee-month */
+    size_t out_cap;
+    uint8_t *old;      /* its stored scans, all parts */
+    size_t old_cap;
     tpp_strmap nips;    /* every employee's NIP -> UTC offset of the unit in hours, or 0 */
     tpp_strmap pins;    /* employee.device_pin -> index of the NIP in nips */
+    nummap nip_num;     /* numeric NIPs -> index in nips */
+    nummap pin_num;     /* numeric employee.device_pin -> index of the NIP in nips */
     tpp_strmap mapped;  /* device "\0" pin -> index of the NIP in nips (device_pin table) */
     tpp_strmap unknown; /* device "\0" pin-or-NIP -> index into unk */
     unknown_pin *unk;
@@ -97,10 +192,13 @@ static tpp_status load_employees(tpp_imp_ctx *c, att_state *s, tpp_error *err)
         size_t nip_len = (size_t)sqlite3_column_bytes(q, 0);
         int tz = zone_offset((const char *)sqlite3_column_text(q, 2));
         ptrdiff_t i = tpp_strmap_put(&s->nips, nip ? nip : "", nip_len, tz, &found);
+        if (i >= 0 && !num_put(&s->nip_num, nip ? nip : "", nip_len, (int32_t)i))
+            i = -1;
         if (i >= 0 && sqlite3_column_type(q, 1) != SQLITE_NULL) {
             const char *pin = (const char *)sqlite3_column_text(q, 1);
             size_t pin_len = (size_t)sqlite3_column_bytes(q, 1);
-            if (tpp_strmap_put(&s->pins, pin, pin_len, i, &found) < 0)
+            if (tpp_strmap_put(&s->pins, pin, pin_len, i, &found) < 0 ||
+                !num_put(&s->pin_num, pin, pin_len, (int32_t)i))
                 i = -1;
         }
         if (i < 0)
@@ -142,6 +240,9 @@ static tpp_status att_begin(tpp_imp_ctx *c, tpp_error *err)
     tpp_strmap_init(&s->pins);
     tpp_strmap_init(&s->mapped);
     tpp_strmap_init(&s->unknown);
+    tpp_strmap_init(&s->devs);
+    s->last_dev = -1;
+    s->key_base = tpp_date_from_ymd(1899, 12, 31); /* a day before any parsable date */
     s->from = s->to = TPP_DATE_NONE;
     if (c->opts->period_year > 0) {
         s->from = tpp_date_from_ymd(c->opts->period_year, c->opts->period_month, 1);
@@ -152,13 +253,25 @@ static tpp_status att_begin(tpp_imp_ctx *c, tpp_error *err)
         return tpp_fail(err, TPP_ERR_USAGE, TPP_NOLOC,
                         "unknown timezone '%s' (expected WIB, WITA or WIT)", c->opts->timezone);
     TPP_TRY(load_employees(c, s, err));
-    s->batch = malloc(BATCH * sizeof *s->batch);
-    if (s->batch == NULL)
-        return tpp_fail(err, TPP_ERR_NOMEM, TPP_NOLOC, "out of memory");
-    return tpp_store_prepare(c->st,
-                             "INSERT OR IGNORE INTO attendance(nip, ts, direction, device, "
-                             "file_id) VALUES (?1, ?2, ?3, ?4, ?5)",
-                             &s->insert, err);
+    if (s->nips.n >= (size_t)1 << WHO_BITS)
+        return tpp_fail(err, TPP_ERR_INVALID, TPP_NOLOC,
+                        "more than %lu employees: attendance cannot be imported",
+                        (unsigned long)1 << WHO_BITS);
+    if (c->file_id > TPP_ATT_MAX_FILE)
+        return tpp_fail(err, TPP_ERR_DB, TPP_NOLOC,
+                        "input file id %lld exceeds the attendance record's %d",
+                        (long long)c->file_id, TPP_ATT_MAX_FILE);
+    TPP_TRY(tpp_store_prepare(c->st,
+                              "SELECT scans FROM attendance_month WHERE month = ?1 AND nip = ?2 "
+                              "ORDER BY part",
+                              &s->get, err));
+    TPP_TRY(tpp_store_prepare(c->st,
+                              "INSERT OR REPLACE INTO attendance_month(month, nip, part, n, days, "
+                              "scans) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                              &s->put, err));
+    TPP_TRY(tpp_store_prepare(c->st, "INSERT OR IGNORE INTO att_device(name) VALUES (?1)",
+                              &s->dev_add, err));
+    return tpp_store_prepare(c->st, "SELECT id FROM att_device WHERE name = ?1", &s->dev_id, err);
 }
 
 static void att_end(tpp_imp_ctx *c)
@@ -166,13 +279,22 @@ static void att_end(tpp_imp_ctx *c)
     att_state *s = c->state;
     if (s == NULL)
         return;
-    sqlite3_finalize(s->insert);
+    sqlite3_finalize(s->get);
+    sqlite3_finalize(s->put);
+    sqlite3_finalize(s->dev_add);
+    sqlite3_finalize(s->dev_id);
+    tpp_strmap_release(&s->devs);
+    free(s->dev_ids);
+    free(s->tmp);
+    free(s->out);
+    free(s->old);
     tpp_strmap_release(&s->nips);
     tpp_strmap_release(&s->pins);
+    free(s->nip_num.slots);
+    free(s->pin_num.slots);
     tpp_strmap_release(&s->mapped);
     tpp_strmap_release(&s->unknown);
     tpp_buf_release(&s->key);
-    tpp_buf_release(&s->devices);
     free(s->batch);
     free(s->unk);
     free(s);
@@ -219,45 +341,226 @@ static tpp_status note_unknown(tpp_imp_ctx *c, att_state *s, const tpp_imp_val *
     return TPP_OK;
 }
 
-static int cmp_pending(const void *a, const void *b)
+/* Stable LSD radix sort of the batch by key, a byte at a time; bytes equal in every key (the
+ * high bits of the time, mostly) are skipped. */
+static void sort_batch(att_state *s)
 {
-    const pending *x = a, *y = b;
-    int r = strcmp(x->nip, y->nip);
-    if (r == 0)
-        r = memcmp(x->ts, y->ts, 19);
-    if (r == 0)
-        r = (x->dir > y->dir) - (x->dir < y->dir);
-    if (r == 0) /* equal scans: the first in the file is stored, as without the batch */
-        r = (x > y) - (x < y);
-    return r;
+    size_t n = s->n_batch;
+    size_t count[8][256] = {{0}};
+    for (size_t i = 0; i < n; i++) {
+        uint64_t k = s->batch[i].key;
+        for (int d = 0; d < 8; d++)
+            count[d][(k >> (8 * d)) & 255]++;
+    }
+    scan *from = s->batch, *to = s->tmp;
+    for (int d = 0; d < 8; d++) {
+        size_t *cnt = count[d], pos = 0;
+        if (cnt[(from[0].key >> (8 * d)) & 255] == n)
+            continue;
+        for (int b = 0; b < 256; b++) {
+            size_t c = cnt[b];
+            cnt[b] = pos;
+            pos += c;
+        }
+        for (size_t i = 0; i < n; i++)
+            to[cnt[(from[i].key >> (8 * d)) & 255]++] = from[i];
+        scan *t = from;
+        from = to;
+        to = t;
+    }
+    s->batch = from;
+    s->tmp = to;
+}
+
+/* att_device ids of the devices first seen since the last flush */
+static tpp_status store_devices(tpp_imp_ctx *c, att_state *s, tpp_error *err)
+{
+    for (size_t i = 0; i < s->devs.n; i++) {
+        if (s->dev_ids[i] != 0)
+            continue;
+        const tpp_strmap_entry *e = &s->devs.entries[i];
+        sqlite3_bind_text(s->dev_add, 1, e->key, (int)e->len, SQLITE_STATIC);
+        TPP_TRY(tpp_imp_step_done(c, s->dev_add, "cannot store attendance devices", err));
+        sqlite3_bind_text(s->dev_id, 1, e->key, (int)e->len, SQLITE_STATIC);
+        int64_t id = sqlite3_step(s->dev_id) == SQLITE_ROW ? sqlite3_column_int64(s->dev_id, 0)
+                                                          : -1;
+        sqlite3_reset(s->dev_id);
+        if (id <= 0)
+            return tpp_store_fail(c->st, err, "cannot store attendance devices");
+        if (id > TPP_ATT_MAX_ID)
+            return tpp_fail(err, TPP_ERR_DB, TPP_NOLOC,
+                            "more than %d attendance devices: the record cannot hold device %lld",
+                            TPP_ATT_MAX_ID, (long long)id);
+        s->dev_ids[i] = (uint32_t)id;
+    }
+    return TPP_OK;
+}
+
+static bool grow(uint8_t **buf, size_t *cap, size_t need)
+{
+    if (need <= *cap)
+        return true;
+    size_t want = need > 2 * *cap ? need : 2 * *cap;
+    uint8_t *p = realloc(*buf, want);
+    if (p == NULL)
+        return false;
+    *buf = p;
+    *cap = want;
+    return true;
+}
+
+/* Merge the sorted scans [b, e) of one employee and month (first day d0) into the stored row. */
+static tpp_status merge_month(tpp_imp_ctx *c, att_state *s, const scan *b, const scan *e,
+                              const char *nip, tpp_date d0, tpp_error *err)
+{
+    int y, m, d;
+    tpp_date_to_ymd(d0, &y, &m, &d);
+    char month[16];
+    snprintf(month, sizeof month, "%04d-%02d", y % 10000, m % 100);
+    sqlite3_bind_text(s->get, 1, month, 7, SQLITE_STATIC);
+    sqlite3_bind_text(s->get, 2, nip, -1, SQLITE_STATIC);
+    size_t n_old = 0;
+    int step;
+    while ((step = sqlite3_step(s->get)) == SQLITE_ROW) {
+        size_t len = (size_t)sqlite3_column_bytes(s->get, 0) / TPP_ATT_REC * TPP_ATT_REC;
+        if (!grow(&s->old, &s->old_cap, n_old * TPP_ATT_REC + len)) {
+            sqlite3_reset(s->get);
+            return tpp_fail(err, TPP_ERR_NOMEM, TPP_NOLOC, "out of memory");
+        }
+        memcpy(s->old + n_old * TPP_ATT_REC, sqlite3_column_blob(s->get, 0), len);
+        n_old += len / TPP_ATT_REC;
+    }
+    sqlite3_reset(s->get);
+    if (step != SQLITE_DONE)
+        return tpp_store_fail(c->st, err, "cannot read attendance");
+    if (!grow(&s->out, &s->out_cap, (n_old + (size_t)(e - b)) * TPP_ATT_REC))
+        return tpp_fail(err, TPP_ERR_NOMEM, TPP_NOLOC, "out of memory");
+    const uint8_t *old = s->old;
+    /* Stored scans first on equal keys: a scan already there keeps its device and file. */
+    uint8_t *o = s->out, rec[TPP_ATT_REC];
+    size_t i = 0, added = 0;
+    uint64_t last = UINT64_MAX;
+    const uint64_t t_mask = ((uint64_t)1 << T_BITS) - 1;
+    bool have_new = false;
+    uint64_t nk = 0;
+    while (i < n_old || b < e) {
+        if (!have_new && b < e) {
+            uint64_t t = b->key >> 2 & t_mask;
+            unsigned dom = (unsigned)((tpp_date)(t / 86400) + s->key_base - d0) + 1;
+            tpp_att_pack(rec, dom, (unsigned)(t % 86400), (unsigned)(b->key & 3),
+                         s->dev_ids[b->dev], (uint32_t)c->file_id);
+            nk = tpp_att_key(rec);
+            have_new = true;
+        }
+        const uint8_t *src;
+        uint64_t k;
+        bool is_new;
+        if (i < n_old && (!have_new || tpp_att_key(old + i * TPP_ATT_REC) <= nk)) {
+            src = old + i * TPP_ATT_REC;
+            k = tpp_att_key(src);
+            is_new = false;
+            i++;
+        } else {
+            src = rec;
+            k = nk;
+            is_new = true;
+            have_new = false;
+            b++;
+        }
+        if (k == last) {
+            if (is_new)
+                c->stats->duplicates++;
+            continue;
+        }
+        last = k;
+        memcpy(o, src, TPP_ATT_REC);
+        o += TPP_ATT_REC;
+        if (is_new)
+            added++;
+    }
+    if (added == 0)
+        return TPP_OK;
+    /* rewrite the parts from the first that changed; the count of parts only grows */
+    size_t n = (size_t)(o - s->out) / TPP_ATT_REC;
+    size_t same = 0;
+    while (same < n_old && memcmp(s->out + same * TPP_ATT_REC, old + same * TPP_ATT_REC,
+                                  TPP_ATT_REC) == 0)
+        same++;
+    c->stats->inserted += added;
+    for (size_t part = same / TPP_ATT_PART; part * TPP_ATT_PART < n; part++) {
+        const uint8_t *r = s->out + part * TPP_ATT_PART * TPP_ATT_REC;
+        size_t k = n - part * TPP_ATT_PART < TPP_ATT_PART ? n - part * TPP_ATT_PART : TPP_ATT_PART;
+        int64_t days = 0;
+        for (size_t j = 0; j < k; j++)
+            days |= (int64_t)1 << (tpp_att_dom(r + j * TPP_ATT_REC) - 1);
+        sqlite3_bind_text(s->put, 1, month, 7, SQLITE_STATIC);
+        sqlite3_bind_text(s->put, 2, nip, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(s->put, 3, (sqlite3_int64)part);
+        sqlite3_bind_int64(s->put, 4, (sqlite3_int64)k);
+        sqlite3_bind_int64(s->put, 5, days);
+        sqlite3_bind_blob(s->put, 6, r, (int)(k * TPP_ATT_REC), SQLITE_STATIC);
+        TPP_TRY(tpp_imp_step_done(c, s->put, "cannot store attendance", err));
+    }
+    return TPP_OK;
 }
 
 static tpp_status flush(tpp_imp_ctx *c, att_state *s, tpp_error *err)
 {
-    if (c->n_errors > 0) { /* the file will be refused: do not bother the database */
+    if (c->n_errors > 0 || s->n_batch == 0) { /* refused anyway: do not bother the database */
         s->n_batch = 0;
-        s->devices.len = 0;
         return TPP_OK;
     }
-    qsort(s->batch, s->n_batch, sizeof *s->batch, cmp_pending);
-    sqlite3_stmt *q = s->insert;
-    for (size_t i = 0; i < s->n_batch; i++) {
-        const pending *p = &s->batch[i];
-        sqlite3_bind_text(q, 1, p->nip, -1, SQLITE_STATIC);
-        sqlite3_bind_text(q, 2, p->ts, 19, SQLITE_STATIC);
-        sqlite3_bind_int(q, 3, p->dir);
-        sqlite3_bind_text(q, 4, s->devices.len ? s->devices.data + p->dev_off : "", (int)p->dev_len,
-                          SQLITE_STATIC);
-        sqlite3_bind_int64(q, 5, c->file_id);
-        TPP_TRY(tpp_imp_step_done(c, q, "cannot store attendance", err));
-        if (sqlite3_changes(c->st->db) == 0)
-            c->stats->duplicates++;
-        else
-            c->stats->inserted++;
+    scan *tmp = realloc(s->tmp, s->cap_batch * sizeof *tmp);
+    if (tmp == NULL)
+        return tpp_fail(err, TPP_ERR_NOMEM, TPP_NOLOC, "out of memory");
+    s->tmp = tmp;
+    sort_batch(s);
+    TPP_TRY(store_devices(c, s, err));
+    const scan *p = s->batch, *end = s->batch + s->n_batch;
+    while (p < end) {
+        uint64_t who = p->key >> (T_BITS + 2);
+        tpp_date day = (tpp_date)((p->key >> 2 & (((uint64_t)1 << T_BITS) - 1)) / 86400) +
+                       s->key_base;
+        int y, m, d;
+        tpp_date_to_ymd(day, &y, &m, &d);
+        tpp_date d0 = day - (d - 1);
+        /* keys below this one are the employee's scans of the month */
+        uint64_t stop = who << (T_BITS + 2) |
+                        (uint64_t)(d0 + tpp_days_in_month(y, m) - s->key_base) * 86400 << 2;
+        const scan *q = p;
+        while (q < end && q->key < stop)
+            q++;
+        TPP_TRY(merge_month(c, s, p, q, s->nips.entries[who].key, d0, err));
+        p = q;
     }
     s->n_batch = 0;
-    s->devices.len = 0;
     return TPP_OK;
+}
+
+/* index into devs of the row's device name */
+static ptrdiff_t device_index(att_state *s, const tpp_imp_val *device)
+{
+    if (s->last_dev >= 0) {
+        const tpp_strmap_entry *e = &s->devs.entries[s->last_dev];
+        if (e->len == device->len && memcmp(e->key, device->s, device->len) == 0)
+            return s->last_dev;
+    }
+    bool found;
+    ptrdiff_t i = tpp_strmap_put(&s->devs, device->len ? device->s : "", device->len, 0, &found);
+    if (i < 0)
+        return -1;
+    if (!found && (size_t)i >= s->dev_cap) {
+        size_t cap = s->dev_cap ? s->dev_cap * 2 : 16;
+        uint32_t *ids = realloc(s->dev_ids, cap * sizeof *ids);
+        if (ids == NULL)
+            return -1;
+        s->dev_ids = ids;
+        s->dev_cap = cap;
+    }
+    if (!found)
+        s->dev_ids[i] = 0;
+    s->last_dev = i;
+    return i;
 }
 
 static tpp_status att_row(tpp_imp_ctx *c, const tpp_csv_record *rec, tpp_error *err)
@@ -306,7 +609,8 @@ static tpp_status att_row(tpp_imp_ctx *c, const tpp_csv_record *rec, tpp_error *
      * employee's own PIN); both given must agree. */
     ptrdiff_t who = -1;
     if (nip.len > 0)
-        who = tpp_strmap_find(&s->nips, nip.s, nip.len);
+        if ((who = num_find(&s->nip_num, nip.s, nip.len)) == -2)
+            who = tpp_strmap_find(&s->nips, nip.s, nip.len);
     if (pin.len > 0) {
         ptrdiff_t by_pin = -1;
         if (s->mapped.n > 0) {
@@ -321,8 +625,11 @@ static tpp_status att_row(tpp_imp_ctx *c, const tpp_csv_record *rec, tpp_error *
                 by_pin = (ptrdiff_t)s->mapped.entries[m].value;
         }
         if (by_pin < 0) {
-            ptrdiff_t p = tpp_strmap_find(&s->pins, pin.s, pin.len);
-            by_pin = p >= 0 ? (ptrdiff_t)s->pins.entries[p].value : -1;
+            by_pin = num_find(&s->pin_num, pin.s, pin.len);
+            if (by_pin == -2) {
+                ptrdiff_t p = tpp_strmap_find(&s->pins, pin.s, pin.len);
+                by_pin = p >= 0 ? (ptrdiff_t)s->pins.entries[p].value : -1;
+            }
         }
         if (nip.len > 0 && who >= 0 && by_pin >= 0 && by_pin != who) {
             tpp_imp_error(c, pin.at, "device_pin '%s' belongs to NIP '%s', not to NIP '%s'",
@@ -349,43 +656,43 @@ static tpp_status att_row(tpp_imp_ctx *c, const tpp_csv_record *rec, tpp_error *
             day++;
         }
     }
-    char when[32];
-    if (shifted) {
-        char date[11];
-        tpp_date_format(day, date);
-        snprintf(when, sizeof when, "%s %02d:%02d:%02d", date, (int)(sec / 3600),
-                 (int)(sec / 60 % 60), (int)(sec % 60));
-    } else {
-        memcpy(when, ts.s, 19); /* already checked: YYYY-MM-DD?HH:MM:SS */
-        when[10] = ' ';
-        when[19] = '\0';
-    }
-
     if (s->from != TPP_DATE_NONE && (day < s->from || day > s->to)) {
         c->stats->out_of_period++;
         return TPP_OK;
     }
-    if (who < 0)
+    if (who < 0) {
+        char when[32];
+        if (shifted) {
+            char date[11];
+            tpp_date_format(day, date);
+            snprintf(when, sizeof when, "%s %02d:%02d:%02d", date, (int)(sec / 3600),
+                     (int)(sec / 60 % 60), (int)(sec % 60));
+        } else {
+            memcpy(when, ts.s, 19); /* already checked: YYYY-MM-DD?HH:MM:SS */
+            when[10] = ' ';
+            when[19] = '\0';
+        }
         return note_unknown(c, s, &device, nip.len > 0 ? &nip : &pin, when, err);
+    }
 
     if (s->n_batch == BATCH)
         TPP_TRY(flush(c, s, err));
-    pending *p = &s->batch[s->n_batch++];
-    p->nip = s->nips.entries[who].key;
-    memcpy(p->ts, when, 20);
-    p->dir = direction_codes[dir];
-    /* most files name one device: keep a run of equal names once */
-    if (s->devices.len >= device.len && s->n_batch > 1 &&
-        s->batch[s->n_batch - 2].dev_len == device.len &&
-        memcmp(s->devices.data + s->batch[s->n_batch - 2].dev_off, device.s, device.len) == 0) {
-        p->dev_off = s->batch[s->n_batch - 2].dev_off;
-    } else {
-        p->dev_off = (uint32_t)s->devices.len;
-        tpp_buf_append(&s->devices, device.s, device.len);
-        if (s->devices.oom)
+    if (s->n_batch == s->cap_batch) {
+        size_t cap = s->cap_batch ? s->cap_batch * 2 : 4096;
+        scan *b = realloc(s->batch, cap * sizeof *b);
+        if (b == NULL)
             return tpp_fail(err, TPP_ERR_NOMEM, TPP_NOLOC, "out of memory");
+        s->batch = b;
+        s->cap_batch = cap;
     }
-    p->dev_len = (uint32_t)device.len;
+    ptrdiff_t dev = device_index(s, &device);
+    if (dev < 0)
+        return tpp_fail(err, TPP_ERR_NOMEM, TPP_NOLOC, "out of memory");
+    scan *p = &s->batch[s->n_batch++];
+    p->key = (uint64_t)who << (T_BITS + 2) |
+             ((uint64_t)(day - s->key_base) * 86400 + (uint64_t)sec) << 2 |
+             (uint64_t)direction_codes[dir];
+    p->dev = (uint32_t)dev;
     return TPP_OK;
 }
 

@@ -40,6 +40,12 @@ static uint64_t hash_bytes(const char *s, size_t len)
         h ^= (unsigned char)s[i];
         h *= 1099511628211ULL;
     }
+    /* FNV's low bits, which pick the slot, depend only on the keys' low bits: NIPs and PINs
+     * (digits that differ in a few places) then crowd into runs of slots and every look-up
+     * probes a long way. Mix the high bits down (the murmur3 finalizer). */
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
     return h;
 }
 
