@@ -191,13 +191,34 @@ static tpp_status load_multi_month(tpp_store *st, const tpp_ruleset *rs, month_d
     if (rc_step != SQLITE_DONE)
         goto dberr;
     sqlite3_finalize(q);
+
+    /* the year's PPh 21 inputs (kind annual); the evaluator reads them only in the pack's
+     * annual month, and refuses an employee there without them */
+    TPP_TRY(tpp_store_prepare(st,
+                              "SELECT nip, ytd_gross, ytd_pph21, annual_pension FROM annual_tax "
+                              "WHERE year = ?1",
+                              &q, err));
+    sqlite3_bind_int(q, 1, md->month.year);
+    STEP_ROWS(q)
+    {
+        emp_data *ed = find_emp(md, col_text(q, 0));
+        if (ed == NULL)
+            continue;
+        ed->e.has_annual = true;
+        ed->e.ytd_gross = sqlite3_column_int64(q, 1);
+        ed->e.ytd_pph21 = sqlite3_column_int64(q, 2);
+        ed->e.annual_pension = sqlite3_column_int64(q, 3);
+    }
+    if (rc_step != SQLITE_DONE)
+        goto dberr;
+    sqlite3_finalize(q);
     return TPP_OK;
 
 nomem:
     sqlite3_finalize(q);
     return tpp_fail(err, TPP_ERR_NOMEM, TPP_NOLOC, "out of memory loading sanctions");
 dberr:
-    rc = tpp_store_fail(st, err, "cannot read sanctions or assignments");
+    rc = tpp_store_fail(st, err, "cannot read sanctions, assignments or annual inputs");
     sqlite3_finalize(q);
     return rc;
 }

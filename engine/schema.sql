@@ -1,6 +1,6 @@
 -- Workspace schema. One source of truth: embedded into the binary at build time.
 -- Money is INTEGER whole rupiah; dates are TEXT ISO 8601; every table is STRICT.
-PRAGMA user_version = 7;
+PRAGMA user_version = 8;
 
 CREATE TABLE meta (
     key   TEXT PRIMARY KEY,
@@ -403,3 +403,16 @@ BEGIN SELECT RAISE(ABORT, 'sealed: an input file read by a final run cannot be c
 -- period; importers/import.c). '' for files imported before schema 6: plain CSV. The mapping
 -- file an import used is stored like a raw file, as kind "<kind>.mapping".
 ALTER TABLE input_file ADD COLUMN options TEXT NOT NULL DEFAULT '';
+
+-- ---- schema 8: the year's PPh 21 inputs of the December reconciliation (kind annual), from the
+-- payroll office's books: taxable gross (salary + TPP) and PPh 21 withheld January..November, and
+-- the year's pension contribution (iuran pensiun / THT). Whole rupiah; one row per NIP and year.
+CREATE TABLE annual_tax (
+    nip            TEXT NOT NULL,
+    year           INTEGER NOT NULL,
+    ytd_gross      INTEGER NOT NULL CHECK (ytd_gross >= 0),
+    ytd_pph21      INTEGER NOT NULL CHECK (ytd_pph21 >= 0),
+    annual_pension INTEGER NOT NULL CHECK (annual_pension >= 0),
+    file_id        INTEGER NOT NULL REFERENCES input_file(id),
+    PRIMARY KEY (nip, year)
+) STRICT;
