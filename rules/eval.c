@@ -59,45 +59,293 @@ static void base_name(const tpp_ruleset *rs, int bucket, char *buf, size_t size)
                  rs->components[(bucket - 2) / 2].id);
 }
 
-/* One trace line: step, result, rounding, citation, detail. Tabs and newlines never appear
- * inside fields because every field is built here from pack text and numbers; pack text is
- * sanitised on the way in. */
-static void step(ctx *c, const char *name, const char *result, const char *rounding,
-                 const char *cite, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+/* ---- The trace text, by hand ----
+ * A month writes about 35 trace lines (5.7 KB) per employee, which made formatting most of the
+ * compute phase. Lines are now written straight into the trace buffer and their details built
+ * by small appenders instead of vsnprintf. The stored text must not change by a byte (seals,
+ * golden slips and replays hash it), so the appenders reproduce printf's output exactly, and a
+ * detail is still cut at 511 bytes as the 512-byte vsnprintf buffer cut it. */
 
+typedef struct dtl {
+    size_t n;
+    char s[512];
+} dtl;
+
+static inline void d_mem(dtl *d, const char *s, size_t n)
+{
+    size_t room = sizeof d->s - 1 - d->n;
+    if (n > room)
+        n = room;
+    memcpy(d->s + d->n, s, n);
+    d->n += n;
+}
+
+#define D_LIT(d, lit) d_mem((d), (lit), sizeof(lit) - 1)
+
+static inline void d_str(dtl *d, const char *s)
+{
+    d_mem(d, s, strlen(s));
+}
+
+/* The decimal text of v ("%lld"), written to buf (at least 21 bytes, no NUL); its length. */
+static size_t fmt_i64(char *buf, int64_t v)
+{
+    char t[24], *e = t + sizeof t, *p = e;
+    uint64_t mag = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+    do {
+        *--p = (char)('0' + mag % 10);
+        mag /= 10;
+    } while (mag);
+    if (v < 0)
+        *--p = '-';
+    memcpy(buf, p, (size_t)(e - p));
+    return (size_t)(e - p);
+}
+
+static inline void d_int(dtl *d, int64_t v)
+{
+    char t[24];
+    d_mem(d, t, fmt_i64(t, v));
+}
+
+/* "%02d" */
+static inline void d_int02(dtl *d, int v)
+{
+    if (v >= 0 && v < 10) {
+        char t[2] = {'0', (char)('0' + v)};
+        d_mem(d, t, 2);
+    } else {
+        d_int(d, v);
+    }
+}
+
+/* tpp_ratio_format's text into a 40-byte buffer (so at most 39 bytes), without snprintf. */
+static size_t fmt_ratio(char *buf, tpp_ratio r)
+{
+    int64_t num = r.num, den = r.den;
+    while (den > 1 && den % 10 == 0 && num % 10 == 0) {
+        num /= 10;
+        den /= 10;
+    }
+    char t[64];
+    size_t n;
+    if (den == 1) {
+        n = fmt_i64(t, num);
+    } else {
+        int decimals = 0;
+        for (int64_t x = den; x > 1; x /= 10)
+            decimals++;
+        unsigned long long mag = num < 0 ? 0ULL - (unsigned long long)num : (unsigned long long)num;
+        unsigned long long q = mag / (unsigned long long)den, rem = mag % (unsigned long long)den;
+        n = 0;
+        if (num < 0)
+            t[n++] = '-';
+        n += fmt_i64(t + n, (int64_t)q); /* q <= 2^63 / 2: den > 1 here */
+        t[n++] = '.';
+        char r2[24], *e = r2 + sizeof r2, *p = e;
+        do {
+            *--p = (char)('0' + rem % 10);
+            rem /= 10;
+        } while (rem);
+        for (int w = (int)(e - p); w < decimals; w++)
+            t[n++] = '0';
+        memcpy(t + n, p, (size_t)(e - p));
+        n += (size_t)(e - p);
+    }
+    if (n > 39)
+        n = 39;
+    memcpy(buf, t, n);
+    return n;
+}
+
+static inline void d_ratio(dtl *d, tpp_ratio r)
+{
+    char t[40];
+    d_mem(d, t, fmt_ratio(t, r));
+}
+
+/* A time of a day as HH:MM; minutes past 24:00 belong to the next day ("07:00+1"). */
+static void d_hhmm_day(dtl *d, int32_t minutes)
+{
+    if (minutes >= 1440) {
+        d_int02(d, (int)((minutes - 1440) / 60) % 100);
+        D_LIT(d, ":");
+        d_int02(d, (int)(minutes % 60));
+        D_LIT(d, "+1");
+    } else {
+        d_int02(d, (int)(minutes / 60) % 100);
+        D_LIT(d, ":");
+        d_int02(d, (int)(minutes % 60));
+    }
+}
+
+/* printf for the conversions this file uses (%s %c %d %u with l/ll/z and a 0 flag or a width,
+ * and %%), with printf's output; any other format falls back to vsnprintf. */
+static void d_vformat(dtl *d, const char *fmt, va_list ap)
+{
+    va_list ap0;
+    va_copy(ap0, ap);
+    for (const char *f = fmt; *f;) {
+        const char *pct = strchr(f, '%');
+        if (pct == NULL) {
+            d_str(d, f);
+            break;
+        }
+        d_mem(d, f, (size_t)(pct - f));
+        f = pct + 1;
+        bool zero = false;
+        int width = 0, lng = 0;
+        if (*f == '0')
+            zero = true, f++;
+        while (*f >= '0' && *f <= '9')
+            width = width * 10 + (*f++ - '0');
+        while (*f == 'l' || *f == 'z')
+            lng += *f == 'z' ? 2 : 1, f++;
+        char t[32];
+        size_t n;
+        const char *s = t;
+        switch (*f) {
+        case '%':
+            if (width || zero || lng)
+                goto fallback;
+            t[0] = '%', n = 1;
+            break;
+        case 'd':
+            n = fmt_i64(t, lng >= 2 ? (int64_t)va_arg(ap, long long)
+                           : lng    ? (int64_t)va_arg(ap, long)
+                                    : (int64_t)va_arg(ap, int));
+            break;
+        case 'u': {
+            unsigned long long u = lng >= 2 ? va_arg(ap, unsigned long long)
+                                   : lng    ? va_arg(ap, unsigned long)
+                                            : va_arg(ap, unsigned);
+            if (u > (unsigned long long)INT64_MAX)
+                goto fallback;
+            n = fmt_i64(t, (int64_t)u);
+            break;
+        }
+        case 'c':
+            if (lng || zero)
+                goto fallback;
+            t[0] = (char)va_arg(ap, int), n = 1;
+            break;
+        case 's':
+            if (lng || zero)
+                goto fallback;
+            s = va_arg(ap, const char *);
+            if (s == NULL)
+                s = "(null)";
+            n = strlen(s);
+            break;
+        default:
+            goto fallback;
+        }
+        f++;
+        if ((size_t)width > n) {
+            static const char zeros[] = "0000000000000000000000000000000";
+            static const char blanks[] = "                               ";
+            size_t pad = (size_t)width - n;
+            if (pad >= sizeof zeros)
+                goto fallback;
+            if (zero && *s == '-' && (f[-1] == 'd')) {
+                d_mem(d, "-", 1);
+                d_mem(d, zeros, pad);
+                d_mem(d, s + 1, n - 1);
+                continue;
+            }
+            d_mem(d, zero ? zeros : blanks, pad);
+        }
+        d_mem(d, s, n);
+    }
+    va_end(ap0);
+    d->s[d->n] = '\0';
+    return;
+fallback:
+    vsnprintf(d->s, sizeof d->s, fmt, ap0);
+    va_end(ap0);
+    d->n = strlen(d->s);
+}
+
+/* The trace buffer starts at the size a month's trace grows to (8 KiB holds ~35 lines), so
+ * it is not reallocated line by line. */
+#define TRACE_INITIAL 8192
+
+static void put_grow(tpp_buf *b, const char *s, size_t n)
+{
+    if (b->oom)
+        return;
+    size_t cap = b->cap ? b->cap : TRACE_INITIAL;
+    while (cap < b->len + n + 1)
+        cap *= 2;
+    char *p = realloc(b->data, cap);
+    if (p == NULL) {
+        b->oom = 1;
+        return;
+    }
+    b->data = p;
+    b->cap = cap;
+    memcpy(b->data + b->len, s, n);
+    b->len += n;
+}
+
+static inline void put(tpp_buf *b, const char *s, size_t n)
+{
+    if (b->len + n < b->cap) {
+        memcpy(b->data + b->len, s, n);
+        b->len += n;
+    } else {
+        put_grow(b, s, n);
+    }
+}
+
+/* A field with tabs and line breaks turned into blanks: whole clean runs at a time. */
 static void put_clean(tpp_buf *b, const char *s)
 {
-    /* Whole runs at a time: this is the innermost loop of a month (about 30 lines an employee). */
     while (s && *s) {
         size_t n = strcspn(s, "\t\n\r");
-        tpp_buf_append(b, s, n);
+        put(b, s, n);
         s += n;
         if (*s) {
-            tpp_buf_append(b, " ", 1);
+            put(b, " ", 1);
             s++;
         }
     }
 }
 
+/* One trace line: step, result, rounding, citation, detail. Tabs and newlines never appear
+ * inside fields because every field is built here from pack text and numbers; pack text is
+ * sanitised on the way in. */
+static void line(ctx *c, const char *name, const char *result, const char *rounding,
+                 const char *cite, dtl *d)
+{
+    tpp_buf *b = &c->trace;
+    d->s[d->n] = '\0';
+    put_clean(b, name);
+    put(b, "\t", 1);
+    put_clean(b, result);
+    put(b, "\t", 1);
+    put_clean(b, rounding ? rounding : "-");
+    put(b, "\t", 1);
+    put_clean(b, cite ? cite : "-");
+    put(b, "\t", 1);
+    put_clean(b, d->s);
+    put(b, "\n", 1);
+    if (!b->oom)
+        b->data[b->len] = '\0';
+}
+
+static void step(ctx *c, const char *name, const char *result, const char *rounding,
+                 const char *cite, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 static void step(ctx *c, const char *name, const char *result, const char *rounding,
                  const char *cite, const char *fmt, ...)
 {
-    char detail[512];
+    dtl d;
+    d.n = 0;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(detail, sizeof detail, fmt, ap);
+    d_vformat(&d, fmt, ap);
     va_end(ap);
-    tpp_buf *b = &c->trace;
-    put_clean(b, name);
-    tpp_buf_append(b, "\t", 1);
-    put_clean(b, result);
-    tpp_buf_append(b, "\t", 1);
-    put_clean(b, rounding ? rounding : "-");
-    tpp_buf_append(b, "\t", 1);
-    put_clean(b, cite ? cite : "-");
-    tpp_buf_append(b, "\t", 1);
-    put_clean(b, detail);
-    tpp_buf_append(b, "\n", 1);
+    line(c, name, result, rounding, cite, &d);
 }
 
 static void fail(ctx *c, tpp_status code, const char *fmt, ...)
@@ -117,19 +365,15 @@ static void fail(ctx *c, tpp_status code, const char *fmt, ...)
 
 static const char *money_str(tpp_money m, char *buf)
 {
-    snprintf(buf, 32, "%lld", (long long)m);
+    buf[fmt_i64(buf, m)] = '\0';
     return buf;
 }
 
+/* buf holds 40 bytes */
 static const char *ratio_str(tpp_ratio r, char *buf)
 {
-    tpp_ratio_format(r, buf, 40);
+    buf[fmt_ratio(buf, r)] = '\0';
     return buf;
-}
-
-static void hhmm(int32_t minutes, char *buf)
-{
-    snprintf(buf, 8, "%02d:%02d", (int)(minutes / 60) % 100, (int)(minutes % 60));
 }
 
 static bool is_holiday(const tpp_month *m, tpp_date d)
@@ -228,13 +472,14 @@ static int absence_class(const ctx *c, tpp_date d)
     return best;
 }
 
-/* A time of a day as HH:MM; minutes past 24:00 belong to the next day ("07:00+1"). */
+/* A time of a day as HH:MM, "07:00+1" past midnight, into buf (at least 12 bytes). */
 static void hhmm_day(int32_t minutes, char *buf)
 {
-    if (minutes >= 1440)
-        snprintf(buf, 12, "%02d:%02d+1", (int)((minutes - 1440) / 60) % 100, (int)(minutes % 60));
-    else
-        hhmm(minutes, buf);
+    dtl d;
+    d.n = 0;
+    d_hhmm_day(&d, minutes);
+    memcpy(buf, d.s, d.n);
+    buf[d.n] = '\0';
 }
 
 /* Classify one workday from its counted check-in and check-out (minutes after midnight of the
@@ -245,9 +490,12 @@ static void classify_core(ctx *c, tpp_date d, int32_t start, int32_t end, int32_
 {
     const tpp_ruleset *rs = c->rs;
     tpp_result *out = c->out;
-    char date[11], pct[40], tin[12], tout[12], sname[48];
-    tpp_date_format(d, date);
-    snprintf(sname, sizeof sname, "day.%s", date);
+    /* One line a workday: the hottest trace line, so it is built by hand (same text). */
+    char sname[16] = "day.";
+    tpp_date_format(d, sname + 4);
+    dtl t;
+    t.n = 0;
+    d_str(&t, what);
 
     int cls = absence_class(c, d);
     if (cls >= 0) {
@@ -255,27 +503,41 @@ static void classify_core(ctx *c, tpp_date d, int32_t start, int32_t end, int32_
         out->days_excused++;
         out->discipline_minutes += a->minutes;
         add_cut(c, a->base, a->percent);
-        step(c, sname, a->id, NULL, a->cite, "%sclass=%s scans=%d cut=%s%%", what, a->id,
-             (int)n_counted, ratio_str(a->percent, pct));
+        D_LIT(&t, "class=");
+        d_str(&t, a->id);
+        D_LIT(&t, " scans=");
+        d_int(&t, n_counted);
+        D_LIT(&t, " cut=");
+        d_ratio(&t, a->percent);
+        D_LIT(&t, "%");
+        line(c, sname, a->id, NULL, a->cite, &t);
         return;
     }
     if (in < 0 && outm < 0) {
         out->days_absent++;
         out->discipline_minutes += rs->absent.minutes;
         add_cut(c, rs->absent.base, rs->absent.percent);
-        step(c, sname, "absent", NULL, rs->absent.cite, "%sclass=absent scans=0 cut=%s%%", what,
-             ratio_str(rs->absent.percent, pct));
+        D_LIT(&t, "class=absent scans=0 cut=");
+        d_ratio(&t, rs->absent.percent);
+        D_LIT(&t, "%");
+        line(c, sname, "absent", NULL, rs->absent.cite, &t);
         return;
     }
     if (in < 0 || outm < 0) {
         out->days_missing_punch++;
         out->discipline_minutes += rs->missing_punch.minutes;
         add_cut(c, rs->missing_punch.base, rs->missing_punch.percent);
-        hhmm_day(in >= 0 ? in : outm, tin);
-        step(c, sname, "missing_punch", NULL, rs->missing_punch.cite,
-             "%sclass=missing_%s %s=%s counted_minutes=%d cut=%s%%", what, in < 0 ? "in" : "out",
-             in < 0 ? "out" : "in", tin, (int)rs->missing_punch.minutes,
-             ratio_str(rs->missing_punch.percent, pct));
+        if (in < 0)
+            D_LIT(&t, "class=missing_in out=");
+        else
+            D_LIT(&t, "class=missing_out in=");
+        d_hhmm_day(&t, in >= 0 ? in : outm);
+        D_LIT(&t, " counted_minutes=");
+        d_int(&t, rs->missing_punch.minutes);
+        D_LIT(&t, " cut=");
+        d_ratio(&t, rs->missing_punch.percent);
+        D_LIT(&t, "%");
+        line(c, sname, "missing_punch", NULL, rs->missing_punch.cite, &t);
         return;
     }
     out->days_present++;
@@ -286,8 +548,6 @@ static void classify_core(ctx *c, tpp_date d, int32_t start, int32_t end, int32_
     out->late_minutes += late;
     out->early_minutes += early;
     out->discipline_minutes += late + early;
-    hhmm_day(in, tin);
-    hhmm_day(outm, tout);
     /* A cumulative table is looked up once for the month's minutes (cumulative()). */
     bool overflow = false;
     tpp_ratio lp, ep;
@@ -300,25 +560,39 @@ static void classify_core(ctx *c, tpp_date d, int32_t start, int32_t end, int32_
                              : NULL;
     if (overflow)
         fail(c, TPP_ERR_OVERFLOW, "band percentages overflow");
-    char lpct[40] = "0", epct[40] = "0";
-    if (lb) {
+    if (lb)
         add_cut(c, rs->late.base, lp);
-        ratio_str(lp, lpct);
-    } else {
-        snprintf(lcodes, sizeof lcodes, "-");
-    }
-    if (eb) {
+    if (eb)
         add_cut(c, rs->early.base, ep);
-        ratio_str(ep, epct);
-    } else {
-        snprintf(ecodes, sizeof ecodes, "-");
-    }
     const char *cite = lb   ? (lb->cite ? lb->cite : rs->late.cite)
                        : eb ? (eb->cite ? eb->cite : rs->early.cite)
                             : rs->calendar_cite;
-    step(c, sname, lb || eb ? "present_cut" : "present", NULL, cite,
-         "%sclass=present in=%s out=%s late=%d band=%s cut=%s%% early=%d band=%s cut=%s%%", what,
-         tin, tout, (int)late, lcodes, lpct, (int)early, ecodes, epct);
+    D_LIT(&t, "class=present in=");
+    d_hhmm_day(&t, in);
+    D_LIT(&t, " out=");
+    d_hhmm_day(&t, outm);
+    D_LIT(&t, " late=");
+    d_int(&t, late);
+    D_LIT(&t, " band=");
+    if (lb) {
+        d_str(&t, lcodes);
+        D_LIT(&t, " cut=");
+        d_ratio(&t, lp);
+    } else {
+        D_LIT(&t, "- cut=0");
+    }
+    D_LIT(&t, "% early=");
+    d_int(&t, early);
+    D_LIT(&t, " band=");
+    if (eb) {
+        d_str(&t, ecodes);
+        D_LIT(&t, " cut=");
+        d_ratio(&t, ep);
+    } else {
+        D_LIT(&t, "- cut=0");
+    }
+    D_LIT(&t, "%");
+    line(c, sname, lb || eb ? "present_cut" : "present", NULL, cite, &t);
 }
 
 static void classify_day(ctx *c, tpp_date d, const tpp_hours *h, size_t *pi)
