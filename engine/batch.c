@@ -278,37 +278,47 @@ static tpp_status load_roster(tpp_store *st, month_data *md, const char *first, 
         goto dberr;
     sqlite3_finalize(q);
 
-    /* the next month's first day: only a shift of the last day can count these scans */
-    char after[11];
+    /* The next month's first day: only a shift of the last day can count these scans, so only
+     * rostered employees whose last shift of the month runs past midnight are read, straight
+     * from their packed month row (the attendance view would unpack every row of the month). */
     tpp_date nd;
     if (!tpp_date_parse(next, 10, &nd))
         return tpp_fail(err, TPP_ERR_INTERNAL, TPP_NOLOC, "bad date %s", next);
-    tpp_date_format(nd + 1, after);
+    char next_period[8]; /* "YYYY-MM" of next ("YYYY-MM-DD") */
+    memcpy(next_period, next, 7);
+    next_period[7] = '\0';
     TPP_TRY(tpp_store_prepare(st,
-                              "SELECT nip, ts, direction FROM attendance WHERE ts >= ?1 AND "
-                              "ts < ?2 ORDER BY nip, ts",
+                              "SELECT scans FROM attendance_month WHERE month = ?1 AND nip = ?2 "
+                              "ORDER BY part",
                               &q, err));
-    sqlite3_bind_text(q, 1, next, -1, SQLITE_STATIC);
-    sqlite3_bind_text(q, 2, after, -1, SQLITE_STATIC);
-    emp_data *cur = NULL;
-    STEP_ROWS(q)
-    {
-        const char *nip = col_text(q, 0);
-        if (cur == NULL || strcmp(cur->e.nip, nip) != 0)
-            cur = find_emp(md, nip);
-        if (cur == NULL || !cur->e.rostered || cur->n_sh == 0)
+    sqlite3_bind_text(q, 1, next_period, -1, SQLITE_STATIC);
+    for (size_t i = 0; i < md->n_emps; i++) {
+        emp_data *ed = &md->emps[i];
+        if (!ed->e.rostered || ed->n_sh == 0)
             continue;
-        const char *ts = col_text(q, 1);
-        tpp_punch p;
-        if (!tpp_timestamp_parse(ts, strlen(ts), &p.day, &p.sec))
-            continue; /* validated at import */
-        p.dir = sqlite3_column_int(q, 2);
-        if (!push((void **)&cur->p, &cur->n_p, &cur->cap_p, sizeof p))
-            goto nomem;
-        cur->p[cur->n_p - 1] = p; /* after the month's scans: the order stays (day, time) */
+        const tpp_shift *lastsh = &ed->sh[ed->n_sh - 1];
+        if (lastsh->day != nd - 1 || lastsh->end <= 1440)
+            continue;
+        sqlite3_bind_text(q, 2, ed->e.nip, -1, SQLITE_STATIC);
+        STEP_ROWS(q)
+        {
+            const uint8_t *r = sqlite3_column_blob(q, 0);
+            size_t n = (size_t)sqlite3_column_bytes(q, 0) / TPP_ATT_REC;
+            for (size_t k = 0; k < n; k++, r += TPP_ATT_REC) {
+                if (tpp_att_dom(r) != 1)
+                    break; /* records are in time order: the rest is later in the month */
+                tpp_punch p = {.day = nd,
+                               .sec = (int32_t)tpp_att_sec(r),
+                               .dir = (int)tpp_att_dir(r)};
+                if (!push((void **)&ed->p, &ed->n_p, &ed->cap_p, sizeof p))
+                    goto nomem;
+                ed->p[ed->n_p - 1] = p; /* after the month's scans: the order stays (day, time) */
+            }
+        }
+        if (rc_step != SQLITE_DONE)
+            goto dberr;
+        sqlite3_reset(q);
     }
-    if (rc_step != SQLITE_DONE)
-        goto dberr;
     sqlite3_finalize(q);
     return TPP_OK;
 
