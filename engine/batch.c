@@ -455,9 +455,19 @@ static tpp_status load_month(tpp_store *st, const tpp_ruleset *rs, month_data *m
     STEP_ROWS(q)
     {
         emp_data *ed = find_emp(md, col_text(q, 0));
+        if (ed == NULL)
+            continue; /* not employed this month */
         int type = tpp_rules_absence_index(rs, col_text(q, 1));
-        if (ed == NULL || type < 0)
-            continue; /* types are checked at import against the pack of that time */
+        if (type < 0) {
+            /* Checked at import against the pack of that time; a later pack version without
+             * the type must not turn the leave into days absent without notice. */
+            rc = tpp_fail(err, TPP_ERR_RULE, TPP_NOLOC,
+                          "employee '%s': absence type '%s' from %s is not in the rule pack in "
+                          "force (%s); nothing computed",
+                          ed->e.nip, col_text(q, 1), col_text(q, 2), rs->id);
+            sqlite3_finalize(q);
+            return rc;
+        }
         if (!push((void **)&ed->a, &ed->n_a, &ed->cap_a, sizeof(tpp_absence)))
             goto nomem;
         ed->a[ed->n_a - 1] = (tpp_absence){type, col_date(q, 2), col_date(q, 3)};
@@ -476,9 +486,17 @@ static tpp_status load_month(tpp_store *st, const tpp_ruleset *rs, month_data *m
     STEP_ROWS(q)
     {
         emp_data *ed = find_emp(md, col_text(q, 0));
-        int type = tpp_rules_event_index(rs, col_text(q, 1));
-        if (ed == NULL || type < 0)
+        if (ed == NULL)
             continue;
+        int type = tpp_rules_event_index(rs, col_text(q, 1));
+        if (type < 0) {
+            rc = tpp_fail(err, TPP_ERR_RULE, TPP_NOLOC,
+                          "employee '%s': event type '%s' of %s is not in the rule pack in force "
+                          "(%s); nothing computed",
+                          ed->e.nip, col_text(q, 1), col_text(q, 2), rs->id);
+            sqlite3_finalize(q);
+            return rc;
+        }
         if (!push((void **)&ed->ev, &ed->n_ev, &ed->cap_ev, sizeof(tpp_event)))
             goto nomem;
         ed->ev[ed->n_ev - 1] = (tpp_event){type, col_date(q, 2), sqlite3_column_int(q, 3)};
