@@ -307,9 +307,8 @@ static tpp_status load_roster(tpp_store *st, month_data *md, const char *first, 
             for (size_t k = 0; k < n; k++, r += TPP_ATT_REC) {
                 if (tpp_att_dom(r) != 1)
                     break; /* records are in time order: the rest is later in the month */
-                tpp_punch p = {.day = nd,
-                               .sec = (int32_t)tpp_att_sec(r),
-                               .dir = (int)tpp_att_dir(r)};
+                tpp_punch p = {
+                    .day = nd, .sec = (int32_t)tpp_att_sec(r), .dir = (int)tpp_att_dir(r)};
                 if (!push((void **)&ed->p, &ed->n_p, &ed->cap_p, sizeof p))
                     goto nomem;
                 ed->p[ed->n_p - 1] = p; /* after the month's scans: the order stays (day, time) */
@@ -682,10 +681,11 @@ static tpp_status run_commit(run_writer *w, tpp_run_summary *sum, tpp_error *err
     if (rc != TPP_OK)
         return rc;
     /* Every total: the stored lines add up to the run's totals (SPEC §4.10). */
-    TPP_TRY(tpp_store_prepare(w->st,
-                              "SELECT COALESCE(SUM(tpp),0), COALESCE(SUM(gross),0), "
-                              "COALESCE(SUM(net),0) FROM result WHERE run_id = ?1 AND status = 'ok'",
-                              &q, err));
+    TPP_TRY(
+        tpp_store_prepare(w->st,
+                          "SELECT COALESCE(SUM(tpp),0), COALESCE(SUM(gross),0), "
+                          "COALESCE(SUM(net),0) FROM result WHERE run_id = ?1 AND status = 'ok'",
+                          &q, err));
     sqlite3_bind_int64(q, 1, w->run_id);
     if (sqlite3_step(q) != SQLITE_ROW)
         rc = tpp_store_fail(w->st, err, "cannot check the run's totals");

@@ -181,6 +181,7 @@ static void d_hhmm_day(dtl *d, int32_t minutes)
 
 /* printf for the conversions this file uses (%s %c %d %u with l/ll/z and a 0 flag or a width,
  * and %%), with printf's output; any other format falls back to vsnprintf. */
+static void d_vformat(dtl *d, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 static void d_vformat(dtl *d, const char *fmt, va_list ap)
 {
     va_list ap0;
