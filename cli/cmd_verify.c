@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "engine/xlsx_resum.h"
 #include "tpp/export.h"
 
 static const char usage[] =
@@ -14,7 +15,9 @@ static void help(void)
     printf("%s\nCheck the payroll files in <dir> against every tpp-YYYY-MM.manifest there: each\n"
            "listed file's size and SHA-256, the totals (every payment file totals the\n"
            "manifest's net total; the machine CSV is summed again; the bank files together\n"
-           "make the same total), the manifest's own checksum and its Ed25519 signature.\n"
+           "make the same total; the XLSX payment list is read and column 18 of every OPD\n"
+           "sheet added up again, against the sheet's JUMLAH row and the manifest total),\n"
+           "the manifest's own checksum and its Ed25519 signature.\n"
            "A file not listed in a valid manifest is an error too. Every failing file is\n"
            "named. Needs no workspace: BPKAD can run it on the files it received.\n\n"
            "Options:\n"
@@ -73,7 +76,8 @@ int cmd_verify(int argc, char **argv, tpp_cli *cli)
     if (diags == NULL)
         return 70;
     tpp_verify_report rep;
-    tpp_verify_options vo = {.trusted_key = key ? pk : NULL, .root = root};
+    tpp_verify_options vo = {
+        .trusted_key = key ? pk : NULL, .root = root, .check_file = tpp_verify_payment_file};
     tpp_status rc = tpp_verify_dir_opts(dir, &vo, diags, &rep, &err);
     tpp_diags_free(diags);
     if (rc != TPP_OK)

@@ -444,15 +444,16 @@ static bool is_payment_kind(const char *kind)
 }
 
 /* Check the listed files of one manifest. Returns how many failed. */
-static size_t check_files(const char *dir, const char *mpath, const parsed *p, tpp_diags *diags,
-                          tpp_verify_report *rep)
+static size_t check_files(const char *dir, const char *mpath, const parsed *p,
+                          const tpp_verify_options *o, tpp_diags *diags, tpp_verify_report *rep,
+                          tpp_status *rc, tpp_error *err)
 {
     size_t failed = 0;
     char path[4096];
     bool any_bank = false;
     tpp_money bank_total = 0;
     bool bank_overflow = false;
-    for (size_t i = 0; i < p->n_files; i++) {
+    for (size_t i = 0; i < p->n_files && *rc == TPP_OK; i++) {
         const vfile *f = &p->files[i];
         snprintf(path, sizeof path, "%s/%s", dir, f->name);
         tpp_srcloc at = {.path = path};
@@ -465,18 +466,22 @@ static size_t check_files(const char *dir, const char *mpath, const parsed *p, t
             failed++;
             continue;
         }
-        if (bytes != f->bytes) {
+        bool changed = true;
+        if (bytes != f->bytes)
             tpp_diag_error(diags, at,
                            "%" PRIu64 " bytes, the manifest says %" PRIu64
                            ": the file was changed after export",
                            bytes, f->bytes);
-            failed++;
-            continue;
-        }
-        if (strcmp(hex, f->sha) != 0) {
+        else if (strcmp(hex, f->sha) != 0)
             tpp_diag_error(diags, at,
                            "SHA-256 does not match the manifest: the file was changed after "
                            "export");
+        else
+            changed = false;
+        size_t deeper = 0;
+        if (o->check_file != NULL)
+            *rc = o->check_file(o->check_user, path, f->kind, p->total_net, diags, &deeper, err);
+        if (changed || deeper > 0 || *rc != TPP_OK) {
             failed++;
             continue;
         }
@@ -596,7 +601,7 @@ tpp_status tpp_verify_dir_opts(const char *dir, const tpp_verify_options *o, tpp
         if (!check_manifest(mpath, text, len, o->trusted_key, o->root, diags, rep, p)) {
             rep->n_failed++;
         } else {
-            rep->n_failed += check_files(dir, mpath, p, diags, rep);
+            rep->n_failed += check_files(dir, mpath, p, o, diags, rep, &rc, err);
             for (size_t k = 0; k < p->n_files; k++) {
                 char *key = p->files[k].name;
                 char **hit = bsearch(&key, names, n, sizeof *names, cmp_str);

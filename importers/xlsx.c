@@ -914,6 +914,26 @@ const char *tpp_xlsx_reader_sheet(const tpp_xlsx_reader *r)
     return r->sheet_name ? r->sheet_name : "";
 }
 
+size_t tpp_xlsx_reader_sheet_count(const tpp_xlsx_reader *r)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < r->n_sheets; i++)
+        n += r->sheets[i].name != NULL;
+    return n;
+}
+
+const char *tpp_xlsx_reader_sheet_name(const tpp_xlsx_reader *r, size_t i)
+{
+    /* Entries whose name could not be copied (out of memory) are skipped, as open_sheet does. */
+    for (size_t k = 0; k < r->n_sheets; k++) {
+        if (r->sheets[k].name == NULL)
+            continue;
+        if (i-- == 0)
+            return r->sheets[k].name;
+    }
+    return NULL;
+}
+
 void tpp_xlsx_reader_free(tpp_xlsx_reader *r)
 {
     if (r == NULL)

@@ -28,6 +28,11 @@ void tpp_xlsx_reader_set_width(tpp_xlsx_reader *r, size_t n);
 size_t tpp_xlsx_reader_errors(const tpp_xlsx_reader *r);
 /** The name of the sheet being read. */
 const char *tpp_xlsx_reader_sheet(const tpp_xlsx_reader *r);
+/** The workbook's sheets in workbook order, known once the reader is open (whichever sheet it
+ *  reads): how many, and the name of sheet i (NULL when i is out of range). A workbook the
+ *  reader could not open has none. */
+size_t tpp_xlsx_reader_sheet_count(const tpp_xlsx_reader *r);
+const char *tpp_xlsx_reader_sheet_name(const tpp_xlsx_reader *r, size_t i);
 void tpp_xlsx_reader_free(tpp_xlsx_reader *r);
 
 /** Exposed for tests: convert a spreadsheet date serial (decimal text) to ISO text.

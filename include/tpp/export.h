@@ -275,6 +275,14 @@ tpp_status tpp_verify_dir(const char *dir, const unsigned char *trusted_key, tpp
 typedef struct tpp_verify_options {
     const unsigned char *trusted_key; /* NULL: a signature is checked against the key it names */
     const char *root; /* 64 hex digits, or NULL: each manifest must say "seal final <root>" */
+    /* Optional deeper check of each listed file that exists, whether or not its hash matched
+     * (so that a changed file is also told where it changed): reports its problems to diags and
+     * counts them in *n_problems; a status other than TPP_OK stops the verification. The CLI
+     * passes the engine's re-sum of the payment list (engine/xlsx_resum.h). NULL: none. */
+    tpp_status (*check_file)(void *user, const char *path, const char *kind,
+                             tpp_money manifest_total, tpp_diags *diags, size_t *n_problems,
+                             tpp_error *err);
+    void *check_user;
 } tpp_verify_options;
 
 /** tpp_verify_dir, and with o->root that every manifest is of the sealed run with that published
