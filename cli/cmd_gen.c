@@ -40,6 +40,35 @@ static bool parse_long(const char *s, long lo, long hi, long *out)
     return true;
 }
 
+/* The options gen and demo share: -n/--employees, -p/--period, -s/--seed. Returns 1 when c was
+ * one of them, 0 when not, -1 after printing a usage error. */
+static int region_option(int c, const char *usage, const char *cmd, tpp_gen_options *go,
+                         const char **period)
+{
+    long v;
+    switch (c) {
+    case 'n':
+        if (!parse_long(optarg, 1, 10000000, &v)) {
+            cli_usage_error(usage, cmd, "invalid --employees '%s'", optarg);
+            return -1;
+        }
+        go->employees = (int)v;
+        return 1;
+    case 'p':
+        *period = optarg;
+        return 1;
+    case 's':
+        if (!parse_long(optarg, 0, 2147483647L, &v)) {
+            cli_usage_error(usage, cmd, "invalid --seed '%s'", optarg);
+            return -1;
+        }
+        go->seed = (uint64_t)v;
+        return 1;
+    default:
+        return 0;
+    }
+}
+
 int cmd_gen(int argc, char **argv, tpp_cli *cli)
 {
     static const struct option opts[] = {{"employees", required_argument, NULL, 'n'},
@@ -50,24 +79,15 @@ int cmd_gen(int argc, char **argv, tpp_cli *cli)
                                          {0, 0, 0, 0}};
     tpp_gen_options go = {.seed = 1};
     const char *period = NULL, *out = NULL;
-    long v;
     int c;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "n:p:s:o:h", opts, NULL)) != -1) {
+        int r = region_option(c, gen_usage, "gen", &go, &period);
+        if (r < 0)
+            return 2;
+        if (r > 0)
+            continue;
         switch (c) {
-        case 'n':
-            if (!parse_long(optarg, 1, 10000000, &v))
-                return cli_usage_error(gen_usage, "gen", "invalid --employees '%s'", optarg);
-            go.employees = (int)v;
-            break;
-        case 'p':
-            period = optarg;
-            break;
-        case 's':
-            if (!parse_long(optarg, 0, 2147483647L, &v))
-                return cli_usage_error(gen_usage, "gen", "invalid --seed '%s'", optarg);
-            go.seed = (uint64_t)v;
-            break;
         case 'o':
             out = optarg;
             break;
@@ -136,26 +156,17 @@ int cmd_demo(int argc, char **argv, tpp_cli *cli)
     const char *out = "demo-out", *period = "2025-01";
     const char *pack = TPP_SOURCE_DIR "/rules/packs/samarinda-2022-illustrative.yaml";
     tpp_gen_options go = {.employees = 60, .seed = 1};
-    long v;
     int c;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "o:n:p:s:r:h", opts, NULL)) != -1) {
+        int r = region_option(c, demo_usage, "demo", &go, &period);
+        if (r < 0)
+            return 2;
+        if (r > 0)
+            continue;
         switch (c) {
         case 'o':
             out = optarg;
-            break;
-        case 'n':
-            if (!parse_long(optarg, 1, 10000000, &v))
-                return cli_usage_error(demo_usage, "demo", "invalid --employees '%s'", optarg);
-            go.employees = (int)v;
-            break;
-        case 'p':
-            period = optarg;
-            break;
-        case 's':
-            if (!parse_long(optarg, 0, 2147483647L, &v))
-                return cli_usage_error(demo_usage, "demo", "invalid --seed '%s'", optarg);
-            go.seed = (uint64_t)v;
             break;
         case 'r':
             pack = optarg;

@@ -330,6 +330,20 @@ dberr:
     return rc;
 }
 
+/* A code (column 1, dated by column 2) imported under an earlier pack version that the pack in
+ * force does not know: stop the run rather than skip it, which would turn a day of leave into
+ * a day absent without notice. Finalizes q. */
+static tpp_status not_in_pack(sqlite3_stmt *q, const char *nip, const char *what, const char *when,
+                              const tpp_ruleset *rs, tpp_error *err)
+{
+    tpp_status rc = tpp_fail(err, TPP_ERR_RULE, TPP_NOLOC,
+                             "employee '%s': %s '%s' %s %s is not in the rule pack in force (%s); "
+                             "nothing computed",
+                             nip, what, col_text(q, 1), when, col_text(q, 2), rs->id);
+    sqlite3_finalize(q);
+    return rc;
+}
+
 static tpp_status load_month(tpp_store *st, const tpp_ruleset *rs, month_data *md, tpp_error *err)
 {
     char first[11], last[11], period[8], next[11];
@@ -457,16 +471,8 @@ static tpp_status load_month(tpp_store *st, const tpp_ruleset *rs, month_data *m
         if (ed == NULL)
             continue; /* not employed this month */
         int type = tpp_rules_absence_index(rs, col_text(q, 1));
-        if (type < 0) {
-            /* Checked at import against the pack of that time; a later pack version without
-             * the type must not turn the leave into days absent without notice. */
-            rc = tpp_fail(err, TPP_ERR_RULE, TPP_NOLOC,
-                          "employee '%s': absence type '%s' from %s is not in the rule pack in "
-                          "force (%s); nothing computed",
-                          ed->e.nip, col_text(q, 1), col_text(q, 2), rs->id);
-            sqlite3_finalize(q);
-            return rc;
-        }
+        if (type < 0)
+            return not_in_pack(q, ed->e.nip, "absence type", "from", rs, err);
         if (!push((void **)&ed->a, &ed->n_a, &ed->cap_a, sizeof(tpp_absence)))
             goto nomem;
         ed->a[ed->n_a - 1] = (tpp_absence){type, col_date(q, 2), col_date(q, 3)};
@@ -488,14 +494,8 @@ static tpp_status load_month(tpp_store *st, const tpp_ruleset *rs, month_data *m
         if (ed == NULL)
             continue;
         int type = tpp_rules_event_index(rs, col_text(q, 1));
-        if (type < 0) {
-            rc = tpp_fail(err, TPP_ERR_RULE, TPP_NOLOC,
-                          "employee '%s': event type '%s' of %s is not in the rule pack in force "
-                          "(%s); nothing computed",
-                          ed->e.nip, col_text(q, 1), col_text(q, 2), rs->id);
-            sqlite3_finalize(q);
-            return rc;
-        }
+        if (type < 0)
+            return not_in_pack(q, ed->e.nip, "event type", "of", rs, err);
         if (!push((void **)&ed->ev, &ed->n_ev, &ed->cap_ev, sizeof(tpp_event)))
             goto nomem;
         ed->ev[ed->n_ev - 1] = (tpp_event){type, col_date(q, 2), sqlite3_column_int(q, 3)};

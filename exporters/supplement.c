@@ -325,6 +325,22 @@ static bool exact(tpp_money v)
 
 /* ---- kekurangan / kelebihan bayar ------------------------------------------------------------ */
 
+/* Start the workbook under a temporary name beside path; the caller renames it into place. */
+static tpp_status open_book(sw *w, const char *path, char *tmp, size_t tmp_size, const char *title,
+                            int year, int month, tpp_error *err)
+{
+    if (snprintf(tmp, tmp_size, "%s.tmp-%ld", path, (long)getpid()) >= (int)tmp_size)
+        return tpp_fail(err, TPP_ERR_IO, TPP_NOLOC, "path too long: '%s'", path);
+    char *tmpdir = dir_of(path);
+    if (tmpdir == NULL)
+        return tpp_fail(err, TPP_ERR_NOMEM, TPP_NOLOC, "out of memory");
+    start(w, tmp, tmpdir, title, year, month);
+    free(tmpdir);
+    if (w->wb == NULL)
+        return tpp_fail(err, TPP_ERR_EXPORT, TPP_NOLOC, "cannot start workbook '%s'", path);
+    return TPP_OK;
+}
+
 tpp_status tpp_export_delta_xlsx(const char *path, const tpp_export_meta *meta,
                                  const tpp_delta_line *lines, size_t n, tpp_file_stats *stats,
                                  tpp_error *err)
@@ -367,16 +383,9 @@ tpp_status tpp_export_delta_xlsx(const char *path, const tpp_export_meta *meta,
     stats->records = n;
 
     char tmp[4096];
-    if (snprintf(tmp, sizeof tmp, "%s.tmp-%ld", path, (long)getpid()) >= (int)sizeof tmp)
-        return tpp_fail(err, TPP_ERR_IO, TPP_NOLOC, "path too long: '%s'", path);
-    char *tmpdir = dir_of(path);
-    if (tmpdir == NULL)
-        return tpp_fail(err, TPP_ERR_NOMEM, TPP_NOLOC, "out of memory");
     sw w = {.meta = meta};
-    start(&w, tmp, tmpdir, "Daftar Kekurangan/Kelebihan Pembayaran TPP", ly, lm);
-    free(tmpdir);
-    if (w.wb == NULL)
-        return tpp_fail(err, TPP_ERR_EXPORT, TPP_NOLOC, "cannot start workbook '%s'", path);
+    TPP_TRY(open_book(&w, path, tmp, sizeof tmp, "Daftar Kekurangan/Kelebihan Pembayaran TPP", ly,
+                      lm, err));
 
     static const char *const head[] = {"NO",
                                        "NAMA / NIP",
@@ -477,16 +486,8 @@ tpp_status tpp_export_rapel_xlsx(const char *path, const tpp_export_meta *meta,
     stats->records = n;
 
     char tmp[4096];
-    if (snprintf(tmp, sizeof tmp, "%s.tmp-%ld", path, (long)getpid()) >= (int)sizeof tmp)
-        return tpp_fail(err, TPP_ERR_IO, TPP_NOLOC, "path too long: '%s'", path);
-    char *tmpdir = dir_of(path);
-    if (tmpdir == NULL)
-        return tpp_fail(err, TPP_ERR_NOMEM, TPP_NOLOC, "out of memory");
     sw w = {.meta = meta};
-    start(&w, tmp, tmpdir, "Daftar Pembayaran TPP Rapel", y2, m2);
-    free(tmpdir);
-    if (w.wb == NULL)
-        return tpp_fail(err, TPP_ERR_EXPORT, TPP_NOLOC, "cannot start workbook '%s'", path);
+    TPP_TRY(open_book(&w, path, tmp, sizeof tmp, "Daftar Pembayaran TPP Rapel", y2, m2, err));
 
     char h1[64], h2[64], months[96];
     snprintf(h1, sizeof h1, "JUMLAH BERSIH\n%s %d", month_id[meta->month - 1], meta->year);
