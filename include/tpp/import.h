@@ -112,6 +112,9 @@ typedef struct tpp_completeness {
     size_t unclassified_days;   /* workdays of shift workers without a roster entry */
     size_t employees_unclassified;
     bool complete; /* all counts above (but employees) are zero */
+    /* the period whose performance the month reads: itself, or the earlier one the pack in
+     * force names in `performance.lag` */
+    int perf_year, perf_month;
 } tpp_completeness;
 
 /**
