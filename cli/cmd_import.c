@@ -24,8 +24,8 @@ static void help(void)
         "same file again changes nothing. The raw file is kept in the workspace.\n"
         "In an XLSX file, line is the row number and col the column number (A = 1).\n\n"
         "Kinds: employees, attendance, absences, events, performance, holidays, sanctions,\n"
-        "       assignments, roster, units, device_pins, annual (columns: see README.md,\n"
-        "       'Inputs').\n\n"
+        "       assignments, roster, units, device_pins, annual, zakat (columns: see\n"
+        "       README.md, 'Inputs').\n\n"
         "Options:\n"
         "  --format <f>        csv, xlsx or attlog (ZKTeco attendance log); default: by the\n"
         "                      file's extension (.xlsx; .dat/.attlog/.txt for attendance)\n"
@@ -116,7 +116,7 @@ int cmd_import(int argc, char **argv, tpp_cli *cli)
         return cli_usage_error(usage, "import",
                                "unknown kind '%s' (expected employees, attendance, absences, "
                                "events, performance, holidays, sanctions, assignments, roster, "
-                               "units, device_pins or annual)",
+                               "units, device_pins, annual or zakat)",
                                argv[optind]);
     if (kind != TPP_KIND_ATTENDANCE && (o.device || o.timezone || o.period_year))
         return cli_usage_error(usage, "import",

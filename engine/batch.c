@@ -212,6 +212,23 @@ static tpp_status load_multi_month(tpp_store *st, const tpp_ruleset *rs, month_d
     if (rc_step != SQLITE_DONE)
         goto dberr;
     sqlite3_finalize(q);
+
+    /* zakat through the payroll: each employee's latest statement at or before the month
+     * (kind zakat); rows come in start order, so the last one read wins */
+    TPP_TRY(tpp_store_prepare(st,
+                              "SELECT nip, deduct FROM zakat_request WHERE start_period <= ?1 "
+                              "ORDER BY nip, start_period",
+                              &q, err));
+    sqlite3_bind_text(q, 1, period, -1, SQLITE_STATIC);
+    STEP_ROWS(q)
+    {
+        emp_data *ed = find_emp(md, col_text(q, 0));
+        if (ed != NULL)
+            ed->e.zakat = sqlite3_column_int(q, 1) != 0;
+    }
+    if (rc_step != SQLITE_DONE)
+        goto dberr;
+    sqlite3_finalize(q);
     return TPP_OK;
 
 nomem:

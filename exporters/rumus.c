@@ -229,5 +229,13 @@ void tpp_rumus_rows(const tpp_ruleset *rs, tpp_buf *b)
     row(b, "(12) JUMLAH TPP KOTOR", "=(8+11)-(9+10)", NULL);
     row(b, "(15) JUMLAH POTONGAN", "=(13+14)", NULL);
     row(b, "(16) JUMLAH BERSIH", "=(12-15)", NULL);
-    row(b, "(18) JUMLAH TPP YANG DITERIMA", "=(16-17)", NULL);
+    if (rs->zakat.defined) {
+        char z[48];
+        tpp_ratio_format(rs->zakat.percent, z, sizeof z);
+        snprintf(v, sizeof v, "%s %% x (16-17), bagi pegawai yang memintanya", z);
+        row(b, "(17a) POT. ZAKAT", v, rs->zakat.cite);
+        row(b, "(18) JUMLAH TPP YANG DITERIMA", "=(16-17-17a)", NULL);
+    } else {
+        row(b, "(18) JUMLAH TPP YANG DITERIMA", "=(16-17)", NULL);
+    }
 }

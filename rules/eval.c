@@ -1336,6 +1336,9 @@ static void payment(ctx *c)
         step(c, "payment.zakat", money_str(o->zakat, a), rnd, rs->zakat.cite,
              "%s%% of %lld (net after PPh 21), asked for by the employee",
              ratio_str(rs->zakat.percent, p), (long long)after_tax);
+    } else if (c->emp->zakat && !rs->zakat.defined) {
+        step(c, "payment.zakat", "0", NULL, NULL,
+             "asked for, but the pack in force sets no zakat rate (payment.zakat)");
     }
     o->net = after_tax - o->zakat;
     step(c, "payment.net", money_str(o->net, a), NULL, NULL,
