@@ -212,6 +212,23 @@ static tpp_status load_multi_month(tpp_store *st, const tpp_ruleset *rs, month_d
     if (rc_step != SQLITE_DONE)
         goto dberr;
     sqlite3_finalize(q);
+
+    /* zakat through the payroll: each employee's latest statement at or before the month
+     * (kind zakat); rows come in start order, so the last one read wins */
+    TPP_TRY(tpp_store_prepare(st,
+                              "SELECT nip, deduct FROM zakat_request WHERE start_period <= ?1 "
+                              "ORDER BY nip, start_period",
+                              &q, err));
+    sqlite3_bind_text(q, 1, period, -1, SQLITE_STATIC);
+    STEP_ROWS(q)
+    {
+        emp_data *ed = find_emp(md, col_text(q, 0));
+        if (ed != NULL)
+            ed->e.zakat = sqlite3_column_int(q, 1) != 0;
+    }
+    if (rc_step != SQLITE_DONE)
+        goto dberr;
+    sqlite3_finalize(q);
     return TPP_OK;
 
 nomem:
@@ -379,7 +396,8 @@ static tpp_status load_month(tpp_store *st, const tpp_ruleset *rs, month_data *m
         st,
         "SELECT nip, name, status, unit_code, unit_name, position, grade, npwp, bank_name, "
         "bank_account, class, schedule, salary_bpjs_base, start_date, end_date, ptkp, "
-        "salary_gross, salary_pph21 FROM employee "
+        "salary_gross, salary_pph21, (SELECT u.timezone FROM unit u WHERE u.code = unit_code) "
+        "FROM employee "
         "WHERE (start_date IS NULL OR start_date <= ?2) AND (end_date IS NULL OR end_date >= ?1) "
         "ORDER BY nip",
         &q, err));
@@ -415,6 +433,9 @@ static tpp_status load_month(tpp_store *st, const tpp_ruleset *rs, month_data *m
             goto nomem;
         e->salary_gross = sqlite3_column_int64(q, 16);
         e->salary_pph21 = sqlite3_column_int64(q, 17);
+        if (sqlite3_column_type(q, 18) != SQLITE_NULL &&
+            (e->zone = tpp_arena_strdup(md->arena, col_text(q, 18))) == NULL)
+            goto nomem;
     }
     if (rc_step != SQLITE_DONE)
         goto dberr;
@@ -504,10 +525,15 @@ static tpp_status load_month(tpp_store *st, const tpp_ruleset *rs, month_data *m
         goto dberr;
     sqlite3_finalize(q);
 
-    /* performance of the period */
+    /* performance of the period, or of the earlier period the pack's `performance.lag` names
+     * (the trace says which; the evaluator computes it by the same function) */
+    int py, pm;
+    char perf_period[16];
+    tpp_rules_perf_period(rs, md->month.year, md->month.month, &py, &pm);
+    snprintf(perf_period, sizeof perf_period, "%04d-%02d", py % 10000, pm % 100);
     TPP_TRY(tpp_store_prepare(
         st, "SELECT nip, predicate, score_bp FROM performance WHERE period = ?1", &q, err));
-    sqlite3_bind_text(q, 1, period, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 1, perf_period, -1, SQLITE_STATIC);
     STEP_ROWS(q)
     {
         emp_data *ed = find_emp(md, col_text(q, 0));

@@ -510,6 +510,9 @@ tpp_status tpp_batch_export_opt(tpp_store *st, const tpp_export_options *opt,
                               &l->net_before_tax, &l->pph21,           &l->net};
         for (int i = 0; i < 12; i++)
             *money[i] = sqlite3_column_int64(q, 23 + i);
+        /* zakat is what the stored columns leave between col 16 - 17 and col 18 (the result
+         * keeps cols 16, 17, 18, sealed; the trace's payment.zakat step says the same) */
+        l->zakat = l->ok ? l->net_before_tax - l->pph21 - l->net : 0;
         if (prev_unit == NULL || strcmp(prev_unit, l->unit_code) != 0)
             sum->n_units++;
         prev_unit = l->unit_code;

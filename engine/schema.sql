@@ -1,6 +1,6 @@
 -- Workspace schema. One source of truth: embedded into the binary at build time.
 -- Money is INTEGER whole rupiah; dates are TEXT ISO 8601; every table is STRICT.
-PRAGMA user_version = 8;
+PRAGMA user_version = 9;
 
 CREATE TABLE meta (
     key   TEXT PRIMARY KEY,
@@ -415,4 +415,17 @@ CREATE TABLE annual_tax (
     annual_pension INTEGER NOT NULL CHECK (annual_pension >= 0),
     file_id        INTEGER NOT NULL REFERENCES input_file(id),
     PRIMARY KEY (nip, year)
+) STRICT;
+
+-- ---- schema 9: zakat deducted through the payroll (kind zakat). Each row is an employee's
+-- statement from a month on: deduct = 1 (the surat pernyataan asking BAZNAS zakat to be taken
+-- from TPP) or 0 (withdrawn). The month's state is the latest row with start_period <= the
+-- month; a row is never replaced (a second one for the same NIP and month is an error).
+CREATE TABLE zakat_request (
+    nip          TEXT NOT NULL,
+    start_period TEXT NOT NULL,                 -- YYYY-MM
+    deduct       INTEGER NOT NULL CHECK (deduct IN (0, 1)),
+    reference    TEXT NOT NULL DEFAULT '',
+    file_id      INTEGER NOT NULL REFERENCES input_file(id),
+    PRIMARY KEY (nip, start_period)
 ) STRICT;

@@ -151,7 +151,7 @@ typedef struct att_state {
     unknown_pin *unk;
     size_t unk_cap;
     tpp_buf key;
-    int clock_offset;  /* --timezone, hours; 0 = take scans as unit-local */
+    int32_t clock_offset; /* --timezone, minutes east of UTC; ZONE_NONE = scans are unit-local */
     tpp_date from, to; /* --period, or TPP_DATE_NONE */
 } att_state;
 
@@ -166,6 +166,35 @@ static int zone_offset(const char *z)
     if (strcasecmp(z, "WIT") == 0)
         return 9;
     return -1;
+}
+
+/* A scan's clock: minutes east of UTC, from a zone name (WIB, WITA, WIT, UTC, or an offset
+ * "+08:00" / "+0800") or ZONE_NONE (none given: the scan is in the unit's local time). */
+#define ZONE_NONE INT32_MIN
+#define ZONE_BAD  (INT32_MIN + 1)
+
+static int32_t clock_minutes(const char *z, size_t len)
+{
+    if (len == 0)
+        return ZONE_NONE;
+    if ((len == 1 && (z[0] == 'Z' || z[0] == 'z')) || (len == 3 && strncasecmp(z, "UTC", 3) == 0))
+        return 0;
+    static const char *const names[] = {"WIB", "WITA", "WIT"};
+    for (int i = 0; i < 3; i++)
+        if (len == strlen(names[i]) && strncasecmp(z, names[i], len) == 0)
+            return (7 + i) * 60;
+    /* +HH:MM or +HHMM (ISO 8601), -HH:MM; hours 0..14 */
+    if ((z[0] != '+' && z[0] != '-') || (len != 6 && len != 5) || (len == 6 && z[3] != ':'))
+        return ZONE_BAD;
+    const char *mm = z + (len == 6 ? 4 : 3);
+    for (const char *d = z + 1; d < z + len; d++)
+        if (d != z + 3 || len == 5)
+            if (*d < '0' || *d > '9')
+                return ZONE_BAD;
+    int h = (z[1] - '0') * 10 + (z[2] - '0'), m = (mm[0] - '0') * 10 + (mm[1] - '0');
+    if (h > 14 || m > 59)
+        return ZONE_BAD;
+    return (z[0] == '-' ? -1 : 1) * (h * 60 + m);
 }
 
 static void att_check_header(tpp_imp_ctx *c)
@@ -248,10 +277,12 @@ static tpp_status att_begin(tpp_imp_ctx *c, tpp_error *err)
         s->from = tpp_date_from_ymd(c->opts->period_year, c->opts->period_month, 1);
         s->to = s->from + tpp_days_in_month(c->opts->period_year, c->opts->period_month) - 1;
     }
-    s->clock_offset = zone_offset(c->opts->timezone);
-    if (s->clock_offset < 0)
+    s->clock_offset = clock_minutes(c->opts->timezone ? c->opts->timezone : "",
+                                    c->opts->timezone ? strlen(c->opts->timezone) : 0);
+    if (s->clock_offset == ZONE_BAD)
         return tpp_fail(err, TPP_ERR_USAGE, TPP_NOLOC,
-                        "unknown timezone '%s' (expected WIB, WITA or WIT)", c->opts->timezone);
+                        "unknown timezone '%s' (expected WIB, WITA, WIT, UTC or +HH:MM)",
+                        c->opts->timezone);
     TPP_TRY(load_employees(c, s, err));
     if (s->nips.n >= (size_t)1 << WHO_BITS)
         return tpp_fail(err, TPP_ERR_INVALID, TPP_NOLOC,
@@ -586,10 +617,24 @@ static tpp_status att_row(tpp_imp_ctx *c, const tpp_csv_record *rec, tpp_error *
 
     tpp_date day = 0;
     int32_t sec = 0;
-    if (ts.len > 0 && !tpp_timestamp_parse(ts.s, ts.len, &day, &sec))
+    /* A machine timestamp may carry its clock: "...Z", "... UTC" or an offset "+08:00"; it
+     * wins over --timezone for that scan. */
+    int32_t clock = s->clock_offset;
+    size_t ts_len = ts.len;
+    if (ts.len > 19) {
+        size_t k = 19;
+        while (k < ts.len && ts.s[k] == ' ')
+            k++;
+        clock = k < ts.len ? clock_minutes(ts.s + k, ts.len - k) : ZONE_BAD;
+        ts_len = clock == ZONE_BAD ? ts.len : 19;
+    }
+    if (ts.len > 0 && !tpp_timestamp_parse(ts.s, ts_len, &day, &sec))
         tpp_imp_error(c, ts.at,
-                      "invalid timestamp '%s' in column 'timestamp' (expected YYYY-MM-DD "
-                      "HH:MM:SS)",
+                      ts.len > 19 ? "invalid timestamp '%s' in column 'timestamp' (expected "
+                                    "YYYY-MM-DD HH:MM:SS, optionally followed by Z, UTC or an "
+                                    "offset +HH:MM)"
+                                  : "invalid timestamp '%s' in column 'timestamp' (expected "
+                                    "YYYY-MM-DD HH:MM:SS)",
                       tpp_imp_showv(c, &ts));
     int dir = tpp_imp_match(&dir_v, direction_names, 9);
     if (dir < 0)
@@ -642,18 +687,32 @@ static tpp_status att_row(tpp_imp_ctx *c, const tpp_csv_record *rec, tpp_error *
     }
 
     /* The clock's zone to the unit's: a WITA device clock read for a WIB unit is an hour
-     * ahead of the unit's time. */
+     * ahead of the unit's time, a UTC timestamp eight hours behind a WITA unit's. Scans are
+     * stored in the unit's local time (the time its working hours are written in), so the
+     * month and the day a scan belongs to are the unit's; replay re-imports the file with the
+     * same option against the same units, and a unit's zone cannot change under stored scans
+     * (import_units.c). A clock given for a unit whose zone is not known is an error: guessing
+     * would put every scan hours off. */
     bool shifted = false;
-    if (who >= 0 && s->clock_offset > 0 && s->nips.entries[who].value > 0 &&
-        s->nips.entries[who].value != s->clock_offset) {
-        shifted = true;
-        sec += (int32_t)(s->nips.entries[who].value - s->clock_offset) * 3600;
-        if (sec < 0) {
-            sec += 86400;
-            day--;
-        } else if (sec >= 86400) {
-            sec -= 86400;
-            day++;
+    if (who >= 0 && clock != ZONE_NONE) {
+        int64_t unit = s->nips.entries[who].value;
+        if (unit <= 0) {
+            tpp_imp_error(c, ts.at,
+                          "the unit of NIP '%s' has no timezone, so a scan on another clock "
+                          "cannot be placed in its day (import units with their timezone first)",
+                          s->nips.entries[who].key);
+            return TPP_OK;
+        }
+        if (unit * 60 != clock) {
+            shifted = true;
+            sec += (int32_t)(unit * 60 - clock) * 60;
+            if (sec < 0) {
+                sec += 86400;
+                day--;
+            } else if (sec >= 86400) {
+                sec -= 86400;
+                day++;
+            }
         }
     }
     if (s->from != TPP_DATE_NONE && (day < s->from || day > s->to)) {

@@ -22,6 +22,7 @@ typedef struct ctx {
     bool failed;
     const tpp_shift *shifts; /* a rostered shift worker's shifts in the month */
     size_t n_shifts;
+    char zone_what[16]; /* "zone=WITA " when the unit's zone is known, else "" */
 } ctx;
 
 void tpp_result_release(tpp_result *r)
@@ -620,7 +621,7 @@ static void classify_day(ctx *c, tpp_date d, const tpp_hours *h, size_t *pi)
             outm = m;
         }
     }
-    classify_core(c, d, h->start, h->end, in, outm, n_counted, "");
+    classify_core(c, d, h->start, h->end, in, outm, n_counted, c->zone_what);
 }
 
 /* At most one shift a day, so a month holds at most 31. */
@@ -733,10 +734,10 @@ static void classify_shifts(ctx *c, const tpp_shift *sh, size_t n, tpp_date firs
     for (size_t k = 0; k < n && !c->failed; k++) {
         if (sh[k].day < first || sh[k].day > last)
             continue;
-        char what[48], ts[12], te[12];
+        char what[64], ts[12], te[12];
         hhmm_day(sh[k].start, ts);
         hhmm_day(sh[k].end, te);
-        snprintf(what, sizeof what, "shift=%s-%s ", ts, te);
+        snprintf(what, sizeof what, "%sshift=%s-%s ", c->zone_what, ts, te);
         classify_core(c, sh[k].day, sh[k].start, sh[k].end, in[k], outm[k], counted[k], what);
     }
 }
@@ -884,6 +885,18 @@ static void performance(ctx *c)
     } else {
         out->perf_missing = true;
         cite = rs->missing_cite;
+    }
+    if (rs->perf_lag.months > 0 || rs->perf_lag.years > 0) {
+        /* Which period's performance this is: the run loaded it by the same rule
+         * (tpp_rules_perf_period), so the trace names what was read. */
+        int py, pm;
+        tpp_rules_perf_period(rs, c->month->year, c->month->month, &py, &pm);
+        char per[16];
+        snprintf(per, sizeof per, "%04d-%02d", py % 10000, pm % 100);
+        step(c, "performance.period", per, NULL, rs->perf_lag.cite,
+             "performance of %s applies to %04d-%02d (lag %d %s)", per, c->month->year,
+             c->month->month, (int)(rs->perf_lag.months ? rs->perf_lag.months : rs->perf_lag.years),
+             rs->perf_lag.months ? "month(s)" : "year(s)");
     }
     tpp_money paid;
     char a[32], m[40];
@@ -1323,6 +1336,9 @@ static void payment(ctx *c)
         step(c, "payment.zakat", money_str(o->zakat, a), rnd, rs->zakat.cite,
              "%s%% of %lld (net after PPh 21), asked for by the employee",
              ratio_str(rs->zakat.percent, p), (long long)after_tax);
+    } else if (c->emp->zakat && !rs->zakat.defined) {
+        step(c, "payment.zakat", "0", NULL, NULL,
+             "asked for, but the pack in force sets no zakat rate (payment.zakat)");
     }
     o->net = after_tax - o->zakat;
     step(c, "payment.net", money_str(o->net, a), NULL, NULL,
@@ -1438,6 +1454,8 @@ tpp_status tpp_eval_employee(const tpp_ruleset *rs, const tpp_month *month, cons
 {
     memset(out, 0, sizeof *out);
     ctx c = {.rs = rs, .month = month, .emp = emp, .out = out};
+    if (emp->zone != NULL && emp->zone[0] != '\0')
+        snprintf(c.zone_what, sizeof c.zone_what, "zone=%.5s ", emp->zone);
     for (int b = 0; b < N_BUCKETS; b++)
         c.bucket[b] = (tpp_ratio){0, 1};
     char a[32], f[11], t[11];

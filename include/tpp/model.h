@@ -115,6 +115,10 @@ typedef struct tpp_employee {
     bool rostered;
     const tpp_shift *shifts;
     size_t n_shifts;
+    /* The unit's zone ("WIB", "WITA", "WIT"; NULL or "" = not known). Scans are already in the
+     * unit's local time (the importer converts them); the zone is named in each workday's
+     * trace line so that a reader knows which clock the minutes are on. */
+    const char *zone;
 } tpp_employee;
 
 /** The month being computed, shared by all employees. */
