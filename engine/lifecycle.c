@@ -196,34 +196,3 @@ tpp_status tpp_run_carry(tpp_store *st, int64_t run_a, int64_t run_b, const char
     sqlite3_finalize(q);
     return tpp_store_commit(st, err);
 }
-
-tpp_status tpp_run_check_pack_change(tpp_store *st, int year, int month, tpp_error *err)
-{
-    char first[11], last[11];
-    tpp_date d = tpp_date_from_ymd(year, month, 1);
-    tpp_date_format(d, first);
-    tpp_date_format(d + tpp_days_in_month(year, month) - 1, last);
-    sqlite3_stmt *q;
-    /* the version in force on the first day, and any version starting after it in the month */
-    TPP_TRY(tpp_store_prepare(st,
-                              "SELECT o.pack_id, o.sha256, n.pack_id, n.sha256, n.valid_from FROM "
-                              "rule_pack o JOIN rule_pack n ON n.valid_from > ?1 AND n.valid_from "
-                              "<= ?2 WHERE o.valid_from <= ?1 AND (o.valid_to IS NULL OR "
-                              "o.valid_to >= ?1) ORDER BY n.valid_from LIMIT 1",
-                              &q, err));
-    sqlite3_bind_text(q, 1, first, -1, SQLITE_STATIC);
-    sqlite3_bind_text(q, 2, last, -1, SQLITE_STATIC);
-    tpp_status rc = TPP_OK;
-    int step = sqlite3_step(q);
-    if (step == SQLITE_ROW)
-        rc = tpp_fail(err, TPP_ERR_INVALID, TPP_NOLOC,
-                      "%04d-%02d: rule pack %s (sha256 %.12s) is in force from the first day and "
-                      "pack %s (sha256 %.12s) starts on %s; computing a month in two segments, "
-                      "each under its own pack, is not supported yet, so the month is not run",
-                      year, month, col_text(q, 0), col_text(q, 1), col_text(q, 2), col_text(q, 3),
-                      col_text(q, 4));
-    else if (step != SQLITE_DONE)
-        rc = tpp_store_fail(st, err, "cannot read the rule packs");
-    sqlite3_finalize(q);
-    return rc;
-}

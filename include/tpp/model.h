@@ -115,6 +115,10 @@ typedef struct tpp_employee {
     bool rostered;
     const tpp_shift *shifts;
     size_t n_shifts;
+    /* A segment of a split month (a transfer between OPDs, or a pack version starting inside
+     * the month; engine/segment.c): stop after col 8 (JUMLAH TPP). The payment side is computed
+     * once on the month's total by tpp_eval_payment(). */
+    bool segment_only;
 } tpp_employee;
 
 /** The month being computed, shared by all employees. */
