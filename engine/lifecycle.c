@@ -89,16 +89,17 @@ tpp_status tpp_run_diff(tpp_store *st, int64_t run_a, int64_t run_b, tpp_diff_fn
     char pa[8], pb[8];
     TPP_TRY(run_period(st, run_a, pa, err));
     TPP_TRY(run_period(st, run_b, pb, err));
-    /* a full outer join by NIP, both sides in NIP order */
+    /* a full outer join by NIP and line (a transfer between OPDs: one line per OPD), both sides
+     * in that order */
     static const char sql[] =
         "WITH a AS (SELECT * FROM result WHERE run_id = ?1), b AS (SELECT * FROM result WHERE "
-        "run_id = ?2), k AS (SELECT nip FROM a UNION SELECT nip FROM b) "
+        "run_id = ?2), k AS (SELECT nip, line FROM a UNION SELECT nip, line FROM b) "
         "SELECT k.nip, COALESCE(b.name, a.name), COALESCE(b.unit_code, a.unit_code), "
         "a.nip IS NOT NULL, b.nip IS NOT NULL, a.tpp, b.tpp, a.gross, b.gross, a.net, b.net, "
         "a.trace, b.trace, COALESCE(b.unit_name, a.unit_name), COALESCE(b.grade, a.grade), "
         "COALESCE(b.position, a.position), COALESCE(b.bank_account, a.bank_account) "
-        "FROM k LEFT JOIN a ON a.nip = k.nip LEFT JOIN b ON b.nip = k.nip "
-        "ORDER BY k.nip";
+        "FROM k LEFT JOIN a ON a.nip = k.nip AND a.line = k.line LEFT JOIN b ON b.nip = k.nip "
+        "AND b.line = k.line ORDER BY k.nip, k.line";
     sqlite3_stmt *q;
     TPP_TRY(tpp_store_prepare(st, sql, &q, err));
     sqlite3_bind_int64(q, 1, run_a);
@@ -174,9 +175,12 @@ tpp_status tpp_run_carry(tpp_store *st, int64_t run_a, int64_t run_b, const char
     tpp_status rc = tpp_store_prepare(
         st,
         "INSERT OR IGNORE INTO correction(nip, period, amount, from_run, to_run, created_at) "
-        "SELECT a.nip, ?3, a.tpp - b.tpp, ?1, ?2, ?4 FROM result a JOIN result b ON "
-        "b.nip = a.nip AND b.run_id = ?2 WHERE a.run_id = ?1 AND a.tpp <> b.tpp AND "
-        "a.status = 'ok' AND b.status = 'ok'",
+        "SELECT a.nip, ?3, a.tpp - b.tpp, ?1, ?2, ?4 FROM "
+        /* per employee: the lines of a transfer between OPDs add up to the month */
+        "(SELECT nip, SUM(tpp) AS tpp, MIN(status = 'ok') AS ok FROM result WHERE run_id = ?1 "
+        "GROUP BY nip) a JOIN (SELECT nip, SUM(tpp) AS tpp, MIN(status = 'ok') AS ok FROM result "
+        "WHERE run_id = ?2 GROUP BY nip) b ON b.nip = a.nip WHERE a.tpp <> b.tpp AND a.ok AND "
+        "b.ok",
         &q, err);
     if (rc != TPP_OK) {
         tpp_store_rollback(st);
