@@ -655,10 +655,11 @@ static tpp_status sealed_leaves(audit_ctx *a, const tpp_seal_info *s, tpp_leafse
 {
     memset(ls, 0, sizeof *ls);
     sqlite3_stmt *q = NULL;
-    TPP_TRY(tpp_store_prepare(a->st,
-                              "SELECT rowid, idx, nip, leaf_hash, trace_sha256, line FROM seal_leaf "
-                              "WHERE seal_id = ?1 ORDER BY idx",
-                              &q, err));
+    TPP_TRY(
+        tpp_store_prepare(a->st,
+                          "SELECT rowid, idx, nip, leaf_hash, trace_sha256, line FROM seal_leaf "
+                          "WHERE seal_id = ?1 ORDER BY idx",
+                          &q, err));
     sqlite3_bind_int64(q, 1, s->id);
     tpp_status rc = TPP_OK;
     int step;
@@ -908,8 +909,8 @@ tpp_status tpp_proof_build_line(tpp_store *st, const char *nip, int line, int ye
                           "NIP '%s' has no line %d in the seal of %s (it has %zu)", nip, line,
                           s.period, n_lines);
         else
-            rc = tpp_fail(err, TPP_ERR_INVALID, TPP_NOLOC,
-                          "NIP '%s' has no line in the seal of %s", nip, s.period);
+            rc = tpp_fail(err, TPP_ERR_INVALID, TPP_NOLOC, "NIP '%s' has no line in the seal of %s",
+                          nip, s.period);
         goto done;
     }
     rc = tpp_merkle_path((const uint8_t(*)[32])ls.hash, ls.n, idx, &path, &n_path, err);
@@ -917,8 +918,7 @@ tpp_status tpp_proof_build_line(tpp_store *st, const char *nip, int line, int ye
         goto done;
 
     char sql[1024];
-    snprintf(sql, sizeof sql,
-             "SELECT %s FROM result WHERE run_id = ?1 AND nip = ?2 AND line = ?3",
+    snprintf(sql, sizeof sql, "SELECT %s FROM result WHERE run_id = ?1 AND nip = ?2 AND line = ?3",
              tpp_canon_columns_sql);
     rc = tpp_store_prepare(st, sql, &q, err);
     if (rc != TPP_OK)

@@ -850,54 +850,54 @@ static tpp_status run_rows(run_writer *w, const emp_data *emps, const emp_out *o
 {
     sqlite3_stmt *q = w->ins;
     for (size_t i = 0; i < n; i++)
-    for (size_t ln = 0; ln < out[i].n; ln++) {
-        const tpp_employee *e = &emps[i].e;
-        const tpp_result *r = &out[i].lines[ln].r;
-        int k = 1;
-        sqlite3_bind_int64(q, k++, w->run_id);
-        const char *texts[] = {e->nip,       out[i].lines[ln].unit_code,
-                               out[i].lines[ln].unit_name, e->position, e->grade};
-        sqlite3_bind_text(q, k++, texts[0], -1, SQLITE_STATIC);
-        sqlite3_bind_text(q, k++, e->name, -1, SQLITE_STATIC);
-        for (int t = 1; t < 5; t++)
-            sqlite3_bind_text(q, k++, texts[t], -1, SQLITE_STATIC);
-        sqlite3_bind_int(q, k++, e->kelas);
-        sqlite3_bind_text(q, k++, e->npwp, -1, SQLITE_STATIC);
-        sqlite3_bind_text(q, k++, e->bank_name, -1, SQLITE_STATIC);
-        sqlite3_bind_text(q, k++, e->bank_account, -1, SQLITE_STATIC);
-        sqlite3_bind_text(q, k++, r->status == TPP_OK ? "ok" : "error", -1, SQLITE_STATIC);
-        sqlite3_bind_text(q, k++, r->msg, -1, SQLITE_STATIC);
-        const int64_t nums[] = {r->workdays,
-                                r->days_present,
-                                r->days_absent,
-                                r->days_missing_punch,
-                                r->days_excused,
-                                r->late_minutes,
-                                r->early_minutes,
-                                r->deferred,
-                                r->perf_missing,
-                                r->besaran,
-                                r->percent_bp,
-                                r->discipline_cut,
-                                r->performance_cut,
-                                r->tpp,
-                                r->pot_bulan_lalu,
-                                r->pot_hukdis,
-                                r->bpjs_employer,
-                                r->gross,
-                                r->bpjs_employee,
-                                r->deductions,
-                                r->net_before_tax,
-                                r->pph21,
-                                r->net};
-        for (size_t t = 0; t < sizeof nums / sizeof nums[0]; t++)
-            sqlite3_bind_int64(q, k++, nums[t]);
-        sqlite3_bind_text(q, k++, r->trace ? r->trace : "", (int)r->trace_len, SQLITE_STATIC);
-        sqlite3_bind_int64(q, k++, (sqlite3_int64)ln + 1);
-        if (sqlite3_step(q) != SQLITE_DONE)
-            return tpp_store_fail(w->st, err, "cannot store a result");
-        sqlite3_reset(q);
-    }
+        for (size_t ln = 0; ln < out[i].n; ln++) {
+            const tpp_employee *e = &emps[i].e;
+            const tpp_result *r = &out[i].lines[ln].r;
+            int k = 1;
+            sqlite3_bind_int64(q, k++, w->run_id);
+            const char *texts[] = {e->nip, out[i].lines[ln].unit_code, out[i].lines[ln].unit_name,
+                                   e->position, e->grade};
+            sqlite3_bind_text(q, k++, texts[0], -1, SQLITE_STATIC);
+            sqlite3_bind_text(q, k++, e->name, -1, SQLITE_STATIC);
+            for (int t = 1; t < 5; t++)
+                sqlite3_bind_text(q, k++, texts[t], -1, SQLITE_STATIC);
+            sqlite3_bind_int(q, k++, e->kelas);
+            sqlite3_bind_text(q, k++, e->npwp, -1, SQLITE_STATIC);
+            sqlite3_bind_text(q, k++, e->bank_name, -1, SQLITE_STATIC);
+            sqlite3_bind_text(q, k++, e->bank_account, -1, SQLITE_STATIC);
+            sqlite3_bind_text(q, k++, r->status == TPP_OK ? "ok" : "error", -1, SQLITE_STATIC);
+            sqlite3_bind_text(q, k++, r->msg, -1, SQLITE_STATIC);
+            const int64_t nums[] = {r->workdays,
+                                    r->days_present,
+                                    r->days_absent,
+                                    r->days_missing_punch,
+                                    r->days_excused,
+                                    r->late_minutes,
+                                    r->early_minutes,
+                                    r->deferred,
+                                    r->perf_missing,
+                                    r->besaran,
+                                    r->percent_bp,
+                                    r->discipline_cut,
+                                    r->performance_cut,
+                                    r->tpp,
+                                    r->pot_bulan_lalu,
+                                    r->pot_hukdis,
+                                    r->bpjs_employer,
+                                    r->gross,
+                                    r->bpjs_employee,
+                                    r->deductions,
+                                    r->net_before_tax,
+                                    r->pph21,
+                                    r->net};
+            for (size_t t = 0; t < sizeof nums / sizeof nums[0]; t++)
+                sqlite3_bind_int64(q, k++, nums[t]);
+            sqlite3_bind_text(q, k++, r->trace ? r->trace : "", (int)r->trace_len, SQLITE_STATIC);
+            sqlite3_bind_int64(q, k++, (sqlite3_int64)ln + 1);
+            if (sqlite3_step(q) != SQLITE_DONE)
+                return tpp_store_fail(w->st, err, "cannot store a result");
+            sqlite3_reset(q);
+        }
     return TPP_OK;
 }
 

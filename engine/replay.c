@@ -118,8 +118,8 @@ static tpp_status add_more_packs(tpp_store *st, tpp_store *mem, int64_t run_id, 
                               "ORDER BY rp.seq",
                               &q, err));
     sqlite3_bind_int64(q, 1, run_id);
-    tpp_status rc = tpp_store_prepare(mem, "UPDATE rule_pack SET valid_to = ?1 WHERE sha256 = ?2",
-                                      &u, err);
+    tpp_status rc =
+        tpp_store_prepare(mem, "UPDATE rule_pack SET valid_to = ?1 WHERE sha256 = ?2", &u, err);
     int step = SQLITE_DONE;
     while (rc == TPP_OK && (step = sqlite3_step(q)) == SQLITE_ROW) {
         const char *sha = col_text(q, 0);
@@ -483,8 +483,7 @@ static tpp_status compare(tpp_store *st, int64_t run_a, tpp_store *mem, int64_t 
     tpp_hex_encode(root, 32, sum->replay_root);
 
     char sql[1024];
-    snprintf(sql, sizeof sql,
-             "SELECT %s FROM result WHERE run_id = ?1 AND nip = ?2 AND line = ?3",
+    snprintf(sql, sizeof sql, "SELECT %s FROM result WHERE run_id = ?1 AND nip = ?2 AND line = ?3",
              tpp_canon_columns_sql);
     sqlite3_stmt *qa = NULL, *qb = NULL;
     rc = tpp_store_prepare(st, sql, &qa, err);

@@ -260,8 +260,8 @@ static bool parse_record(const uint8_t *rec, size_t len, record_view *v)
     memset(v, 0, sizeof *v);
     const char *p = (const char *)rec, *end = p + len;
     const char header[] = "tpp-canonical-record 1\n", header2[] = "tpp-canonical-record 2\n";
-    if (len < sizeof header - 1 || (memcmp(p, header, sizeof header - 1) != 0 &&
-                                    memcmp(p, header2, sizeof header2 - 1) != 0))
+    if (len < sizeof header - 1 ||
+        (memcmp(p, header, sizeof header - 1) != 0 && memcmp(p, header2, sizeof header2 - 1) != 0))
         return reject("the record is not a canonical record of version 1 or 2");
     p += sizeof header - 1;
     for (;;) {
