@@ -177,6 +177,14 @@ expect_exit 0 "finalize February" -- "$TPP" --db w.db finalize --period 2025-02
 expect_exit 0 "replay February (both packs)" -- "$TPP" --db w.db replay --period 2025-02
 expect_output "2 identical, 0 differ" "replay under both packs"
 
+# The same January with one thread: byte-identical lines and traces.
+expect_exit 0 "January, one thread" -- "$TPP" --db w.db run --period 2025-01 --threads 1
+cols="nip, line, unit_code, unit_name, tpp, gross, pph21, net, trace"
+one=$(sqlite3 w.db "SELECT $cols FROM result WHERE run_id = 1 ORDER BY nip, line" | sha256sum)
+two=$(sqlite3 w.db "SELECT $cols FROM result WHERE run_id = (SELECT MAX(id) FROM run)
+    ORDER BY nip, line" | sha256sum)
+[ "$one" = "$two" ] && ok || bad "one thread gives other lines"
+
 # ---- bad transfer files: every error, file:line:col, nothing stored ----------------------
 {
     echo "nip,date,from_unit,to_unit,to_schedule"
