@@ -24,8 +24,11 @@ static void help(void)
         "same file again changes nothing. The raw file is kept in the workspace.\n"
         "In an XLSX file, line is the row number and col the column number (A = 1).\n\n"
         "Kinds: employees, attendance, absences, events, performance, holidays, sanctions,\n"
-        "       assignments, roster, units, device_pins, annual, zakat (columns: see\n"
-        "       README.md, 'Inputs').\n\n"
+        "       assignments, roster, units, device_pins, annual, zakat, transfers (columns:\n"
+        "       see README.md, 'Inputs').\n"
+        "       transfers: nip, date, from_unit, to_unit[, from_schedule, to_schedule,\n"
+        "       reference]: from `date` (its first day in the new OPD) the employee works in\n"
+        "       to_unit; tpp run then gives one payroll line per OPD for that month.\n\n"
         "Options:\n"
         "  --format <f>        csv, xlsx or attlog (ZKTeco attendance log); default: by the\n"
         "                      file's extension (.xlsx; .dat/.attlog/.txt for attendance)\n"
@@ -116,7 +119,7 @@ int cmd_import(int argc, char **argv, tpp_cli *cli)
         return cli_usage_error(usage, "import",
                                "unknown kind '%s' (expected employees, attendance, absences, "
                                "events, performance, holidays, sanctions, assignments, roster, "
-                               "units, device_pins, annual or zakat)",
+                               "units, device_pins, annual, zakat or transfers)",
                                argv[optind]);
     if (kind != TPP_KIND_ATTENDANCE && (o.device || o.timezone || o.period_year))
         return cli_usage_error(usage, "import",

@@ -106,6 +106,48 @@ static tpp_status load_pack(tpp_store *st, const char *sha, tpp_ruleset **rs, ch
     return rc;
 }
 
+/* A run computed under more than one pack version (one starting inside the month, schema 9
+ * run_pack): the later versions go into the replay's workspace too, each with the validity the
+ * workspace gave it (valid_to of an earlier version is closed by `tpp rules add`). */
+static tpp_status add_more_packs(tpp_store *st, tpp_store *mem, int64_t run_id, tpp_error *err)
+{
+    sqlite3_stmt *q = NULL, *u = NULL;
+    TPP_TRY(tpp_store_prepare(st,
+                              "SELECT rp.pack_sha256, p.valid_to, rp.seq FROM run_pack rp JOIN "
+                              "rule_pack p ON p.sha256 = rp.pack_sha256 WHERE rp.run_id = ?1 "
+                              "ORDER BY rp.seq",
+                              &q, err));
+    sqlite3_bind_int64(q, 1, run_id);
+    tpp_status rc =
+        tpp_store_prepare(mem, "UPDATE rule_pack SET valid_to = ?1 WHERE sha256 = ?2", &u, err);
+    int step = SQLITE_DONE;
+    while (rc == TPP_OK && (step = sqlite3_step(q)) == SQLITE_ROW) {
+        const char *sha = col_text(q, 0);
+        if (sqlite3_column_int(q, 2) > 1) {
+            tpp_ruleset *rs = NULL;
+            char *text = NULL;
+            size_t len = 0;
+            rc = load_pack(st, sha, &rs, &text, &len, err);
+            if (rc == TPP_OK)
+                rc = tpp_store_add_pack(mem, rs, text, len, err);
+            tpp_rules_free(rs);
+            free(text);
+        }
+        if (rc == TPP_OK && sqlite3_column_type(q, 1) != SQLITE_NULL) {
+            sqlite3_bind_text(u, 1, col_text(q, 1), -1, SQLITE_TRANSIENT);
+            sqlite3_bind_text(u, 2, sha, -1, SQLITE_TRANSIENT);
+            if (sqlite3_step(u) != SQLITE_DONE)
+                rc = tpp_store_fail(mem, err, "cannot store rule pack");
+            sqlite3_reset(u);
+        }
+    }
+    if (rc == TPP_OK && step != SQLITE_DONE)
+        rc = tpp_store_fail(st, err, "cannot read the run's packs");
+    sqlite3_finalize(q);
+    sqlite3_finalize(u);
+    return rc;
+}
+
 /* ---- how each file was read --------------------------------------------------------------
  *
  * input_file.options (written by importers/import.c): "key=value" LF lines, values with %XX for
@@ -441,7 +483,7 @@ static tpp_status compare(tpp_store *st, int64_t run_a, tpp_store *mem, int64_t 
     tpp_hex_encode(root, 32, sum->replay_root);
 
     char sql[1024];
-    snprintf(sql, sizeof sql, "SELECT %s FROM result WHERE run_id = ?1 AND nip = ?2",
+    snprintf(sql, sizeof sql, "SELECT %s FROM result WHERE run_id = ?1 AND nip = ?2 AND line = ?3",
              tpp_canon_columns_sql);
     sqlite3_stmt *qa = NULL, *qb = NULL;
     rc = tpp_store_prepare(st, sql, &qa, err);
@@ -450,6 +492,8 @@ static tpp_status compare(tpp_store *st, int64_t run_a, tpp_store *mem, int64_t 
     size_t i = 0, j = 0;
     while (rc == TPP_OK && (i < A.n || j < B.n)) {
         int c = i == A.n ? 1 : j == B.n ? -1 : strcmp(A.nip[i], B.nip[j]);
+        if (c == 0 && i < A.n && j < B.n) /* by NIP, then line (a transfer: one per OPD) */
+            c = (A.line[i] > B.line[j]) - (A.line[i] < B.line[j]);
         if (c < 0) {
             tpp_replay_diff d = {A.nip[i], "missing", "", "sealed line", "no line in the replay"};
             sum->n_differ++;
@@ -467,8 +511,10 @@ static tpp_status compare(tpp_store *st, int64_t run_a, tpp_store *mem, int64_t 
                 sum->n_differ++;
                 sqlite3_bind_int64(qa, 1, run_a);
                 sqlite3_bind_text(qa, 2, A.nip[i], -1, SQLITE_STATIC);
+                sqlite3_bind_int64(qa, 3, A.line[i]);
                 sqlite3_bind_int64(qb, 1, run_b);
                 sqlite3_bind_text(qb, 2, B.nip[j], -1, SQLITE_STATIC);
+                sqlite3_bind_int64(qb, 3, B.line[j]);
                 if (sqlite3_step(qa) == SQLITE_ROW && sqlite3_step(qb) == SQLITE_ROW)
                     first_difference(qa, qb, A.nip[i], report, user);
                 else
@@ -513,6 +559,8 @@ tpp_status tpp_replay(tpp_store *st, int year, int month, int64_t run_id,
         rc = tpp_store_begin(mem, err);
         if (rc == TPP_OK)
             rc = tpp_store_add_pack(mem, rs, text, len, err);
+        if (rc == TPP_OK)
+            rc = add_more_packs(st, mem, r.id, err);
         rc = rc == TPP_OK ? tpp_store_commit(mem, err) : rc;
     }
     if (rc == TPP_OK) {

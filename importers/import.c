@@ -23,6 +23,7 @@ static const char *const kind_names[TPP_KIND_COUNT] = {
     [TPP_KIND_DEVICE_PINS] = "device_pins",
     [TPP_KIND_ANNUAL] = "annual",
     [TPP_KIND_ZAKAT] = "zakat",
+    [TPP_KIND_TRANSFERS] = "transfers",
 };
 
 const char *tpp_import_kind_name(tpp_import_kind kind)
@@ -70,6 +71,8 @@ static const tpp_imp_kind *kind_ops(tpp_import_kind kind)
         return &tpp_imp_annual;
     case TPP_KIND_ZAKAT:
         return &tpp_imp_zakat;
+    case TPP_KIND_TRANSFERS:
+        return &tpp_imp_transfers;
     case TPP_KIND_COUNT:
         break;
     }

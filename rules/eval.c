@@ -1606,12 +1606,37 @@ tpp_status tpp_eval_employee(const tpp_ruleset *rs, const tpp_month *month, cons
         step(&c, "display.percent", a, "half_up", NULL, "col 7 = col 8 / col 6, 2 decimals");
     }
 
+    if (emp->segment_only)
+        goto done; /* a segment: the payment side is the month's, tpp_eval_payment() */
+
     /* Step 9: payment side. */
     payment(&c);
     if (!c.failed)
         invariants(&c);
 
 done:
+    if (c.trace.oom) {
+        tpp_buf_release(&c.trace);
+        return TPP_ERR_NOMEM;
+    }
+    out->trace = c.trace.data;
+    out->trace_len = c.trace.len;
+    return TPP_OK;
+}
+
+tpp_status tpp_eval_payment(const tpp_ruleset *rs, const tpp_month *month, const tpp_employee *emp,
+                            tpp_result *out)
+{
+    ctx c = {.rs = rs, .month = month, .emp = emp, .out = out};
+    for (int b = 0; b < N_BUCKETS; b++)
+        c.bucket[b] = (tpp_ratio){0, 1};
+    out->status = TPP_OK;
+    out->msg[0] = '\0';
+    out->trace = NULL;
+    out->trace_len = 0;
+    payment(&c);
+    if (!c.failed)
+        invariants(&c);
     if (c.trace.oom) {
         tpp_buf_release(&c.trace);
         return TPP_ERR_NOMEM;

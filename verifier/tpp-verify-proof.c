@@ -230,8 +230,8 @@ static bool line_is(cursor *c, const char *text)
 }
 
 typedef struct record_view {
-    const char *period, *nip, *name, *tpp, *net, *status;
-    size_t period_len, nip_len, name_len, tpp_len, net_len, status_len;
+    const char *period, *nip, *name, *tpp, *net, *status, *line;
+    size_t period_len, nip_len, name_len, tpp_len, net_len, status_len, line_len;
 } record_view;
 
 /* "len:bytes" at *p (within end); advances past it. */
@@ -252,15 +252,17 @@ static bool netstring(const char **p, const char *end, const char **val, size_t 
     return true;
 }
 
-/* The canonical record v1 (docs/canonical-trace.md §2): header, then lines of a key and one
- * or more netstrings, then "end\n" as the very last bytes. */
+/* The canonical record v1 or v2 (docs/canonical-trace.md §2; v2 adds the employee's `line`
+ * after `nip`): header, then lines of a key and one or more netstrings, then "end\n" as the very
+ * last bytes. */
 static bool parse_record(const uint8_t *rec, size_t len, record_view *v)
 {
     memset(v, 0, sizeof *v);
     const char *p = (const char *)rec, *end = p + len;
-    const char header[] = "tpp-canonical-record 1\n";
-    if (len < sizeof header - 1 || memcmp(p, header, sizeof header - 1) != 0)
-        return reject("the record is not a canonical record of version 1");
+    const char header[] = "tpp-canonical-record 1\n", header2[] = "tpp-canonical-record 2\n";
+    if (len < sizeof header - 1 ||
+        (memcmp(p, header, sizeof header - 1) != 0 && memcmp(p, header2, sizeof header2 - 1) != 0))
+        return reject("the record is not a canonical record of version 1 or 2");
     p += sizeof header - 1;
     for (;;) {
         if (end - p == 4 && memcmp(p, "end\n", 4) == 0)
@@ -293,7 +295,8 @@ static bool parse_record(const uint8_t *rec, size_t len, record_view *v)
             size_t *len;
         } want[] = {{"period", &v->period, &v->period_len}, {"nip", &v->nip, &v->nip_len},
                     {"name", &v->name, &v->name_len},       {"tpp", &v->tpp, &v->tpp_len},
-                    {"net", &v->net, &v->net_len},          {"status", &v->status, &v->status_len}};
+                    {"net", &v->net, &v->net_len},          {"status", &v->status, &v->status_len},
+                    {"line", &v->line, &v->line_len}};
         for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
             if (strlen(want[i].key) == kl && memcmp(want[i].key, k, kl) == 0) {
                 if (*want[i].val != NULL)
@@ -424,6 +427,8 @@ static bool verify(const char *text, size_t len, const uint8_t published[32], ui
         return false;
 #ifndef TPP_VERIFIER_NO_MAIN
     printf("VALID: the line of NIP %.*s", (int)rv.nip_len, rv.nip);
+    if (rv.line && !(rv.line_len == 1 && rv.line[0] == '1'))
+        printf(" (line %.*s: a transfer between OPDs)", (int)rv.line_len, rv.line);
     if (rv.name)
         printf(" (%.*s)", (int)rv.name_len, rv.name);
     printf(" for %.*s is leaf %llu of %llu in the sealed run with root\n  ", (int)rv.period_len,

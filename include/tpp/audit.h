@@ -19,7 +19,7 @@ extern "C" {
 struct tpp_store;
 
 /** Version of the canonical employee record (docs/canonical-trace.md). Stored in every seal. */
-#define TPP_CANON_VERSION 1
+#define TPP_CANON_VERSION 2
 
 /* ---- Merkle tree (RFC 6962 / RFC 9162 §2.1, SHA-256) ------------------------------------- */
 
@@ -164,6 +164,11 @@ tpp_status tpp_replay(struct tpp_store *st, int year, int month, int64_t run_id,
  *  of docs/canonical-trace.md §5. *text is malloc'd and NUL-terminated; caller frees. */
 tpp_status tpp_proof_build(struct tpp_store *st, const char *nip, int year, int month, char **text,
                            size_t *len, tpp_error *err);
+
+/** The same for one of the employee's lines (a transfer between OPDs gives one per OPD); line 0:
+ *  the employee's only line (an error naming the count when there are several). */
+tpp_status tpp_proof_build_line(struct tpp_store *st, const char *nip, int line, int year,
+                                int month, char **text, size_t *len, tpp_error *err);
 
 #ifdef __cplusplus
 }

@@ -27,6 +27,7 @@ typedef enum tpp_import_kind {
     TPP_KIND_DEVICE_PINS, /* device PIN -> NIP, per device */
     TPP_KIND_ANNUAL,      /* the year's PPh 21 inputs of the December reconciliation */
     TPP_KIND_ZAKAT,       /* zakat through the payroll: statements per NIP from a month on */
+    TPP_KIND_TRANSFERS,   /* mutasi: from a date the employee works in another OPD */
     TPP_KIND_COUNT
 } tpp_import_kind;
 
