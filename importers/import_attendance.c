@@ -81,9 +81,14 @@ static bool num_key(const char *s, size_t len, uint64_t *v)
     return true;
 }
 
+static size_t num_slot_of(const nummap *m, uint64_t v, size_t len)
+{
+    return (size_t)(((v + len) * 0x9E3779B97F4A7C15ULL) >> 20) & m->mask;
+}
+
 static size_t num_slot(const nummap *m, uint64_t v, size_t len)
 {
-    size_t i = (size_t)(((v + len) * 0x9E3779B97F4A7C15ULL) >> 20) & m->mask;
+    size_t i = num_slot_of(m, v, len);
     while (m->slots[i].value1 != 0 && (m->slots[i].v != v || m->slots[i].len != len))
         i = (i + 1) & m->mask;
     return i;
@@ -129,6 +134,17 @@ static ptrdiff_t num_find(const nummap *m, const char *s, size_t len)
     return (ptrdiff_t)m->slots[num_slot(m, v, len)].value1 - 1;
 }
 
+/* A scan whose employee is looked up a few rows later (see att_row): its slot is fetched into
+ * the cache meanwhile. Only scans by a numeric NIP, no PIN, no clock zone, a short device. */
+enum { PEND = 16 };
+typedef struct pending {
+    uint64_t v;     /* the NIP's digits */
+    uint64_t tdir;  /* seconds since key_base << 2 | direction code */
+    unsigned line, col;
+    uint8_t len, dev_len;
+    char nip[19], when[20], dev[64];
+} pending;
+
 typedef struct att_state {
     sqlite3_stmt *get, *put, *dev_add, *dev_id;
     scan *batch, *tmp;
@@ -153,6 +169,8 @@ typedef struct att_state {
     tpp_buf key;
     int32_t clock_offset; /* --timezone, minutes east of UTC; ZONE_NONE = scans are unit-local */
     tpp_date from, to; /* --period, or TPP_DATE_NONE */
+    pending pend[PEND]; /* a ring, in file order */
+    size_t pend_head, n_pend;
 } att_state;
 
 static int zone_offset(const char *z)
@@ -594,6 +612,14 @@ static ptrdiff_t device_index(att_state *s, const tpp_imp_val *device)
     return i;
 }
 
+static tpp_status add_scan(tpp_imp_ctx *c, att_state *s, ptrdiff_t who,
+                           const tpp_imp_val *device, tpp_date day, int32_t sec, int code,
+                           tpp_error *err);
+static tpp_status add_key(tpp_imp_ctx *c, att_state *s, ptrdiff_t who, const tpp_imp_val *device,
+                          uint64_t tdir, tpp_error *err);
+static tpp_status drain(tpp_imp_ctx *c, att_state *s, tpp_error *err);
+static tpp_status resolve_one(tpp_imp_ctx *c, att_state *s, tpp_error *err);
+
 static tpp_status att_row(tpp_imp_ctx *c, const tpp_csv_record *rec, tpp_error *err)
 {
     att_state *s = c->state;
@@ -649,6 +675,39 @@ static tpp_status att_row(tpp_imp_ctx *c, const tpp_csv_record *rec, tpp_error *
         tpp_imp_int(c, &workcode, 0, 999999, &code);
     if (c->row_errors > 0)
         return TPP_OK;
+
+    /* The common scan (a numeric NIP, no PIN, the device's clock in the unit's zone) is looked
+     * up PEND rows later, its table slot prefetched now: scans come in time order, so each
+     * look-up would otherwise wait for memory. Which day it is does not depend on the employee
+     * then, so the period is checked first, as below. */
+    uint64_t nv;
+    if (nip.len > 0 && pin.len == 0 && clock == ZONE_NONE && device.len < 64 &&
+        num_key(nip.s, nip.len, &nv)) {
+        if (s->from != TPP_DATE_NONE && (day < s->from || day > s->to)) {
+            c->stats->out_of_period++;
+            return TPP_OK;
+        }
+        if (s->n_pend == PEND)
+            TPP_TRY(resolve_one(c, s, err));
+        pending *p = &s->pend[(s->pend_head + s->n_pend++) % PEND];
+        p->v = nv;
+        p->len = (uint8_t)nip.len;
+        p->tdir = ((uint64_t)(day - s->key_base) * 86400 + (uint64_t)sec) << 2 |
+                  (uint64_t)direction_codes[dir];
+        p->line = nip.at.line;
+        p->col = nip.at.col;
+        memcpy(p->nip, nip.s, nip.len + 1);
+        memcpy(p->when, ts.s, 19); /* already checked: YYYY-MM-DD?HH:MM:SS */
+        p->when[10] = ' ';
+        p->when[19] = '\0';
+        p->dev_len = (uint8_t)device.len;
+        memcpy(p->dev, device.s, device.len);
+        p->dev[device.len] = '\0';
+        if (s->nip_num.slots != NULL)
+            __builtin_prefetch(&s->nip_num.slots[num_slot_of(&s->nip_num, nv, nip.len)]);
+        return TPP_OK;
+    }
+    TPP_TRY(drain(c, s, err));
 
     /* Who: the NIP when given, else the PIN (the device's map, the map for every device, the
      * employee's own PIN); both given must agree. */
@@ -734,6 +793,21 @@ static tpp_status att_row(tpp_imp_ctx *c, const tpp_csv_record *rec, tpp_error *
         return note_unknown(c, s, &device, nip.len > 0 ? &nip : &pin, when, err);
     }
 
+    return add_scan(c, s, who, &device, day, sec, direction_codes[dir], err);
+}
+
+static tpp_status add_scan(tpp_imp_ctx *c, att_state *s, ptrdiff_t who,
+                           const tpp_imp_val *device, tpp_date day, int32_t sec, int code,
+                           tpp_error *err)
+{
+    return add_key(c, s, who, device, ((uint64_t)(day - s->key_base) * 86400 + (uint64_t)sec) << 2 |
+                                          (uint64_t)code,
+                   err);
+}
+
+static tpp_status add_key(tpp_imp_ctx *c, att_state *s, ptrdiff_t who, const tpp_imp_val *device,
+                          uint64_t tdir, tpp_error *err)
+{
     if (s->n_batch == BATCH)
         TPP_TRY(flush(c, s, err));
     if (s->n_batch == s->cap_batch) {
@@ -744,14 +818,37 @@ static tpp_status att_row(tpp_imp_ctx *c, const tpp_csv_record *rec, tpp_error *
         s->batch = b;
         s->cap_batch = cap;
     }
-    ptrdiff_t dev = device_index(s, &device);
+    ptrdiff_t dev = device_index(s, device);
     if (dev < 0)
         return tpp_fail(err, TPP_ERR_NOMEM, TPP_NOLOC, "out of memory");
     scan *p = &s->batch[s->n_batch++];
-    p->key = (uint64_t)who << (T_BITS + 2) |
-             ((uint64_t)(day - s->key_base) * 86400 + (uint64_t)sec) << 2 |
-             (uint64_t)direction_codes[dir];
+    p->key = (uint64_t)who << (T_BITS + 2) | tdir;
     p->dev = (uint32_t)dev;
+    return TPP_OK;
+}
+
+/* Look up the oldest pending scan and take it as att_row would have. */
+static tpp_status resolve_one(tpp_imp_ctx *c, att_state *s, tpp_error *err)
+{
+    pending *p = &s->pend[s->pend_head];
+    s->pend_head = (s->pend_head + 1) % PEND;
+    s->n_pend--;
+    ptrdiff_t who = -1;
+    if (s->nip_num.slots != NULL)
+        who = (ptrdiff_t)s->nip_num.slots[num_slot(&s->nip_num, p->v, p->len)].value1 - 1;
+    tpp_imp_val device = {p->dev, p->dev_len, {c->path, 0, 0, "device"}, true, 0};
+    if (who < 0) {
+        tpp_imp_val nip = {p->nip, p->len, {c->path, p->line, p->col, "nip"}, true, 0};
+        return note_unknown(c, s, &device, &nip, p->when, err);
+    }
+    return add_key(c, s, who, &device, p->tdir, err);
+}
+
+/* Every pending scan, before a row that is taken at once (file order is kept) and at the end. */
+static tpp_status drain(tpp_imp_ctx *c, att_state *s, tpp_error *err)
+{
+    while (s->n_pend > 0)
+        TPP_TRY(resolve_one(c, s, err));
     return TPP_OK;
 }
 
@@ -760,6 +857,7 @@ static tpp_status att_row(tpp_imp_ctx *c, const tpp_csv_record *rec, tpp_error *
 static tpp_status att_finish(tpp_imp_ctx *c, tpp_error *err)
 {
     att_state *s = c->state;
+    TPP_TRY(drain(c, s, err));
     TPP_TRY(flush(c, s, err));
     if (s->from != TPP_DATE_NONE && c->stats->out_of_period > 0)
         tpp_imp_warning(c, (tpp_srcloc){c->path, 0, 0, NULL},
