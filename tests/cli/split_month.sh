@@ -177,6 +177,32 @@ expect_exit 0 "finalize February" -- "$TPP" --db w.db finalize --period 2025-02
 expect_exit 0 "replay February (both packs)" -- "$TPP" --db w.db replay --period 2025-02
 expect_output "2 identical, 0 differ" "replay under both packs"
 
+# The seal covers both pack versions (seal header 2, `packs`: docs/canonical-trace.md §4): the
+# digest over run 2's run_pack rows is the one sealed, and an edited or added row is caught.
+packs=$(printf 'tpp-packs 1\n1 %s 2025-02-01 2025-02-16\n2 %s 2025-02-17 2025-02-28\n' "$p1" "$p2" |
+    sha256sum | cut -d' ' -f1)
+got=$(sqlite3 w.db "SELECT packs_sha256 FROM seal WHERE run_id = 2")
+[ "$got" = "$packs" ] && ok || bad "sealed packs digest: $got, want $packs"
+for sql in "UPDATE run_pack SET from_date = '2025-02-18' WHERE run_id = 2 AND seq = 2" \
+    "DELETE FROM run_pack WHERE run_id = 2 AND seq = 2" \
+    "INSERT INTO run_pack VALUES (2, 3, '$p1', '2025-02-28', '2025-02-28')" \
+    "UPDATE rule_pack SET text = 'x' WHERE sha256 = '$p2'" \
+    "DELETE FROM rule_pack WHERE sha256 = '$p2'"; do
+    if sqlite3 w.db "$sql" 2>err; then bad "trigger let through: $sql"; else
+        grep -q "sealed" err && ok || { bad "no trigger message for: $sql"; cat err >&2; }
+    fi
+done
+cp w.db t.db
+sqlite3 t.db "DROP TRIGGER run_pack_sealed_no_change;
+    UPDATE run_pack SET from_date = '2025-02-18' WHERE run_id = 2 AND seq = 2" || bad "tamper"
+expect_exit 1 "audit catches an edited run_pack row" -- "$TPP" --db t.db audit verify
+expect_output "TAMPERED run_pack row 2: the pack versions of run 2 are not those sealed .*2 $(echo "$p2" | cut -c1-12)\.\.\. 2025-02-18\.\.2025-02-28" "run_pack named"
+cp w.db t.db
+sqlite3 t.db "DROP TRIGGER rule_pack_later_sealed_no_update;
+    UPDATE rule_pack SET text = 'x' WHERE sha256 = '$p2'" || bad "tamper"
+expect_exit 1 "audit catches an edited later pack" -- "$TPP" --db t.db audit verify
+expect_output "TAMPERED rule_pack row [0-9]+: text does not match its sealed SHA-256 $(echo "$p2" | cut -c1-16)" "later pack named"
+
 # The same January with one thread: byte-identical lines and traces.
 expect_exit 0 "January, one thread" -- "$TPP" --db w.db run --period 2025-01 --threads 1
 cols="nip, line, unit_code, unit_name, tpp, gross, pph21, net, trace"
