@@ -6,7 +6,8 @@
 #   17th: Sari's month is two segments, each under its own pack, in one line.
 # Pack: tests/rules/full-month.yaml (besaran class 10 = 6,000,000; disiplin 40 % / kinerja 60 %;
 # grace 5 minutes; TL1 1-30 min 0.5 %, TL2 31-60 min 1 % of disiplin; BPJS 4 % / 1 % under
-# 12,000,000 with the salary base; PPh 21 TER A) plus a 6-day schedule, no holidays imported.
+# 12,000,000 with the salary base; PPh 21 TER A) plus a 6-day schedule and a deferral threshold
+# of 50 minutes a month (the month's, not a segment's), no holidays imported.
 . "$(dirname "$0")/common.shlib"
 FULL="$TPP_SOURCE_DIR/tests/rules/full-month.yaml"
 E=198001012005011001 # Andi: transferred on 15 January
@@ -17,7 +18,10 @@ awk '{ print }
          print "    6day:"
          print "      mon: 07:30-14:30\n      tue: 07:30-14:30\n      wed: 07:30-14:30"
          print "      thu: 07:30-14:30\n      fri: 07:30-14:30\n      sat: 07:30-12:30"
-         done = 1 }' "$FULL" >p1.yaml
+         done = 1 }
+     /^discipline:$/ {
+         print "  defer: { minutes_over: 50, cite: \"Uji: lebih dari 50 menit sebulan, TPP ditunda\" }" }' \
+    "$FULL" >p1.yaml
 sed 's/^  id: full-month-golden-illustrative/  id: full-month-golden-v2-illustrative/;
      s/^  valid_from: 2024-01-01/  valid_from: 2025-02-17/;
      s/10: 6000000,/10: 7200000,/' p1.yaml >p2.yaml
@@ -110,6 +114,16 @@ if [ "$got" = "RSUD Kota" ]; then ok; else bad "line 2 unit name from units: $go
 got=$(sqlite3 w.db "SELECT total_net FROM run WHERE id = 1")
 if [ "$got" = "11711241" ]; then ok; else bad "run total: $got"; fi
 
+# Deferral, counted over the month: Andi's late minutes are 25 (7 Jan) in Dinas Pendidikan and
+# 35 (20 Jan) in RSUD, each under 50, but 25 + 35 = 60 > 50 in the month: both lines deferred.
+# Sari has no late minute in January: not deferred.
+got=$(sqlite3 w.db "SELECT group_concat(nip || ':' || line || ':' || late_minutes || ':' || deferred,
+    ' ') FROM (SELECT * FROM result WHERE run_id = 1 ORDER BY nip, line)")
+if [ "$got" = "$E:1:25:1 $E:2:35:1 $P:1:0:0" ]; then ok; else bad "deferral of the month: $got"; fi
+expect_exit 0 "explain line 1" -- "$TPP" --db w.db explain "$E" --period 2025-01
+expect_output "Catatan: 60 menit pelanggaran melebihi batas: pembayaran ditunda oleh BKPSDM" "slip says deferred"
+expect_output "discipline.defer +deferred +- +counted_minutes=60 over 50: payment to be deferred by BKPSDM \(the month's minutes, segment by segment: 2025-01-01..2025-01-14 25 \+ 2025-01-15..2025-01-31 35\)" "defer step names the month's minutes"
+
 # The trace says why: each segment with its unit, schedule, days and pack, the month's payment
 # steps, and this line's share.
 expect_exit 0 "explain both lines" -- "$TPP" --db w.db explain "$E" --period 2025-01
@@ -162,6 +176,10 @@ got=$(sqlite3 w.db "SELECT line || ':' || besaran || ':' || discipline_cut || ':
     nip = '$P'")
 if [ "$got" = "1:6600000:20400:6579600:263184:6842784:85535:6428269" ]; then ok
 else bad "Sari February: $got"; fi
+# One line, two segments under two packs: 25 + 35 = 60 late minutes > 50: deferred (neither
+# segment alone is over the threshold).
+got=$(sqlite3 w.db "SELECT late_minutes || ':' || deferred FROM result WHERE run_id = 2 AND nip = '$P'")
+if [ "$got" = "60:1" ]; then ok; else bad "Sari February deferral: $got"; fi
 got=$(sqlite3 w.db "SELECT COUNT(*) || ':' || MIN(unit_code) FROM result WHERE run_id = 2 AND
     nip = '$E'")
 if [ "$got" = "1:2.02.02" ]; then ok; else bad "Andi in February: one line in RSUD ($got)"; fi
