@@ -157,6 +157,11 @@ s3=$(unzip -p x/tpp-2025-01.xlsx xl/worksheets/sheet3.xml)
 case "$s2" in *2557137*5893200*) ok ;; *) bad "Dinas Pendidikan sheet: line 1 and Sari" ;; esac
 case "$s3" in *3260904*) ok ;; *) bad "RSUD sheet: line 2" ;; esac
 case "$s2" in *3260904*) bad "line 2 also on the Dinas Pendidikan sheet" ;; *) ok ;; esac
+# The machine CSV's last column is the line: (NIP, line) is the row's key.
+got=$(awk -F, -v e="$E" 'NR == 1 { print $NF } $1 == e { print $2 ":" $3 ":" $35 ":" $NF }' \
+    x/tpp-2025-01.csv | tr '\n' ' ')
+if [ "$got" = "line Andi Pratama:1.01.01:2557137:1 Andi Pratama:2.02.02:3260904:2 " ]; then ok
+else bad "machine CSV line column: $got"; fi
 n=$(grep -c "^[0-9].*,$E," x/bank-generic-2025-01.csv)
 [ "$n" = 2 ] && ok || bad "bank: one transfer per line ($n)"
 
