@@ -134,8 +134,15 @@ static bool remap_codes(const tpp_seg *sg, tpp_employee *e, remap *m, char *msg,
             return false;
         }
     }
-    if (e->predicate >= 0)
-        e->predicate = tpp_rules_predicate_index(to, from->predicates[e->predicate].id);
+    if (e->predicate >= 0) {
+        const char *id = from->predicates[e->predicate].id;
+        e->predicate = tpp_rules_predicate_index(to, id);
+        if (e->predicate < 0 && to->perf_mode == TPP_PERF_PREDICATE) {
+            snprintf(msg, size, "predicate '%s' is not in rule pack %s in force from %s", id,
+                     to->id, d);
+            return false;
+        }
+    }
     e->absences = m->a;
     e->events = m->ev;
     e->sanctions = m->s;
