@@ -250,8 +250,7 @@ static tpp_status run_packs(tpp_store *st, int64_t run_id, tpp_run_pack_row **ro
     return rc;
 }
 
-static tpp_status packs_digest_of_run(tpp_store *st, int64_t run_id, char out[65],
-                                      tpp_error *err)
+static tpp_status packs_digest_of_run(tpp_store *st, int64_t run_id, char out[65], tpp_error *err)
 {
     tpp_run_pack_row *rows;
     size_t n;

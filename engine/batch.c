@@ -702,8 +702,7 @@ static tpp_status load_month(tpp_store *st, const tpp_ruleset *rs, month_data *m
     tpp_rules_perf_period(rs, md->month.year, md->month.month, &py, &pm);
     snprintf(perf_period, sizeof perf_period, "%04d-%02d", py % 10000, pm % 100);
     TPP_TRY(tpp_store_prepare(
-        st, "SELECT nip, predicate, period, score_bp FROM performance WHERE period = ?1", &q,
-        err));
+        st, "SELECT nip, predicate, period, score_bp FROM performance WHERE period = ?1", &q, err));
     sqlite3_bind_text(q, 1, perf_period, -1, SQLITE_STATIC);
     STEP_ROWS(q)
     {

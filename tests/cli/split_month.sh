@@ -196,6 +196,18 @@ if [ "$got" = "$p1@2025-02-01 $p2@2025-02-17" ]; then ok; else bad "run_pack: $g
 expect_exit 0 "explain February" -- "$TPP" --db w.db explain "$P" --period 2025-02
 expect_output "segment .*from=2025-02-17 to=2025-02-28 pack=full-month-golden-v2-illustrative sha256=$p2" "segment under v2"
 expect_output "besaran.prorate +3600000 +half_up +7200000 x 10 / 20 workdays" "v2 besaran prorated"
+# The slip's sections 1-5 cover both segments, each with its own pack, besaran and base: the
+# late day of 19 February is 1 % of segment 2's disiplin 1,440,000 = 14,400.00 (not of the
+# line's 1,200,000 + 1,440,000), and section 2 shows v2's 7,200,000 x 10 / 20 = 3,600,000.
+expect_output "^SEGMEN 1 dari 2: 2025-02-01 s.d. 2025-02-16, unit 1.01.01, jadwal 5day, paket aturan full-month-golden-illustrative$" "slip: segment 1"
+expect_output "^SEGMEN 2 dari 2: 2025-02-17 s.d. 2025-02-28, unit 1.01.01, jadwal 5day, paket aturan full-month-golden-v2-illustrative$" "slip: segment 2"
+expect_output "^   Prorata hari kerja: Rp 3.600.000 \(7200000 x 10 / 20 workdays" "slip: segment 2 besaran"
+expect_output "^      potongan 1 % x komponen Disiplin kerja Rp 1.440.000 = Rp 14.400,00$" "slip: day effect of segment 2's base"
+expect_output "^      potongan 0,5 % x komponen Disiplin kerja Rp 1.200.000 = Rp 6.000,00$" "slip: day effect of segment 1's base"
+expect_output "^Catatan \(sebulan, semua segmen\): 60 menit pelanggaran melebihi batas" "slip: the month's deferral"
+expect_output "^   Rp 6.600.000 - Rp 20.400 - Rp 0 = Rp 6.579.600" "slip: the line's col 8"
+n=$(grep -c '^1\. Hari kerja$' out)
+[ "$n" = 2 ] && ok || bad "slip: section 1 once per segment ($n)"
 expect_exit 0 "finalize February" -- "$TPP" --db w.db finalize --period 2025-02
 expect_exit 0 "replay February (both packs)" -- "$TPP" --db w.db replay --period 2025-02
 expect_output "2 identical, 0 differ" "replay under both packs"

@@ -211,7 +211,9 @@ static void test_canon(void)
     tpp_store_close(st);
 }
 
+/* clang-format off */
 #define H64(c) c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c
+/* clang-format on */
 
 /* docs/canonical-trace.md §4: the packs digest of a month whose second version starts on the
  * 17th, and a seal header naming it. Expected hashes computed with
@@ -248,6 +250,7 @@ static void test_seal_header(void)
     snprintf(s.sealed_at, sizeof s.sealed_at, "2025-03-01T00:00:00Z");
     tpp_buf b = {0};
     tpp_seal_header(&s, &b);
+    /* clang-format off */
     static const char want[] =
         "tpp-seal 2\n"
         "period 7:2025-02\n"
@@ -265,6 +268,7 @@ static void test_seal_header(void)
         "prev 64:" H64("0") "\n"
         "sealed_at 20:2025-03-01T00:00:00Z\n"
         "end\n";
+    /* clang-format on */
     CHECK_STR(b.data, want);
     char h[65];
     tpp_sha256_hex(b.data, b.len, h);
