@@ -246,6 +246,28 @@ two=$(sqlite3 w.db "SELECT $cols FROM result WHERE run_id = (SELECT MAX(id) FROM
     ORDER BY nip, line" | sha256sum)
 [ "$one" = "$two" ] && ok || bad "one thread gives other lines"
 
+# ---- a transfer between a weekday and a shift schedule inside a month: refused -----------
+# (README, "Transfers and pack changes inside a month": a shift segment has no month of shifts
+# to prorate against.) Only that employee's line is in error; the others are computed.
+"$TPP" --db s.db init --rules p1.yaml >/dev/null || bad "init s.db"
+{
+    head -1 emp.csv
+    grep "^$E," emp.csv
+    grep "^$P," emp.csv
+} >emp-s.csv
+printf 'nip,date,from_unit,to_unit,from_schedule,to_schedule,reference\n%s,2025-03-10,1.01.01,2.02.02,5day,shift,SK 821/31\n' \
+    "$E" >trf-s.csv
+for k in "units units.csv" "employees emp-s.csv" "transfers trf-s.csv"; do
+    # shellcheck disable=SC2086
+    "$TPP" --db s.db import $k >/dev/null || bad "import $k"
+done
+"$TPP" --db s.db run --period 2025-03 >out 2>&1
+got=$(sqlite3 s.db "SELECT line || ':' || status || ':' || message FROM result WHERE nip = '$E'")
+want="1:error:a transfer between a shift schedule and a weekday schedule in one month is not supported (segment from 2025-03-10)"
+if [ "$got" = "$want" ]; then ok; else bad "weekday to shift: $got"; fi
+got=$(sqlite3 s.db "SELECT status FROM result WHERE nip = '$P'")
+[ "$got" = ok ] && ok || bad "the other employee is computed: $got"
+
 # ---- bad transfer files: every error, file:line:col, nothing stored ----------------------
 {
     echo "nip,date,from_unit,to_unit,to_schedule"
