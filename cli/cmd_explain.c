@@ -25,7 +25,11 @@ static void help(void)
            "the besaran and its components, each workday's class with the band hit, the\n"
            "percentage, its base and the rupiah effect, the discipline and performance cuts\n"
            "with the rounding applied, the payment side, and the article of the regulation\n"
-           "behind each step (\"dasar\"). Followed by the full trace.\n\n"
+           "behind each step (\"dasar\"). Followed by the full trace. One slip per payroll\n"
+           "line (an employee transferred between OPDs has one per OPD); a line computed in\n"
+           "segments (a pack version starting inside the month) shows the workdays to the\n"
+           "performance segment by segment, and a pack with performance.lag names the\n"
+           "period whose performance was used.\n\n"
            "Options:\n"
            "  -p, --period <YYYY-MM>  the month (required)\n"
            "      --run <id>          a specific run (default: the period's sealed run, else\n"
@@ -57,6 +61,11 @@ typedef struct slip {
     tpp_ruleset *rs; /* the run's pack; NULL when it cannot be loaded */
     long long components[TPP_MAX_COMPONENTS];
     long long line, n_lines; /* a transfer between OPDs: one line per OPD (result.line) */
+    struct {
+        char sha[65];
+        tpp_ruleset *rs;
+    } packs[8]; /* later pack versions of the line's segments (owned) */
+    size_t n_packs;
 } slip;
 
 static const char *T(const slip *s, const char *id, const char *en)
@@ -340,45 +349,11 @@ static const step *find_step(const slip *s, const char *name)
     return NULL;
 }
 
-static void print_text(const slip *s, const char *period)
+/* Sections 1-5 of the slip over s->steps: the whole line, or one segment of it (a view).
+ */
+static void print_parts(const slip *s)
 {
-    static const char *const months_id[12] = {"Januari",   "Februari", "Maret",    "April",
-                                              "Mei",       "Juni",     "Juli",     "Agustus",
-                                              "September", "Oktober",  "November", "Desember"};
-    static const char *const months_en[12] = {"January",   "February", "March",    "April",
-                                              "May",       "June",     "July",     "August",
-                                              "September", "October",  "November", "December"};
-    int y = 0, m = 1;
-    sscanf(period, "%d-%d", &y, &m);
-    if (m < 1 || m > 12)
-        m = 1;
     char a[64], b[64], c[64], d[64], v[64];
-    printf("%s %s %d\n", T(s, "SLIP RINCIAN TPP", "TPP REASON SLIP"),
-           s->en ? months_en[m - 1] : months_id[m - 1], y);
-    printf("  %-9s: %s\n", T(s, "Nama", "Name"), s->name);
-    printf("  %-9s: %s\n", "NIP", s->nip);
-    printf("  %-9s: %s, %s %lld\n", T(s, "Jabatan", "Position"), s->position,
-           T(s, "kelas jabatan", "class"), s->klass);
-    printf("  %-9s: %s (%s)\n", T(s, "Unit", "Unit"), s->unit_name, s->unit_code);
-    if (s->n_lines > 1)
-        printf("  %-9s: %lld %s %lld (%s)\n", T(s, "Baris", "Line"), s->line, T(s, "dari", "of"),
-               s->n_lines,
-               T(s, "mutasi antar-OPD: satu baris per OPD",
-                 "transfer between OPDs: one line per OPD"));
-    printf("  %-9s: %s %s; NPWP %s\n", T(s, "Rekening", "Account"),
-           s->bank_name[0] ? s->bank_name : "-", s->bank_account[0] ? s->bank_account : "-",
-           s->npwp[0] ? s->npwp : "-");
-    printf("  %-9s: %lld, %s; %s %s (sha256 %.16s...)\n", T(s, "Run", "Run"), s->run_id,
-           strcmp(s->state, "final") == 0 ? T(s, "final (disegel)", "final (sealed)")
-                                          : T(s, "draf", "draft"),
-           T(s, "paket aturan", "rule pack"), s->rs ? s->rs->id : "?", s->pack_sha);
-    if (s->root[0])
-        printf("  %-9s: %s\n", T(s, "Segel", "Seal"), s->root);
-    if (strcmp(s->status, "ok") != 0) {
-        printf("\n%s: %s\n", T(s, "TIDAK DAPAT DIHITUNG", "COULD NOT BE COMPUTED"), s->message);
-        return;
-    }
-
     const step *st = find_step(s, "eligibility.workdays");
     printf("\n1. %s\n", T(s, "Hari kerja", "Workdays"));
     if (st) {
@@ -484,6 +459,24 @@ static void print_text(const slip *s, const char *period)
            rp(s, s->discipline_cut, false, a, sizeof a));
 
     printf("\n5. %s\n", T(s, "Kinerja", "Performance"));
+    if ((st = find_step(s, "performance.period")) != NULL) {
+        /* performance.lag: an earlier period's predicate or score sets this month's multiplier */
+        char of[16] = "", to[16] = "", unit[16] = "";
+        int n = 0;
+        const char *lag = strstr(st->f[4], "(lag ");
+        if (lag)
+            sscanf(lag, "(lag %d %15[a-z]", &n, unit);
+        const char *at = strstr(st->f[4], " applies to ");
+        if (at)
+            sscanf(at, " applies to %15s", to);
+        snprintf(of, sizeof of, "%s", st->f[1]);
+        bool years = strncmp(unit, "year", 4) == 0;
+        printf("   %s %s %s %s (%s %d %s)\n", T(s, "Kinerja periode", "Performance of"), of,
+               T(s, "dipakai untuk bulan", "applies to"), to, T(s, "tertunda", "lag"), n,
+               years ? T(s, "tahun", n == 1 ? "year" : "years")
+                     : T(s, "bulan", n == 1 ? "month" : "months"));
+        cite_line(s, st->f[3]);
+    }
     if ((st = find_step(s, "performance")) != NULL) {
         kv(st, "predicate", 0, v, sizeof v);
         kv(st, "multiplier", 0, b, sizeof b);
@@ -503,6 +496,142 @@ static void print_text(const slip *s, const char *period)
                T(s, "pembulatan", "rounding"), st->f[2]);
         cite_line(s, st->f[3]);
     }
+}
+
+/* The pack a segment was computed under (its `segment` step names its SHA-256): the run's own,
+ * or a later version loaded for the slip. */
+static tpp_ruleset *pack_of(const slip *s, const step *seg)
+{
+    char sha[65];
+    kv(seg, "sha256", 0, sha, sizeof sha);
+    for (size_t i = 0; i < s->n_packs; i++)
+        if (strcmp(s->packs[i].sha, sha) == 0)
+            return s->packs[i].rs;
+    return s->rs;
+}
+
+/* One segment of the line as a slip of its own: its steps, pack, workdays, besaran,
+ * components and cuts, so that each day's effect is of that segment's base. */
+static void segment_view(const slip *s, size_t from, size_t to, slip *v)
+{
+    *v = *s;
+    v->steps = s->steps + from;
+    v->n_steps = to - from;
+    v->rs = pack_of(s, &s->steps[from]);
+    const step *st;
+    if ((st = find_step(v, "eligibility.workdays")) != NULL)
+        v->workdays = atoll(st->f[1]);
+    if ((st = find_step(v, "besaran.prorate")) != NULL ||
+        (st = find_step(v, "besaran.class")) != NULL)
+        v->besaran = atoll(st->f[1]);
+    v->discipline_cut = (st = find_step(v, "discipline.total")) != NULL ? atoll(st->f[1]) : 0;
+    char pcut[32] = "0";
+    if ((st = find_step(v, "performance")) != NULL)
+        kv(st, "cut", 0, pcut, sizeof pcut);
+    v->performance_cut = atoll(pcut);
+    memset(v->components, 0, sizeof v->components);
+    for (size_t i = 0; v->rs && i < v->rs->n_components; i++) {
+        char name[96];
+        snprintf(name, sizeof name, "component.%s", v->rs->components[i].id);
+        v->components[i] = (st = find_step(v, name)) != NULL ? atoll(st->f[1]) : 0;
+    }
+}
+
+/* Sections 1-5: for a line computed in one piece, as they always were; for a line of several
+ * segments (a pack version starting inside the month, or two stays in one OPD), once per
+ * segment, each under its own heading, then the line's own steps (the month's deferral). */
+static void print_segments(const slip *s)
+{
+    size_t starts[64], n = 0;
+    for (size_t i = 0; i < s->n_steps && n < 64; i++)
+        if (strcmp(s->steps[i].f[0], "segment") == 0)
+            starts[n++] = i;
+    if (n <= 1) {
+        print_parts(s);
+        return;
+    }
+    size_t end = s->n_steps;
+    for (size_t k = 0; k < n; k++) {
+        size_t to = k + 1 < n ? starts[k + 1] : s->n_steps;
+        if (k + 1 == n)
+            for (size_t i = starts[k]; i < s->n_steps; i++)
+                if (strcmp(s->steps[i].f[0], "tpp.amount") == 0) {
+                    to = end = i + 1;
+                    break;
+                }
+        slip v;
+        segment_view(s, starts[k], to, &v);
+        const step *sg = &s->steps[starts[k]];
+        char f[16], t[16], unit[64], sched[16], ref[160];
+        kv(sg, "from", 0, f, sizeof f);
+        kv(sg, "to", 0, t, sizeof t);
+        kv(sg, "unit", 0, unit, sizeof unit);
+        kv(sg, "schedule", 0, sched, sizeof sched);
+        const char *r = strstr(sg->f[4], " reference=");
+        snprintf(ref, sizeof ref, "%s", r ? r + 11 : "");
+        printf("\n%s %zu %s %zu: %s %s %s, %s %s, %s %s, %s %s%s%s\n", T(s, "SEGMEN", "SEGMENT"),
+               k + 1, T(s, "dari", "of"), n, f, T(s, "s.d.", "to"), t, T(s, "unit", "unit"), unit,
+               T(s, "jadwal", "schedule"), sched, T(s, "paket aturan", "rule pack"),
+               v.rs ? v.rs->id : "?", ref[0] ? "; " : "", ref);
+        cite_line(s, sg->f[3]);
+        print_parts(&v);
+    }
+    const step *st = NULL;
+    for (size_t i = end; i < s->n_steps; i++)
+        if (strcmp(s->steps[i].f[0], "discipline.defer") == 0)
+            st = &s->steps[i];
+    if (st != NULL) {
+        char v[32];
+        kv(st, "counted_minutes", 0, v, sizeof v);
+        printf("\n%s %s %s\n",
+               T(s, "Catatan (sebulan, semua segmen):", "Note (the month, every segment):"), v,
+               T(s, "menit pelanggaran melebihi batas: pembayaran ditunda oleh BKPSDM",
+                 "minutes of violations exceed the limit: payment deferred by BKPSDM"));
+        cite_line(s, st->f[3]);
+    }
+}
+
+static void print_text(const slip *s, const char *period)
+{
+    static const char *const months_id[12] = {"Januari",   "Februari", "Maret",    "April",
+                                              "Mei",       "Juni",     "Juli",     "Agustus",
+                                              "September", "Oktober",  "November", "Desember"};
+    static const char *const months_en[12] = {"January",   "February", "March",    "April",
+                                              "May",       "June",     "July",     "August",
+                                              "September", "October",  "November", "December"};
+    int y = 0, m = 1;
+    sscanf(period, "%d-%d", &y, &m);
+    if (m < 1 || m > 12)
+        m = 1;
+    char a[64], b[64], c[64], d[64], v[64];
+    printf("%s %s %d\n", T(s, "SLIP RINCIAN TPP", "TPP REASON SLIP"),
+           s->en ? months_en[m - 1] : months_id[m - 1], y);
+    printf("  %-9s: %s\n", T(s, "Nama", "Name"), s->name);
+    printf("  %-9s: %s\n", "NIP", s->nip);
+    printf("  %-9s: %s, %s %lld\n", T(s, "Jabatan", "Position"), s->position,
+           T(s, "kelas jabatan", "class"), s->klass);
+    printf("  %-9s: %s (%s)\n", T(s, "Unit", "Unit"), s->unit_name, s->unit_code);
+    if (s->n_lines > 1)
+        printf("  %-9s: %lld %s %lld (%s)\n", T(s, "Baris", "Line"), s->line, T(s, "dari", "of"),
+               s->n_lines,
+               T(s, "mutasi antar-OPD: satu baris per OPD",
+                 "transfer between OPDs: one line per OPD"));
+    printf("  %-9s: %s %s; NPWP %s\n", T(s, "Rekening", "Account"),
+           s->bank_name[0] ? s->bank_name : "-", s->bank_account[0] ? s->bank_account : "-",
+           s->npwp[0] ? s->npwp : "-");
+    printf("  %-9s: %lld, %s; %s %s (sha256 %.16s...)\n", T(s, "Run", "Run"), s->run_id,
+           strcmp(s->state, "final") == 0 ? T(s, "final (disegel)", "final (sealed)")
+                                          : T(s, "draf", "draft"),
+           T(s, "paket aturan", "rule pack"), s->rs ? s->rs->id : "?", s->pack_sha);
+    if (s->root[0])
+        printf("  %-9s: %s\n", T(s, "Segel", "Seal"), s->root);
+    if (strcmp(s->status, "ok") != 0) {
+        printf("\n%s: %s\n", T(s, "TIDAK DAPAT DIHITUNG", "COULD NOT BE COMPUTED"), s->message);
+        return;
+    }
+
+    const step *st;
+    print_segments(s);
 
     printf("\n6. %s\n", T(s, "Jumlah TPP", "TPP due"));
     snprintf(v, sizeof v, "%lld.%02lld", s->percent_bp / 100, s->percent_bp % 100);
@@ -673,6 +802,27 @@ static void col(sqlite3_stmt *q, int i, char *dst, size_t size)
     snprintf(dst, size, "%s", t ? (const char *)t : "");
 }
 
+/* A stored rule pack by SHA-256, loaded; NULL when it is not there or does not load. */
+static tpp_ruleset *stored_pack(tpp_store *st, const char *sha)
+{
+    sqlite3_stmt *q = NULL;
+    tpp_ruleset *rs = NULL;
+    tpp_error err = {0};
+    if (tpp_store_prepare(st, "SELECT path, text FROM rule_pack WHERE sha256 = ?1", &q, &err) !=
+        TPP_OK)
+        return NULL;
+    sqlite3_bind_text(q, 1, sha, -1, SQLITE_STATIC);
+    if (sqlite3_step(q) == SQLITE_ROW) {
+        tpp_diags *d = tpp_diags_new(NULL);
+        if (tpp_rules_load("stored rule pack", (const char *)sqlite3_column_text(q, 1),
+                           (size_t)sqlite3_column_bytes(q, 1), d, &rs, &err) != TPP_OK)
+            rs = NULL;
+        tpp_diags_free(d);
+    }
+    sqlite3_finalize(q);
+    return rs;
+}
+
 static tpp_status load(tpp_store *st, const char *nip, const char *period, long long run_id,
                        long long line, slip *s, tpp_error *err)
 {
@@ -747,19 +897,22 @@ static tpp_status load(tpp_store *st, const char *nip, const char *period, long 
         return rc;
     parse_trace(s);
 
-    /* The run's own pack, for each class's base and label. */
-    if (tpp_store_prepare(st, "SELECT path, text FROM rule_pack WHERE sha256 = ?1", &q, err) ==
-        TPP_OK) {
-        sqlite3_bind_text(q, 1, s->pack_sha, -1, SQLITE_STATIC);
-        if (sqlite3_step(q) == SQLITE_ROW) {
-            tpp_diags *d = tpp_diags_new(NULL);
-            tpp_error e2 = {0};
-            if (tpp_rules_load("stored rule pack", (const char *)sqlite3_column_text(q, 1),
-                               (size_t)sqlite3_column_bytes(q, 1), d, &s->rs, &e2) != TPP_OK)
-                s->rs = NULL;
-            tpp_diags_free(d);
-        }
-        sqlite3_finalize(q);
+    /* The run's own pack, for each class's base and label; and each later version a segment of
+     * the line was computed under (a pack version starting inside the month). */
+    s->rs = stored_pack(st, s->pack_sha);
+    for (size_t i = 0; i < s->n_steps; i++) {
+        char sha[65];
+        if (strcmp(s->steps[i].f[0], "segment") != 0 ||
+            kv(&s->steps[i], "sha256", 0, sha, sizeof sha)[0] == '\0' ||
+            strcmp(sha, s->pack_sha) == 0)
+            continue;
+        bool have = false;
+        for (size_t k = 0; k < s->n_packs; k++)
+            have |= strcmp(s->packs[k].sha, sha) == 0;
+        if (have || s->n_packs == sizeof s->packs / sizeof s->packs[0])
+            continue;
+        snprintf(s->packs[s->n_packs].sha, sizeof s->packs[0].sha, "%s", sha);
+        s->packs[s->n_packs++].rs = stored_pack(st, sha);
     }
     if (s->rs)
         for (size_t i = 0; i < s->rs->n_components; i++) {
@@ -857,6 +1010,8 @@ int cmd_explain(int argc, char **argv, tpp_cli *cli)
         free(s.steps);
         free(s.trace);
         tpp_rules_free(s.rs);
+        for (size_t i = 0; i < s.n_packs; i++)
+            tpp_rules_free(s.packs[i].rs);
     }
     tpp_store_close(st);
     if (rc != TPP_OK)

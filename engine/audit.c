@@ -35,6 +35,11 @@ static const char *const seal_triggers[] = {
     "input_chunk_sealed_no_insert",
     "rule_pack_sealed_no_update",
     "rule_pack_sealed_no_delete",
+    "run_pack_sealed_no_change",
+    "run_pack_sealed_no_delete",
+    "run_pack_sealed_no_insert",
+    "rule_pack_later_sealed_no_update",
+    "rule_pack_later_sealed_no_delete",
 };
 
 static const char *col_text(sqlite3_stmt *q, int i)
@@ -142,11 +147,14 @@ static void put_field(tpp_buf *b, const char *key, const char *s)
     tpp_buf_printf(b, "%s %zu:%s\n", key, strlen(s), s);
 }
 
-/* The canonical seal header (docs/canonical-trace.md §4); its SHA-256 is the seal hash. */
-static void seal_header(const tpp_seal_info *s, tpp_buf *b)
+/* The canonical seal header (docs/canonical-trace.md §4); its SHA-256 is the seal hash.
+ * Header 2 (schema 10) adds `packs`, the digest of every pack version the run computed under
+ * (run_pack), so that a later version of a split month is sealed by the seal itself and not
+ * only through the `segment` steps of the traces. */
+void tpp_seal_header(const tpp_seal_info *s, tpp_buf *b)
 {
     char num[32];
-    tpp_buf_puts(b, "tpp-seal 1\n");
+    tpp_buf_puts(b, "tpp-seal 2\n");
     put_field(b, "period", s->period);
     snprintf(num, sizeof num, "%d", s->revision);
     put_field(b, "revision", num);
@@ -156,6 +164,7 @@ static void seal_header(const tpp_seal_info *s, tpp_buf *b)
     put_field(b, "canon", num);
     put_field(b, "engine", s->engine_version);
     put_field(b, "pack", s->pack_sha256);
+    put_field(b, "packs", s->packs_sha256);
     put_field(b, "inputs", s->inputs_sha256);
     snprintf(num, sizeof num, "%lld", (long long)s->n_leaves);
     put_field(b, "leaves", num);
@@ -170,13 +179,84 @@ static void seal_header(const tpp_seal_info *s, tpp_buf *b)
 static tpp_status seal_hash(const tpp_seal_info *s, char out[65], tpp_error *err)
 {
     tpp_buf b = {0};
-    seal_header(s, &b);
+    tpp_seal_header(s, &b);
     if (b.oom) {
         tpp_buf_release(&b);
         return tpp_fail(err, TPP_ERR_NOMEM, TPP_NOLOC, "out of memory");
     }
     tpp_sha256_hex(b.data, b.len, out);
     tpp_buf_release(&b);
+    return TPP_OK;
+}
+
+/* SHA-256 over "tpp-packs 1\n" and one "seq sha256 from_date to_date\n" per pack version of
+ * the run (table run_pack), in seq order. */
+void tpp_packs_digest(const tpp_run_pack_row *rows, size_t n, char out[65])
+{
+    crypto_hash_sha256_state h;
+    crypto_hash_sha256_init(&h);
+    crypto_hash_sha256_update(&h, (const unsigned char *)"tpp-packs 1\n", 12);
+    for (size_t i = 0; i < n; i++) {
+        char line[160];
+        int len = snprintf(line, sizeof line, "%lld %s %s %s\n", (long long)rows[i].seq,
+                           rows[i].sha256, rows[i].from, rows[i].to);
+        crypto_hash_sha256_update(&h, (const unsigned char *)line,
+                                  (unsigned long long)(len < (int)sizeof line ? len : 159));
+    }
+    uint8_t d[32];
+    crypto_hash_sha256_final(&h, d);
+    tpp_hex_encode(d, 32, out);
+}
+
+/* The run's run_pack rows, in seq order (*rows: heap memory, free()). */
+static tpp_status run_packs(tpp_store *st, int64_t run_id, tpp_run_pack_row **rows, size_t *n,
+                            tpp_error *err)
+{
+    *rows = NULL;
+    *n = 0;
+    sqlite3_stmt *q = NULL;
+    TPP_TRY(tpp_store_prepare(st,
+                              "SELECT seq, pack_sha256, from_date, to_date FROM run_pack WHERE "
+                              "run_id = ?1 ORDER BY seq",
+                              &q, err));
+    sqlite3_bind_int64(q, 1, run_id);
+    size_t cap = 0;
+    int step;
+    tpp_status rc = TPP_OK;
+    while ((step = sqlite3_step(q)) == SQLITE_ROW) {
+        if (*n == cap) {
+            cap = cap ? 2 * cap : 4;
+            tpp_run_pack_row *r = realloc(*rows, cap * sizeof *r);
+            if (r == NULL) {
+                rc = tpp_fail(err, TPP_ERR_NOMEM, TPP_NOLOC, "out of memory");
+                break;
+            }
+            *rows = r;
+        }
+        tpp_run_pack_row *r = &(*rows)[(*n)++];
+        r->seq = sqlite3_column_int64(q, 0);
+        copy_col(q, 1, r->sha256, sizeof r->sha256);
+        copy_col(q, 2, r->from, sizeof r->from);
+        copy_col(q, 3, r->to, sizeof r->to);
+    }
+    if (rc == TPP_OK && step != SQLITE_DONE)
+        rc = tpp_store_fail(st, err, "cannot read the run's packs");
+    sqlite3_finalize(q);
+    if (rc != TPP_OK) {
+        free(*rows);
+        *rows = NULL;
+        *n = 0;
+    }
+    return rc;
+}
+
+static tpp_status packs_digest_of_run(tpp_store *st, int64_t run_id, char out[65], tpp_error *err)
+{
+    tpp_run_pack_row *rows;
+    size_t n;
+    TPP_TRY(run_packs(st, run_id, &rows, &n, err));
+    tpp_packs_digest(rows, n, out);
+    free(rows);
     return TPP_OK;
 }
 
@@ -224,7 +304,8 @@ static tpp_status inputs_digest(tpp_store *st, int64_t run_id, char out[65], siz
 
 #define SEAL_COLUMNS                                                                            \
     "id, run_id, period, revision, canon_version, engine_version, pack_sha256, inputs_sha256, " \
-    "n_leaves, merkle_root, totals, accept_incomplete, prev_seal_hash, sealed_at, seal_hash"
+    "n_leaves, merkle_root, totals, accept_incomplete, prev_seal_hash, sealed_at, seal_hash, "  \
+    "packs_sha256"
 
 static void seal_from_row(sqlite3_stmt *q, tpp_seal_info *s)
 {
@@ -244,6 +325,7 @@ static void seal_from_row(sqlite3_stmt *q, tpp_seal_info *s)
     copy_col(q, 12, s->prev_seal_hash, sizeof s->prev_seal_hash);
     copy_col(q, 13, s->sealed_at, sizeof s->sealed_at);
     copy_col(q, 14, s->seal_hash, sizeof s->seal_hash);
+    copy_col(q, 15, s->packs_sha256, sizeof s->packs_sha256);
 }
 
 static tpp_status seal_query(tpp_store *st, const char *where, int64_t a, const char *b,
@@ -320,8 +402,8 @@ static tpp_status insert_seal(tpp_store *st, tpp_seal_info *s, const tpp_leafset
     TPP_TRY(tpp_store_prepare(st,
                               "INSERT INTO seal(run_id, period, revision, canon_version, "
                               "engine_version, pack_sha256, inputs_sha256, n_leaves, merkle_root, "
-                              "totals, accept_incomplete, prev_seal_hash, sealed_at, seal_hash) "
-                              "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                              "totals, accept_incomplete, prev_seal_hash, sealed_at, seal_hash, "
+                              "packs_sha256) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                               &q, err));
     sqlite3_bind_int64(q, 1, s->run_id);
     sqlite3_bind_text(q, 2, s->period, -1, SQLITE_STATIC);
@@ -337,6 +419,7 @@ static tpp_status insert_seal(tpp_store *st, tpp_seal_info *s, const tpp_leafset
     sqlite3_bind_text(q, 12, s->prev_seal_hash, -1, SQLITE_STATIC);
     sqlite3_bind_text(q, 13, s->sealed_at, -1, SQLITE_STATIC);
     sqlite3_bind_text(q, 14, s->seal_hash, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 15, s->packs_sha256, -1, SQLITE_STATIC);
     tpp_status rc = TPP_OK;
     if (sqlite3_step(q) != SQLITE_DONE)
         rc = tpp_store_fail(st, err, "cannot store the seal");
@@ -443,6 +526,8 @@ static tpp_status finalize_locked(tpp_store *st, const tpp_finalize_options *opt
     tpp_now_iso(s->sealed_at);
     size_t n_inputs;
     rc = inputs_digest(st, s->run_id, s->inputs_sha256, &n_inputs, err);
+    if (rc == TPP_OK)
+        rc = packs_digest_of_run(st, s->run_id, s->packs_sha256, err);
 
     /* The chain: the hash of the workspace's latest seal, whatever its period. */
     if (rc == TPP_OK)
@@ -610,30 +695,64 @@ static tpp_status check_inputs(audit_ctx *a, const tpp_seal_info *s, tpp_error *
     return rc;
 }
 
-static tpp_status check_pack(audit_ctx *a, const tpp_seal_info *s, tpp_error *err)
+/* The text of a pack the run used must still hash to the SHA-256 it was sealed under. */
+static tpp_status check_pack_text(audit_ctx *a, const tpp_seal_info *s, const char *sha,
+                                  tpp_error *err)
 {
     sqlite3_stmt *q = NULL;
     TPP_TRY(tpp_store_prepare(a->st, "SELECT id, text FROM rule_pack WHERE sha256 = ?1", &q, err));
-    sqlite3_bind_text(q, 1, s->pack_sha256, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 1, sha, -1, SQLITE_STATIC);
     int step = sqlite3_step(q);
     if (step == SQLITE_DONE) {
         finding(a, "rule_pack", 0, "",
                 "no rule pack with the SHA-256 sealed for run %lld (%.16s...): deleted or its "
                 "sha256 column changed",
-                (long long)s->run_id, s->pack_sha256);
+                (long long)s->run_id, sha);
     } else if (step == SQLITE_ROW) {
         char h[65];
         const void *text = sqlite3_column_blob(q, 1);
         tpp_sha256_hex(text ? text : "", (size_t)sqlite3_column_bytes(q, 1), h);
-        if (strcmp(h, s->pack_sha256) != 0)
+        if (strcmp(h, sha) != 0)
             finding(a, "rule_pack", sqlite3_column_int64(q, 0), "",
-                    "text does not match its sealed SHA-256 %.16s... (now %.16s...)",
-                    s->pack_sha256, h);
+                    "text does not match its sealed SHA-256 %.16s... (now %.16s...)", sha, h);
     }
     tpp_status rc = step == SQLITE_ROW || step == SQLITE_DONE
                         ? TPP_OK
                         : tpp_store_fail(a->st, err, "cannot read rule packs");
     sqlite3_finalize(q);
+    return rc;
+}
+
+/* Every pack version the run computed under: the rows of run_pack against the sealed digest,
+ * the first against the sealed first-day pack, and each version's text against its hash. */
+static tpp_status check_packs(audit_ctx *a, const tpp_seal_info *s, tpp_error *err)
+{
+    tpp_run_pack_row *rows;
+    size_t n;
+    TPP_TRY(run_packs(a->st, s->run_id, &rows, &n, err));
+    char digest[65];
+    tpp_packs_digest(rows, n, digest);
+    if (strcmp(digest, s->packs_sha256) != 0) {
+        char now[320] = "";
+        size_t len = 0;
+        for (size_t i = 0; i < n && len < sizeof now; i++)
+            len += (size_t)snprintf(now + len, sizeof now - len, "%s%lld %.12s... %s..%s",
+                                    i ? ", " : "", (long long)rows[i].seq, rows[i].sha256,
+                                    rows[i].from, rows[i].to);
+        finding(a, "run_pack", s->run_id, "",
+                "the pack versions of run %lld are not those sealed (rows added, removed or "
+                "changed); now: %s",
+                (long long)s->run_id, n ? now : "none");
+    }
+    if (n > 0 && strcmp(rows[0].sha256, s->pack_sha256) != 0)
+        finding(a, "run_pack", s->run_id, "",
+                "the first pack version of run %lld is %.16s..., sealed %.16s...",
+                (long long)s->run_id, rows[0].sha256, s->pack_sha256);
+    tpp_status rc = check_pack_text(a, s, s->pack_sha256, err);
+    for (size_t i = 0; i < n && rc == TPP_OK; i++)
+        if (strcmp(rows[i].sha256, s->pack_sha256) != 0)
+            rc = check_pack_text(a, s, rows[i].sha256, err);
+    free(rows);
     return rc;
 }
 
@@ -836,7 +955,7 @@ tpp_status tpp_audit_verify(tpp_store *st, tpp_audit_report_fn report, void *use
         if (rc == TPP_OK)
             rc = check_inputs(&a, &s, err);
         if (rc == TPP_OK)
-            rc = check_pack(&a, &s, err);
+            rc = check_packs(&a, &s, err);
         if (rc == TPP_OK)
             rc = check_leaves(&a, &s, err);
     }

@@ -5,6 +5,8 @@
 #include <stdint.h>
 
 #include "engine/store.h"
+#include "engine/util.h"
+#include "tpp/audit.h"
 
 /** The leaves of a run, by NIP: each employee's leaf hash, the SHA-256 of the trace alone (to
  *  tell a trace edit from a column edit), and the rowid of the row it came from. */
@@ -21,5 +23,18 @@ typedef struct tpp_leafset {
 tpp_status tpp_leafset_of_run(tpp_store *st, int64_t run_id, const char *period, tpp_leafset *ls,
                               tpp_error *err);
 void tpp_leafset_release(tpp_leafset *ls);
+
+/** One row of run_pack: a pack version the run computed under and the days it covered. */
+typedef struct tpp_run_pack_row {
+    int64_t seq;
+    char sha256[65];
+    char from[11], to[11]; /* YYYY-MM-DD */
+} tpp_run_pack_row;
+
+/** The seal's `packs` digest (docs/canonical-trace.md §4) of rows in seq order. */
+void tpp_packs_digest(const tpp_run_pack_row *rows, size_t n, char out[65]);
+
+/** The canonical seal header (docs/canonical-trace.md §4), appended to b. */
+void tpp_seal_header(const tpp_seal_info *s, tpp_buf *b);
 
 #endif /* TPP_ENGINE_AUDIT_INT_H */

@@ -702,17 +702,24 @@ static tpp_status load_month(tpp_store *st, const tpp_ruleset *rs, month_data *m
     tpp_rules_perf_period(rs, md->month.year, md->month.month, &py, &pm);
     snprintf(perf_period, sizeof perf_period, "%04d-%02d", py % 10000, pm % 100);
     TPP_TRY(tpp_store_prepare(
-        st, "SELECT nip, predicate, score_bp FROM performance WHERE period = ?1", &q, err));
+        st, "SELECT nip, predicate, period, score_bp FROM performance WHERE period = ?1", &q, err));
     sqlite3_bind_text(q, 1, perf_period, -1, SQLITE_STATIC);
     STEP_ROWS(q)
     {
         emp_data *ed = find_emp(md, col_text(q, 0));
-        if (ed != NULL && sqlite3_column_type(q, 1) != SQLITE_NULL)
+        if (ed != NULL && sqlite3_column_type(q, 1) != SQLITE_NULL) {
             ed->e.predicate = tpp_rules_predicate_index(rs, col_text(q, 1));
-        if (ed != NULL && sqlite3_column_type(q, 2) != SQLITE_NULL) {
+            /* A pack that pays by predicate and does not know this one (imported under an
+             * earlier version): never read it as missing data, which pays the pack's
+             * missing-data multiplier instead of the employee's predicate. A pack that pays by
+             * score does not read the predicate. */
+            if (ed->e.predicate < 0 && rs->perf_mode == TPP_PERF_PREDICATE)
+                return not_in_pack(q, ed->e.nip, "predicate", "of", rs, err);
+        }
+        if (ed != NULL && sqlite3_column_type(q, 3) != SQLITE_NULL) {
             /* basis points of a percent: 9550 = 95.50 % */
             ed->e.has_score = true;
-            ed->e.score = (tpp_ratio){sqlite3_column_int64(q, 2), 100};
+            ed->e.score = (tpp_ratio){sqlite3_column_int64(q, 3), 100};
         }
     }
     if (rc_step != SQLITE_DONE)

@@ -138,6 +138,7 @@ static const char *const line_columns[] = {
     "perf_missing",  "besaran",      "percent_bp",     "discipline_cut",     "performance_cut",
     "tpp",           "pot_bulan_lalu", "pot_hukdis",   "bpjs_employer",      "gross",
     "bpjs_employee", "deductions",   "net_before_tax", "pph21",              "net",
+    "line",
 };
 enum { N_LINE_COLUMNS = sizeof line_columns / sizeof line_columns[0] };
 
@@ -532,6 +533,7 @@ tpp_status tpp_batch_export_opt(tpp_store *st, const tpp_export_options *opt,
         /* zakat is what the stored columns leave between col 16 - 17 and col 18 (the result
          * keeps cols 16, 17, 18, sealed; the trace's payment.zakat step says the same) */
         l->zakat = l->ok ? l->net_before_tax - l->pph21 - l->net : 0;
+        l->line = sqlite3_column_int(q, col[35]);
         if (prev_unit == NULL || strcmp(prev_unit, l->unit_code) != 0)
             sum->n_units++;
         prev_unit = l->unit_code;

@@ -1,6 +1,6 @@
 -- Workspace schema. One source of truth: embedded into the binary at build time.
 -- Money is INTEGER whole rupiah; dates are TEXT ISO 8601; every table is STRICT.
-PRAGMA user_version = 9;
+PRAGMA user_version = 10;
 
 CREATE TABLE meta (
     key   TEXT PRIMARY KEY,
@@ -468,3 +468,25 @@ BEGIN SELECT RAISE(ABORT, 'sealed: the packs of a final run cannot be changed');
 CREATE TRIGGER run_pack_sealed_no_delete BEFORE DELETE ON run_pack
 WHEN (SELECT state FROM run WHERE id = OLD.run_id) = 'final'
 BEGIN SELECT RAISE(ABORT, 'sealed: the packs of a final run cannot be deleted'); END;
+
+-- ---- schema 10: the seal covers every pack version of the run (seal header 2)
+
+-- SHA-256 over the run's run_pack rows (engine/audit.c, docs/canonical-trace.md section 4):
+-- a later pack version of a split month is sealed by the seal itself.
+ALTER TABLE seal ADD COLUMN packs_sha256 TEXT NOT NULL DEFAULT '';
+CREATE TRIGGER run_pack_sealed_no_insert BEFORE INSERT ON run_pack
+WHEN (SELECT state FROM run WHERE id = NEW.run_id) = 'final'
+BEGIN SELECT RAISE(ABORT, 'sealed: the packs of a final run cannot be added'); END;
+-- A later pack version of a final run is kept as the first one is (rule_pack_sealed_no_*).
+CREATE TRIGGER rule_pack_later_sealed_no_update BEFORE UPDATE ON rule_pack
+WHEN EXISTS (SELECT 1 FROM run_pack rp JOIN run ON run.id = rp.run_id
+             WHERE rp.pack_sha256 = OLD.sha256 AND run.state = 'final')
+ AND NOT (OLD.valid_to IS NULL AND NEW.valid_to IS NOT NULL AND NEW.valid_to >= OLD.valid_from
+          AND NEW.sha256 = OLD.sha256 AND NEW.text = OLD.text AND NEW.pack_id = OLD.pack_id
+          AND NEW.region = OLD.region AND NEW.valid_from = OLD.valid_from
+          AND NEW.path = OLD.path AND NEW.loaded_at = OLD.loaded_at AND NEW.id = OLD.id)
+BEGIN SELECT RAISE(ABORT, 'sealed: a rule pack used by a final run cannot be changed'); END;
+CREATE TRIGGER rule_pack_later_sealed_no_delete BEFORE DELETE ON rule_pack
+WHEN EXISTS (SELECT 1 FROM run_pack rp JOIN run ON run.id = rp.run_id
+             WHERE rp.pack_sha256 = OLD.sha256 AND run.state = 'final')
+BEGIN SELECT RAISE(ABORT, 'sealed: a rule pack used by a final run cannot be deleted'); END;

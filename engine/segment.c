@@ -134,8 +134,15 @@ static bool remap_codes(const tpp_seg *sg, tpp_employee *e, remap *m, char *msg,
             return false;
         }
     }
-    if (e->predicate >= 0)
-        e->predicate = tpp_rules_predicate_index(to, from->predicates[e->predicate].id);
+    if (e->predicate >= 0) {
+        const char *id = from->predicates[e->predicate].id;
+        e->predicate = tpp_rules_predicate_index(to, id);
+        if (e->predicate < 0 && to->perf_mode == TPP_PERF_PREDICATE) {
+            snprintf(msg, size, "predicate '%s' is not in rule pack %s in force from %s", id,
+                     to->id, d);
+            return false;
+        }
+    }
     e->absences = m->a;
     e->events = m->ev;
     e->sanctions = m->s;
@@ -279,6 +286,9 @@ tpp_status tpp_eval_segments(const tpp_month *month, const tpp_employee *emp, co
     tpp_employee last_emp = *emp;
     char a[32], f[11], t[11];
     bool unit_split = false;
+    int32_t seg_minutes[64];
+    tpp_date seg_from[64], seg_to[64];
+    size_t n_done = 0; /* segments evaluated (the employee employed in them) */
     for (size_t s = 1; s < n_segs; s++)
         unit_split |= strcmp(segs[s].unit_code, segs[0].unit_code) != 0;
 
@@ -346,6 +356,9 @@ tpp_status tpp_eval_segments(const tpp_month *month, const tpp_employee *emp, co
             failed = true;
         } else {
             add_line(&lines[li].r, &r, n_comp, &ovf);
+            seg_minutes[n_done] = r.discipline_minutes;
+            seg_from[n_done] = e.start_date;
+            seg_to[n_done++] = e.end_date;
         }
         tpp_result_release(&r);
         remap_free(&last_map);
@@ -385,6 +398,31 @@ tpp_status tpp_eval_segments(const tpp_month *month, const tpp_employee *emp, co
             tpp_buf_release(&tr[i]);
         tr[0] = all;
         goto finish;
+    }
+
+    /* The deferral threshold is the month's (the pack's "more than N minutes in a month"): the
+     * minutes of every segment of every line added up, under the pack of the last segment like
+     * the payment side. Each segment alone may stay under it; the month may not. */
+    const tpp_ruleset *mrs = last_seg->rs;
+    int64_t month_minutes = 0;
+    for (size_t k = 0; k < n_done; k++)
+        month_minutes += seg_minutes[k];
+    if (mrs->defer_minutes_over > 0 && month_minutes > mrs->defer_minutes_over) {
+        char per[256] = "";
+        size_t len = 0;
+        for (size_t k = 0; k < n_done && len < sizeof per; k++) {
+            tpp_date_format(seg_from[k], f);
+            tpp_date_format(seg_to[k], t);
+            len += (size_t)snprintf(per + len, sizeof per - len, "%s%s..%s %d", k ? " + " : "", f,
+                                    t, (int)seg_minutes[k]);
+        }
+        for (size_t i = 0; i < n; i++) {
+            lines[i].r.deferred = true;
+            tstep(&tr[i], "discipline.defer", "deferred", NULL, mrs->defer_cite,
+                  "counted_minutes=%lld over %d: payment to be deferred by BKPSDM (the month's "
+                  "minutes, segment by segment: %s)",
+                  (long long)month_minutes, (int)mrs->defer_minutes_over, per);
+        }
     }
 
     /* Each line's col 8 and col 7; a kekurangan bayar carried in goes to the last line. */

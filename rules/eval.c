@@ -824,7 +824,9 @@ static void discipline(ctx *c)
          "late_minutes=%d early_minutes=%d days_absent=%d days_missing_punch=%d",
          (int)out->late_minutes, (int)out->early_minutes, (int)out->days_absent,
          (int)out->days_missing_punch);
-    if (rs->defer_minutes_over > 0 && out->discipline_minutes > rs->defer_minutes_over) {
+    /* A segment's minutes count towards the month's threshold: engine/segment.c decides. */
+    if (!c->emp->segment_only && rs->defer_minutes_over > 0 &&
+        out->discipline_minutes > rs->defer_minutes_over) {
         out->deferred = true;
         step(c, "discipline.defer", "deferred", NULL, rs->defer_cite,
              "counted_minutes=%d over %d: payment to be deferred by BKPSDM",

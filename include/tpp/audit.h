@@ -49,7 +49,8 @@ typedef struct tpp_seal_info {
     int revision;
     int canon_version;
     char engine_version[32];
-    char pack_sha256[65];
+    char pack_sha256[65];  /* the pack in force on the month's first day */
+    char packs_sha256[65]; /* every pack version of the run (run_pack), schema 10 */
     char inputs_sha256[65];
     int64_t n_leaves;
     char merkle_root[65];

@@ -51,6 +51,7 @@ typedef struct tpp_payline {
     tpp_money pph21;          /* col 17 */
     tpp_money net;            /* col 18 */
     tpp_money zakat;          /* zakat deducted after PPh 21: col 18 = 16 - 17 - zakat */
+    int32_t line; /* the employee's payroll line (result.line): 1, or 1, 2, ... per OPD */
 } tpp_payline;
 
 /** One signature block: "Mengetahui, <title>" or "<title>" with the signer's name and NIP.

@@ -94,9 +94,9 @@ tamper input "TAMPERED input_file row $att: content of attendance file '.*attend
 tamper input-rehashed "TAMPERED input_file row $att: column sha256 is" \
     "$(drop input_chunk_sealed_no_update) $(drop input_file_sealed_no_update) UPDATE input_chunk SET data = CAST(replace(CAST(data AS TEXT), '08:00:00', '07:30:00') AS BLOB) WHERE file_id = $att; UPDATE input_file SET sha256 = lower(hex(randomblob(32))) WHERE id = $att"
 tamper pack "TAMPERED rule_pack row 1: text does not match its sealed SHA-256" \
-    "$(drop rule_pack_sealed_no_update) UPDATE rule_pack SET text = replace(text, 'percent: 2.5', 'percent: 0.5')"
+    "$(drop rule_pack_sealed_no_update) $(drop rule_pack_later_sealed_no_update) UPDATE rule_pack SET text = replace(text, 'percent: 2.5', 'percent: 0.5')"
 tamper pack-rehashed "TAMPERED rule_pack: no rule pack with the SHA-256 sealed for run 1" \
-    "PRAGMA foreign_keys = OFF; $(drop rule_pack_sealed_no_update) UPDATE rule_pack SET text = text || ' ', sha256 = lower(hex(randomblob(32)))"
+    "PRAGMA foreign_keys = OFF; $(drop rule_pack_sealed_no_update) $(drop rule_pack_later_sealed_no_update) UPDATE rule_pack SET text = text || ' ', sha256 = lower(hex(randomblob(32)))"
 tamper run-total "TAMPERED run row 1: column total_net is" \
     "$(drop run_sealed_no_update) UPDATE run SET total_net = total_net + 1 WHERE id = 1"
 tamper run-unsealed "TAMPERED run row 1: column state is 'draft'" \

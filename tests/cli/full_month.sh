@@ -9,7 +9,7 @@ FULL="$TPP_SOURCE_DIR/tests/rules/full-month.yaml"
 expect_exit 0 "check full-month" -- "$TPP" rules check "$FULL"
 expect_output ": ok: .*, 0 warnings" "full-month has no warnings"
 expect_exit 0 "test full-month" -- "$TPP" rules test "$FULL"
-expect_output "22 passed, 0 failed" "full-month cases"
+expect_output "25 passed, 0 failed" "full-month cases"
 
 # mutate SED_EXPR CASE_NAME_PATTERN FIELD: the pack with one change fails exactly that case.
 mutate() {
@@ -23,6 +23,7 @@ mutate 's/- label: Ramadan 1446 H/- label: Ramadan 1446 H (salah)/; s/from: 2025
 mutate 's/months: 6, cite/months: 5, cite/' "Hukuman disiplin melewati pergantian tahun" pot_hukdis
 mutate 's/{ to: 60000000, rate: 5 }/{ to: 60000000, rate: 6 }/' "Desember - PPh 21 setahun" pph21
 mutate 's/grace_minutes: 5/grace_minutes: 0/' "Toleransi 5 menit" late_minutes
+mutate 's/- { from: 8850001, to: 9800000, rate: 1.25 }/- { from: 8850001, to: 9800000, rate: 1.5 }/' "TER kategori C" pph21
 mutate 's/date: 2025-01-20, start: "22:00"/date: 2025-01-20, start: "23:00"/' "Pegawai shift" late_minutes
 
 # A pack in mode withheld refuses an employee without a PTKP status, naming it.

@@ -69,6 +69,11 @@ if cmp -s expected got; then ok; else bad "January amounts differ"; diff expecte
 expect_exit 0 "explain A" -- "$TPP" --db w.db explain "$A" --period 2025-01 --lang en
 expect_output "performance.period +2024-12 .*performance of 2024-12 applies to 2025-01 \(lag 1 month" "trace names December"
 expect_output "predicate=kurang multiplier=0.85 cut=450000" "December's predicate used"
+expect_output "^5\. Performance$" "slip section 5"
+expect_output "^   Performance of 2024-12 applies to 2025-01 \(lag 1 month\)$" "section 5 names December"
+expect_output "^   Rating kurang, multiplier 0.85$" "section 5: December's predicate"
+expect_exit 0 "explain A, Indonesian" -- "$TPP" --db w.db explain "$A" --period 2025-01
+expect_output "^   Kinerja periode 2024-12 dipakai untuk bulan 2025-01 \(tertunda 1 bulan\)$" "bagian 5 menyebut Desember"
 
 # finalize refuses while December's record of B is missing (the run's own gate) ...
 expect_exit 1 "finalize refused" -- "$TPP" --db w.db finalize --period 2025-01
@@ -105,4 +110,5 @@ row=$(sqlite3 y.db "SELECT discipline_cut || ',' || performance_cut || ',' || tp
 if [ "$row" = "630000,300000,4070000" ]; then ok; else bad "June (year lag): got $row"; fi
 expect_exit 0 "explain June" -- "$TPP" --db y.db explain "$A" --period 2025-06 --lang en
 expect_output "performance.period +2024-12 .*applies to 2025-06 \(lag 1 year" "trace names 2024"
+expect_output "^   Performance of 2024-12 applies to 2025-06 \(lag 1 year\)$" "section 5 names 2024"
 finish

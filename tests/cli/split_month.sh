@@ -6,7 +6,8 @@
 #   17th: Sari's month is two segments, each under its own pack, in one line.
 # Pack: tests/rules/full-month.yaml (besaran class 10 = 6,000,000; disiplin 40 % / kinerja 60 %;
 # grace 5 minutes; TL1 1-30 min 0.5 %, TL2 31-60 min 1 % of disiplin; BPJS 4 % / 1 % under
-# 12,000,000 with the salary base; PPh 21 TER A) plus a 6-day schedule, no holidays imported.
+# 12,000,000 with the salary base; PPh 21 TER A) plus a 6-day schedule and a deferral threshold
+# of 50 minutes a month (the month's, not a segment's), no holidays imported.
 . "$(dirname "$0")/common.shlib"
 FULL="$TPP_SOURCE_DIR/tests/rules/full-month.yaml"
 E=198001012005011001 # Andi: transferred on 15 January
@@ -17,7 +18,10 @@ awk '{ print }
          print "    6day:"
          print "      mon: 07:30-14:30\n      tue: 07:30-14:30\n      wed: 07:30-14:30"
          print "      thu: 07:30-14:30\n      fri: 07:30-14:30\n      sat: 07:30-12:30"
-         done = 1 }' "$FULL" >p1.yaml
+         done = 1 }
+     /^discipline:$/ {
+         print "  defer: { minutes_over: 50, cite: \"Uji: lebih dari 50 menit sebulan, TPP ditunda\" }" }' \
+    "$FULL" >p1.yaml
 sed 's/^  id: full-month-golden-illustrative/  id: full-month-golden-v2-illustrative/;
      s/^  valid_from: 2024-01-01/  valid_from: 2025-02-17/;
      s/10: 6000000,/10: 7200000,/' p1.yaml >p2.yaml
@@ -110,6 +114,16 @@ if [ "$got" = "RSUD Kota" ]; then ok; else bad "line 2 unit name from units: $go
 got=$(sqlite3 w.db "SELECT total_net FROM run WHERE id = 1")
 if [ "$got" = "11711241" ]; then ok; else bad "run total: $got"; fi
 
+# Deferral, counted over the month: Andi's late minutes are 25 (7 Jan) in Dinas Pendidikan and
+# 35 (20 Jan) in RSUD, each under 50, but 25 + 35 = 60 > 50 in the month: both lines deferred.
+# Sari has no late minute in January: not deferred.
+got=$(sqlite3 w.db "SELECT group_concat(nip || ':' || line || ':' || late_minutes || ':' || deferred,
+    ' ') FROM (SELECT * FROM result WHERE run_id = 1 ORDER BY nip, line)")
+if [ "$got" = "$E:1:25:1 $E:2:35:1 $P:1:0:0" ]; then ok; else bad "deferral of the month: $got"; fi
+expect_exit 0 "explain line 1" -- "$TPP" --db w.db explain "$E" --period 2025-01
+expect_output "Catatan: 60 menit pelanggaran melebihi batas: pembayaran ditunda oleh BKPSDM" "slip says deferred"
+expect_output "discipline.defer +deferred +- +counted_minutes=60 over 50: payment to be deferred by BKPSDM \(the month's minutes, segment by segment: 2025-01-01..2025-01-14 25 \+ 2025-01-15..2025-01-31 35\)" "defer step names the month's minutes"
+
 # The trace says why: each segment with its unit, schedule, days and pack, the month's payment
 # steps, and this line's share.
 expect_exit 0 "explain both lines" -- "$TPP" --db w.db explain "$E" --period 2025-01
@@ -143,6 +157,11 @@ s3=$(unzip -p x/tpp-2025-01.xlsx xl/worksheets/sheet3.xml)
 case "$s2" in *2557137*5893200*) ok ;; *) bad "Dinas Pendidikan sheet: line 1 and Sari" ;; esac
 case "$s3" in *3260904*) ok ;; *) bad "RSUD sheet: line 2" ;; esac
 case "$s2" in *3260904*) bad "line 2 also on the Dinas Pendidikan sheet" ;; *) ok ;; esac
+# The machine CSV's last column is the line: (NIP, line) is the row's key.
+got=$(awk -F, -v e="$E" 'NR == 1 { print $NF } $1 == e { print $2 ":" $3 ":" $35 ":" $NF }' \
+    x/tpp-2025-01.csv | tr '\n' ' ')
+if [ "$got" = "line Andi Pratama:1.01.01:2557137:1 Andi Pratama:2.02.02:3260904:2 " ]; then ok
+else bad "machine CSV line column: $got"; fi
 n=$(grep -c "^[0-9].*,$E," x/bank-generic-2025-01.csv)
 [ "$n" = 2 ] && ok || bad "bank: one transfer per line ($n)"
 
@@ -162,6 +181,10 @@ got=$(sqlite3 w.db "SELECT line || ':' || besaran || ':' || discipline_cut || ':
     nip = '$P'")
 if [ "$got" = "1:6600000:20400:6579600:263184:6842784:85535:6428269" ]; then ok
 else bad "Sari February: $got"; fi
+# One line, two segments under two packs: 25 + 35 = 60 late minutes > 50: deferred (neither
+# segment alone is over the threshold).
+got=$(sqlite3 w.db "SELECT late_minutes || ':' || deferred FROM result WHERE run_id = 2 AND nip = '$P'")
+if [ "$got" = "60:1" ]; then ok; else bad "Sari February deferral: $got"; fi
 got=$(sqlite3 w.db "SELECT COUNT(*) || ':' || MIN(unit_code) FROM result WHERE run_id = 2 AND
     nip = '$E'")
 if [ "$got" = "1:2.02.02" ]; then ok; else bad "Andi in February: one line in RSUD ($got)"; fi
@@ -173,9 +196,47 @@ if [ "$got" = "$p1@2025-02-01 $p2@2025-02-17" ]; then ok; else bad "run_pack: $g
 expect_exit 0 "explain February" -- "$TPP" --db w.db explain "$P" --period 2025-02
 expect_output "segment .*from=2025-02-17 to=2025-02-28 pack=full-month-golden-v2-illustrative sha256=$p2" "segment under v2"
 expect_output "besaran.prorate +3600000 +half_up +7200000 x 10 / 20 workdays" "v2 besaran prorated"
+# The slip's sections 1-5 cover both segments, each with its own pack, besaran and base: the
+# late day of 19 February is 1 % of segment 2's disiplin 1,440,000 = 14,400.00 (not of the
+# line's 1,200,000 + 1,440,000), and section 2 shows v2's 7,200,000 x 10 / 20 = 3,600,000.
+expect_output "^SEGMEN 1 dari 2: 2025-02-01 s.d. 2025-02-16, unit 1.01.01, jadwal 5day, paket aturan full-month-golden-illustrative$" "slip: segment 1"
+expect_output "^SEGMEN 2 dari 2: 2025-02-17 s.d. 2025-02-28, unit 1.01.01, jadwal 5day, paket aturan full-month-golden-v2-illustrative$" "slip: segment 2"
+expect_output "^   Prorata hari kerja: Rp 3.600.000 \(7200000 x 10 / 20 workdays" "slip: segment 2 besaran"
+expect_output "^      potongan 1 % x komponen Disiplin kerja Rp 1.440.000 = Rp 14.400,00$" "slip: day effect of segment 2's base"
+expect_output "^      potongan 0,5 % x komponen Disiplin kerja Rp 1.200.000 = Rp 6.000,00$" "slip: day effect of segment 1's base"
+expect_output "^Catatan \(sebulan, semua segmen\): 60 menit pelanggaran melebihi batas" "slip: the month's deferral"
+expect_output "^   Rp 6.600.000 - Rp 20.400 - Rp 0 = Rp 6.579.600" "slip: the line's col 8"
+n=$(grep -c '^1\. Hari kerja$' out)
+[ "$n" = 2 ] && ok || bad "slip: section 1 once per segment ($n)"
 expect_exit 0 "finalize February" -- "$TPP" --db w.db finalize --period 2025-02
 expect_exit 0 "replay February (both packs)" -- "$TPP" --db w.db replay --period 2025-02
 expect_output "2 identical, 0 differ" "replay under both packs"
+
+# The seal covers both pack versions (seal header 2, `packs`: docs/canonical-trace.md §4): the
+# digest over run 2's run_pack rows is the one sealed, and an edited or added row is caught.
+packs=$(printf 'tpp-packs 1\n1 %s 2025-02-01 2025-02-16\n2 %s 2025-02-17 2025-02-28\n' "$p1" "$p2" |
+    sha256sum | cut -d' ' -f1)
+got=$(sqlite3 w.db "SELECT packs_sha256 FROM seal WHERE run_id = 2")
+[ "$got" = "$packs" ] && ok || bad "sealed packs digest: $got, want $packs"
+for sql in "UPDATE run_pack SET from_date = '2025-02-18' WHERE run_id = 2 AND seq = 2" \
+    "DELETE FROM run_pack WHERE run_id = 2 AND seq = 2" \
+    "INSERT INTO run_pack VALUES (2, 3, '$p1', '2025-02-28', '2025-02-28')" \
+    "UPDATE rule_pack SET text = 'x' WHERE sha256 = '$p2'" \
+    "DELETE FROM rule_pack WHERE sha256 = '$p2'"; do
+    if sqlite3 w.db "$sql" 2>err; then bad "trigger let through: $sql"; else
+        grep -q "sealed" err && ok || { bad "no trigger message for: $sql"; cat err >&2; }
+    fi
+done
+cp w.db t.db
+sqlite3 t.db "DROP TRIGGER run_pack_sealed_no_change;
+    UPDATE run_pack SET from_date = '2025-02-18' WHERE run_id = 2 AND seq = 2" || bad "tamper"
+expect_exit 1 "audit catches an edited run_pack row" -- "$TPP" --db t.db audit verify
+expect_output "TAMPERED run_pack row 2: the pack versions of run 2 are not those sealed .*2 $(echo "$p2" | cut -c1-12)\.\.\. 2025-02-18\.\.2025-02-28" "run_pack named"
+cp w.db t.db
+sqlite3 t.db "DROP TRIGGER rule_pack_later_sealed_no_update;
+    UPDATE rule_pack SET text = 'x' WHERE sha256 = '$p2'" || bad "tamper"
+expect_exit 1 "audit catches an edited later pack" -- "$TPP" --db t.db audit verify
+expect_output "TAMPERED rule_pack row [0-9]+: text does not match its sealed SHA-256 $(echo "$p2" | cut -c1-16)" "later pack named"
 
 # The same January with one thread: byte-identical lines and traces.
 expect_exit 0 "January, one thread" -- "$TPP" --db w.db run --period 2025-01 --threads 1
@@ -184,6 +245,28 @@ one=$(sqlite3 w.db "SELECT $cols FROM result WHERE run_id = 1 ORDER BY nip, line
 two=$(sqlite3 w.db "SELECT $cols FROM result WHERE run_id = (SELECT MAX(id) FROM run)
     ORDER BY nip, line" | sha256sum)
 [ "$one" = "$two" ] && ok || bad "one thread gives other lines"
+
+# ---- a transfer between a weekday and a shift schedule inside a month: refused -----------
+# (README, "Transfers and pack changes inside a month": a shift segment has no month of shifts
+# to prorate against.) Only that employee's line is in error; the others are computed.
+"$TPP" --db s.db init --rules p1.yaml >/dev/null || bad "init s.db"
+{
+    head -1 emp.csv
+    grep "^$E," emp.csv
+    grep "^$P," emp.csv
+} >emp-s.csv
+printf 'nip,date,from_unit,to_unit,from_schedule,to_schedule,reference\n%s,2025-03-10,1.01.01,2.02.02,5day,shift,SK 821/31\n' \
+    "$E" >trf-s.csv
+for k in "units units.csv" "employees emp-s.csv" "transfers trf-s.csv"; do
+    # shellcheck disable=SC2086
+    "$TPP" --db s.db import $k >/dev/null || bad "import $k"
+done
+"$TPP" --db s.db run --period 2025-03 >out 2>&1
+got=$(sqlite3 s.db "SELECT line || ':' || status || ':' || message FROM result WHERE nip = '$E'")
+want="1:error:a transfer between a shift schedule and a weekday schedule in one month is not supported (segment from 2025-03-10)"
+if [ "$got" = "$want" ]; then ok; else bad "weekday to shift: $got"; fi
+got=$(sqlite3 s.db "SELECT status FROM result WHERE nip = '$P'")
+[ "$got" = ok ] && ok || bad "the other employee is computed: $got"
 
 # ---- bad transfer files: every error, file:line:col, nothing stored ----------------------
 {

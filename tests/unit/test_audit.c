@@ -1,11 +1,13 @@
 /* Audit foundations: the Merkle tree against independently computed roots (Python hashlib,
  * RFC 6962 MTH), every audit path of small trees, tampered paths rejected; the canonical record
- * byte for byte (the example of docs/canonical-trace.md) and its coverage of the result table. */
+ * byte for byte (the example of docs/canonical-trace.md) and its coverage of the result table;
+ * the seal header 2 and its `packs` digest (docs/canonical-trace.md §4), hashes from sha256sum. */
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/audit_int.h"
 #include "engine/canon.h"
 #include "engine/store.h"
 #include "tests/check.h"
@@ -209,6 +211,71 @@ static void test_canon(void)
     tpp_store_close(st);
 }
 
+/* clang-format off */
+#define H64(c) c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c
+/* clang-format on */
+
+/* docs/canonical-trace.md §4: the packs digest of a month whose second version starts on the
+ * 17th, and a seal header naming it. Expected hashes computed with
+ *   printf 'tpp-packs 1\n1 aa..a 2025-02-01 2025-02-16\n2 bb..b 2025-02-17 2025-02-28\n' | sha256sum
+ * and sha256sum over the header text below. */
+static void test_seal_header(void)
+{
+    tpp_run_pack_row rows[2] = {{1, H64("a"), "2025-02-01", "2025-02-16"},
+                                {2, H64("b"), "2025-02-17", "2025-02-28"}};
+    char d[65];
+    tpp_packs_digest(rows, 0, d);
+    CHECK_STR(d, "585ea06270322ccabf088af803ff1590215b4f825e8efc6020af99e99dd9818f");
+    tpp_packs_digest(rows, 2, d);
+    CHECK_STR(d, "e3ac7b2c675e2451d6cf62437d1d0848b2952bd77737a2f3ed97bb157052ad93");
+    /* Any change to a row (a day moved) changes the digest. */
+    memcpy(rows[1].from, "2025-02-18", 11);
+    char d2[65];
+    tpp_packs_digest(rows, 2, d2);
+    CHECK(strcmp(d, d2) != 0);
+
+    tpp_seal_info s;
+    memset(&s, 0, sizeof s);
+    snprintf(s.period, sizeof s.period, "2025-02");
+    s.run_id = 2;
+    s.canon_version = 2;
+    snprintf(s.engine_version, sizeof s.engine_version, "0.1.0");
+    snprintf(s.pack_sha256, sizeof s.pack_sha256, "%s", H64("a"));
+    snprintf(s.packs_sha256, sizeof s.packs_sha256, "%s", d);
+    snprintf(s.inputs_sha256, sizeof s.inputs_sha256, "%s", H64("c"));
+    s.n_leaves = 2;
+    snprintf(s.merkle_root, sizeof s.merkle_root, "%s", H64("d"));
+    snprintf(s.totals, sizeof s.totals, "2 0 13159200 13682784 12321469");
+    snprintf(s.prev_seal_hash, sizeof s.prev_seal_hash, "%s", H64("0"));
+    snprintf(s.sealed_at, sizeof s.sealed_at, "2025-03-01T00:00:00Z");
+    tpp_buf b = {0};
+    tpp_seal_header(&s, &b);
+    /* clang-format off */
+    static const char want[] =
+        "tpp-seal 2\n"
+        "period 7:2025-02\n"
+        "revision 1:0\n"
+        "run 1:2\n"
+        "canon 1:2\n"
+        "engine 5:0.1.0\n"
+        "pack 64:" H64("a") "\n"
+        "packs 64:e3ac7b2c675e2451d6cf62437d1d0848b2952bd77737a2f3ed97bb157052ad93\n"
+        "inputs 64:" H64("c") "\n"
+        "leaves 1:2\n"
+        "root 64:" H64("d") "\n"
+        "totals 30:2 0 13159200 13682784 12321469\n"
+        "accept_incomplete 0:\n"
+        "prev 64:" H64("0") "\n"
+        "sealed_at 20:2025-03-01T00:00:00Z\n"
+        "end\n";
+    /* clang-format on */
+    CHECK_STR(b.data, want);
+    char h[65];
+    tpp_sha256_hex(b.data, b.len, h);
+    CHECK_STR(h, "76d3ec79e9942bb895eeafff4d7c22b1698385458e626691112f506d9ef3fe24");
+    tpp_buf_release(&b);
+}
+
 int main(void)
 {
     if (sodium_init() < 0)
@@ -216,5 +283,6 @@ int main(void)
     test_known_roots();
     test_all_paths();
     test_canon();
+    test_seal_header();
     return CHECK_DONE();
 }

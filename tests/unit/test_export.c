@@ -82,6 +82,8 @@ static void sample(tpp_payline out[3])
                      "Dinas Kesehatan", 4862500, 72958);
     out[1] = ok_line("199001012015032001", "Siregar, \"Ucok\"", "1.02.01", "Dinas Kesehatan",
                      3000000, 0);
+    out[0].line = 1;
+    out[1].line = 2; /* the second OPD line of an employee transferred in the month */
     out[1].position = "-";
     out[1].percent_bp = 5;
     out[2] = (tpp_payline){.nip = "198112252006041003",
@@ -143,7 +145,7 @@ static void test_csv(void)
         "message,workdays,days_present,days_absent,days_missing_punch,days_excused,late_minutes,"
         "early_minutes,deferred,perf_missing,besaran,percent,discipline_cut,performance_cut,tpp,"
         "pot_bulan_lalu,pot_hukdis,bpjs_employer,gross,bpjs_employee,deductions,net_before_tax,"
-        "pph21,net,period,run_id,pack_sha256,zakat\n";
+        "pph21,net,period,run_id,pack_sha256,zakat,line\n";
     CHECK(strncmp(text, want_header, strlen(want_header)) == 0);
 
     /* Line 1: the formula-looking name is quoted (it holds commas and quotes) and guarded. */
@@ -151,7 +153,7 @@ static void test_csv(void)
         "198703122010011002,\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",1.02.01,Dinas Kesehatan,"
         "Analis Kebijakan,III/c,9,12.345.678.9-012.000,Bank Sumut,0012345678,ok,,21,20,1,0,0,35,"
         "0,0,0,5000000,97.25,137500,0,4862500,0,0,194500,5057000,48625,243125,4813875,72958,"
-        "4740917,2025-03,7,ab12,0\n";
+        "4740917,2025-03,7,ab12,0,1\n";
     const char *row1 = text + strlen(want_header);
     CHECK(strncmp(row1, want_row1, strlen(want_row1)) == 0);
     if (strncmp(row1, want_row1, strlen(want_row1)) != 0)
@@ -162,6 +164,7 @@ static void test_csv(void)
     CHECK(strncmp(row2, "199001012015032001,\"Siregar, \"\"Ucok\"\"\",1.02.01,Dinas Kesehatan,'-,",
                   66) == 0);
     CHECK(strstr(row2, ",5000000,0.05,") != NULL);
+    CHECK(strncmp(strchr(row2, '\n') - 2, ",2\n", 3) == 0); /* line, the last column */
 
     /* Line 3: the failed line keeps its status and message. */
     const char *row3 = strchr(row2, '\n') + 1;
