@@ -284,8 +284,12 @@ static tpp_status load_roster(tpp_store *st, month_data *md, const char *first, 
     sqlite3_stmt *q = NULL;
     int rc_step;
     tpp_status rc = TPP_OK;
-    for (size_t i = 0; i < md->n_emps; i++)
-        md->emps[i].e.rostered = md->emps[i].e.schedule == TPP_SCHED_SHIFT;
+    for (size_t i = 0; i < md->n_emps; i++) {
+        emp_data *ed = &md->emps[i];
+        ed->e.rostered = ed->e.schedule == TPP_SCHED_SHIFT;
+        for (size_t k = 0; k < ed->n_seg; k++)
+            ed->e.rostered |= ed->seg[k].schedule == TPP_SCHED_SHIFT;
+    }
     TPP_TRY(tpp_store_prepare(st,
                               "SELECT nip, date, start_ts, end_ts FROM roster WHERE date BETWEEN "
                               "?1 AND ?2 ORDER BY nip, date, start_ts",
@@ -729,10 +733,13 @@ static tpp_status load_month(tpp_store *st, const tpp_ruleset *rs, month_data *m
     rc = load_multi_month(st, rs, md, period, first, last, err);
     if (rc != TPP_OK)
         return rc;
-    rc = load_roster(st, md, first, last, next, err);
+    /* Transfers first: they say who works in shifts this month (a move into a shift unit in an
+     * earlier month leaves the employee row's schedule behind), and the roster is read for
+     * those. */
+    rc = load_segments(st, md, err);
     if (rc != TPP_OK)
         return rc;
-    rc = load_segments(st, md, err);
+    rc = load_roster(st, md, first, last, next, err);
     if (rc != TPP_OK)
         return rc;
 

@@ -305,6 +305,7 @@ tpp_status tpp_eval_segments(const tpp_month *month, const tpp_employee *emp, co
         e.unit_code = sg->unit_code;
         e.unit_name = sg->unit_name;
         e.schedule = sg->schedule;
+        e.rostered = sg->schedule == TPP_SCHED_SHIFT; /* the roster is read for the month */
         e.segment_only = true;
         e.carried = 0;
         size_t li = 0;
@@ -326,7 +327,7 @@ tpp_status tpp_eval_segments(const tpp_month *month, const tpp_employee *emp, co
               sg->why && sg->why[0] ? " reference=" : "", sg->why ? sg->why : "");
         char msg[160] = "";
         remap map = {0};
-        if ((emp->rostered) != (sg->schedule == TPP_SCHED_SHIFT)) {
+        if ((segs[0].schedule == TPP_SCHED_SHIFT) != (sg->schedule == TPP_SCHED_SHIFT)) {
             snprintf(msg, sizeof msg,
                      "a transfer between a shift schedule and a weekday schedule in one month is "
                      "not supported (segment from %s)",
