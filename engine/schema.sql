@@ -1,6 +1,6 @@
 -- Workspace schema. One source of truth: embedded into the binary at build time.
 -- Money is INTEGER whole rupiah; dates are TEXT ISO 8601; every table is STRICT.
-PRAGMA user_version = 9;
+PRAGMA user_version = 10;
 
 CREATE TABLE meta (
     key   TEXT PRIMARY KEY,
@@ -468,3 +468,9 @@ BEGIN SELECT RAISE(ABORT, 'sealed: the packs of a final run cannot be changed');
 CREATE TRIGGER run_pack_sealed_no_delete BEFORE DELETE ON run_pack
 WHEN (SELECT state FROM run WHERE id = OLD.run_id) = 'final'
 BEGIN SELECT RAISE(ABORT, 'sealed: the packs of a final run cannot be deleted'); END;
+
+-- ---- schema 10: raw input chunks stored compressed. The file's SHA-256 stays that of its raw
+-- bytes; readers decode each chunk (engine/store.c). codec 0: data is the chunk's bytes; 1: data
+-- is one zstd frame holding them. size: the chunk's raw length.
+ALTER TABLE input_chunk ADD COLUMN codec INTEGER NOT NULL DEFAULT 0 CHECK (codec IN (0, 1));
+ALTER TABLE input_chunk ADD COLUMN size INTEGER NOT NULL DEFAULT 0 CHECK (size >= 0);
