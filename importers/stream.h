@@ -17,7 +17,7 @@
 
 /* The statement a stream stores chunks with: ?1 seq, ?2 data, ?3 file_id, ?4 codec, ?5 size
  * (schema 10: codec 1 = data is a zstd frame of the chunk's `size` raw bytes). */
-#define TPP_IMP_CHUNK_INSERT                                                                     \
+#define TPP_IMP_CHUNK_INSERT \
     "INSERT INTO input_chunk(file_id, seq, data, codec, size) VALUES (?3, ?1, ?2, ?4, ?5)"
 
 struct tpp_imp_pipe;
