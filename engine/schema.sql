@@ -1,6 +1,6 @@
 -- Workspace schema. One source of truth: embedded into the binary at build time.
 -- Money is INTEGER whole rupiah; dates are TEXT ISO 8601; every table is STRICT.
-PRAGMA user_version = 10;
+PRAGMA user_version = 11;
 
 CREATE TABLE meta (
     key   TEXT PRIMARY KEY,
@@ -490,3 +490,9 @@ CREATE TRIGGER rule_pack_later_sealed_no_delete BEFORE DELETE ON rule_pack
 WHEN EXISTS (SELECT 1 FROM run_pack rp JOIN run ON run.id = rp.run_id
              WHERE rp.pack_sha256 = OLD.sha256 AND run.state = 'final')
 BEGIN SELECT RAISE(ABORT, 'sealed: a rule pack used by a final run cannot be deleted'); END;
+
+-- ---- schema 11: raw input chunks stored compressed. The file's SHA-256 stays that of its raw
+-- bytes; readers decode each chunk (engine/store.c). codec 0: data is the chunk's bytes; 1: data
+-- is one zstd frame holding them. size: the chunk's raw length.
+ALTER TABLE input_chunk ADD COLUMN codec INTEGER NOT NULL DEFAULT 0 CHECK (codec IN (0, 1));
+ALTER TABLE input_chunk ADD COLUMN size INTEGER NOT NULL DEFAULT 0 CHECK (size >= 0);

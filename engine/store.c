@@ -7,6 +7,7 @@
 
 #include <sodium.h>
 #include <unistd.h>
+#include <zstd.h>
 
 #include "engine/store.h"
 #include "engine/util.h"
@@ -268,8 +269,31 @@ tpp_status tpp_store_pack_for(tpp_store *st, tpp_date day, tpp_ruleset **out, tp
     return rc;
 }
 
-tpp_status tpp_store_file_bytes(tpp_store *st, int64_t file_id, tpp_bytes_fn fn, void *user,
-                                bool *found, tpp_error *err)
+/* The largest raw chunk a stored frame may claim: the importers write 1 MiB chunks. */
+#define CHUNK_MAX_RAW (64u << 20)
+
+/* Decode one chunk into *buf. False when it does not decode to exactly `size` bytes. */
+static bool decode_chunk(const void *data, size_t n, int64_t size, ZSTD_DCtx *dctx,
+                         unsigned char **buf, size_t *cap)
+{
+    if (size < 0 || (uint64_t)size > CHUNK_MAX_RAW || data == NULL ||
+        ZSTD_getFrameContentSize(data, n) != (unsigned long long)size)
+        return false;
+    if ((size_t)size > *cap) {
+        unsigned char *p = realloc(*buf, (size_t)size);
+        if (p == NULL)
+            return false;
+        *buf = p;
+        *cap = (size_t)size;
+    }
+    size_t got = ZSTD_decompressDCtx(dctx, *buf, *cap, data, n);
+    return !ZSTD_isError(got) && got == (size_t)size;
+}
+
+/* Stream a stored file. A chunk that does not decode is an error, or with `as_stored` is passed
+ * on as stored (its bytes then cannot give the file's SHA-256: the audit names the file). */
+static tpp_status file_bytes(tpp_store *st, int64_t file_id, tpp_bytes_fn fn, void *user,
+                             bool as_stored, bool *found, tpp_error *err)
 {
     sqlite3_stmt *q = NULL;
     *found = false;
@@ -291,20 +315,46 @@ tpp_status tpp_store_file_bytes(tpp_store *st, int64_t file_id, tpp_bytes_fn fn,
     if (rc != TPP_OK || !*found)
         return rc;
     /* Large files are stored in chunks, written while they were read at import. */
-    TPP_TRY(tpp_store_prepare(st, "SELECT data FROM input_chunk WHERE file_id = ?1 ORDER BY seq",
-                              &q, err));
+    TPP_TRY(tpp_store_prepare(
+        st, "SELECT data, codec, size, seq FROM input_chunk WHERE file_id = ?1 ORDER BY seq", &q,
+        err));
+    ZSTD_DCtx *dctx = ZSTD_createDCtx();
+    unsigned char *buf = NULL;
+    size_t cap = 0;
+    if (dctx == NULL)
+        rc = tpp_fail(err, TPP_ERR_NOMEM, TPP_NOLOC, "out of memory");
     sqlite3_bind_int64(q, 1, file_id);
     while (rc == TPP_OK && (step = sqlite3_step(q)) == SQLITE_ROW) {
-        int n = sqlite3_column_bytes(q, 0);
+        size_t n = (size_t)sqlite3_column_bytes(q, 0);
         const void *p = sqlite3_column_blob(q, 0);
-        if (n > 0 && p != NULL && fn(user, p, (size_t)n) != 0)
+        if (sqlite3_column_int64(q, 1) != 0) {
+            if (decode_chunk(p, n, sqlite3_column_int64(q, 2), dctx, &buf, &cap)) {
+                p = buf;
+                n = (size_t)sqlite3_column_int64(q, 2);
+            } else if (!as_stored) {
+                rc = tpp_fail(err, TPP_ERR_INVALID, TPP_NOLOC,
+                              "input file %lld: stored chunk %lld is damaged (it does not "
+                              "decode): run 'tpp audit verify'",
+                              (long long)file_id, (long long)sqlite3_column_int64(q, 3));
+                break;
+            }
+        }
+        if (n > 0 && p != NULL && fn(user, p, n) != 0)
             rc = tpp_fail(err, TPP_ERR_IO, TPP_NOLOC, "cannot pass on input file %lld",
                           (long long)file_id);
     }
     if (rc == TPP_OK && step != SQLITE_DONE)
         rc = tpp_store_fail(st, err, "cannot read an input file's chunks");
     sqlite3_finalize(q);
+    ZSTD_freeDCtx(dctx);
+    free(buf);
     return rc;
+}
+
+tpp_status tpp_store_file_bytes(tpp_store *st, int64_t file_id, tpp_bytes_fn fn, void *user,
+                                bool *found, tpp_error *err)
+{
+    return file_bytes(st, file_id, fn, user, false, found, err);
 }
 
 static int hash_bytes(void *user, const void *data, size_t len)
@@ -318,7 +368,7 @@ tpp_status tpp_store_file_sha256(tpp_store *st, int64_t file_id, char out[65], b
 {
     crypto_hash_sha256_state h;
     crypto_hash_sha256_init(&h);
-    TPP_TRY(tpp_store_file_bytes(st, file_id, hash_bytes, &h, found, err));
+    TPP_TRY(file_bytes(st, file_id, hash_bytes, &h, true, found, err));
     unsigned char d[crypto_hash_sha256_BYTES];
     crypto_hash_sha256_final(&h, d);
     static const char hex[] = "0123456789abcdef";

@@ -9,7 +9,7 @@
 #include "tpp/error.h"
 #include "tpp/rules.h"
 
-#define TPP_SCHEMA_VERSION 10
+#define TPP_SCHEMA_VERSION 11
 
 typedef struct tpp_store {
     sqlite3 *db;
@@ -43,12 +43,14 @@ void tpp_now_iso(char buf[32]);
 
 /** Load the most recently stored pack (to validate imported codes against). */
 tpp_status tpp_store_latest_pack(tpp_store *st, tpp_ruleset **out, tpp_error *err);
-/** Stream a stored input file's bytes (input_file.content, then its input_chunk rows in order)
- *  to fn; fn returns 0 to go on. *found is false when there is no such file. */
+/** Stream a stored input file's bytes (input_file.content, then its input_chunk rows in order,
+ *  each decoded: schema 10 stores them zstd-compressed) to fn; fn returns 0 to go on. *found is
+ *  false when there is no such file. A chunk that does not decode is an error. */
 typedef int (*tpp_bytes_fn)(void *user, const void *data, size_t len);
 tpp_status tpp_store_file_bytes(tpp_store *st, int64_t file_id, tpp_bytes_fn fn, void *user,
                                 bool *found, tpp_error *err);
-/** Hex SHA-256 of a stored input file's bytes, computed as they stream. */
+/** Hex SHA-256 of a stored input file's bytes, computed as they stream. A chunk that does not
+ *  decode is hashed as stored, so that the result differs from the file's recorded hash. */
 tpp_status tpp_store_file_sha256(tpp_store *st, int64_t file_id, char out[65], bool *found,
                                  tpp_error *err);
 /** Write a stored input file's bytes to path (atomically). */

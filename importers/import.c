@@ -716,7 +716,7 @@ static tpp_status store_aux(tpp_imp_ctx *c, tpp_import_kind kind, const char *ro
         return tpp_store_fail(c->st, err, what);
     int64_t id = sqlite3_last_insert_rowid(c->st->db);
     TPP_TRY(tpp_store_prepare(
-        c->st, "INSERT INTO input_chunk(file_id, seq, data) VALUES (?3, ?1, ?2)", &q, err));
+        c->st, TPP_IMP_CHUNK_INSERT, &q, err));
     tpp_imp_stream s;
     tpp_status rc = tpp_imp_stream_open(&s, path, err);
     if (rc == TPP_OK) {
@@ -1297,8 +1297,8 @@ static tpp_status find_size(tpp_imp_ctx *c, tpp_import_kind kind, uint64_t size,
     sqlite3_stmt *q = NULL;
     TPP_TRY(tpp_store_prepare(c->st,
                               "SELECT 1 FROM input_file f WHERE kind = ?1 AND length(content) + "
-                              "(SELECT coalesce(sum(length(data)), 0) FROM input_chunk "
-                              "WHERE file_id = f.id) = ?2",
+                              "(SELECT coalesce(sum(CASE codec WHEN 0 THEN length(data) "
+                              "ELSE size END), 0) FROM input_chunk WHERE file_id = f.id) = ?2",
                               &q, err));
     sqlite3_bind_text(q, 1, tpp_import_kind_name(kind), -1, SQLITE_STATIC);
     sqlite3_bind_int64(q, 2, (sqlite3_int64)size);
@@ -1440,7 +1440,7 @@ static tpp_status import_body(tpp_imp_ctx *c, tpp_import_kind kind, tpp_import_f
         TPP_TRY(store_aux(c, kind, "mapping", c->opts->mapping, mapping_sha, err));
     sqlite3_stmt *store = NULL;
     TPP_TRY(tpp_store_prepare(
-        c->st, "INSERT INTO input_chunk(file_id, seq, data) VALUES (?3, ?1, ?2)", &store, err));
+        c->st, TPP_IMP_CHUNK_INSERT, &store, err));
     tpp_imp_stream stream;
     tpp_status rc = tpp_imp_stream_open(&stream, c->path, err);
     if (rc != TPP_OK) {

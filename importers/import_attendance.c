@@ -227,9 +227,14 @@ static void att_check_header(tpp_imp_ctx *c)
 static tpp_status load_employees(tpp_imp_ctx *c, att_state *s, tpp_error *err)
 {
     sqlite3_stmt *q = NULL;
+    /* In NIP order: the batches are merged by employee index, so that the rows of
+     * attendance_month (key month, nip) are then written in key order, appended to the B-tree
+     * instead of scattered over it (scattered, a national month's pages spill from the cache to
+     * the WAL and are looked up there again: 2.5x slower at 400,000 employees). The order also
+     * decides which employee a device PIN stored twice names: the smallest NIP. */
     TPP_TRY(tpp_store_prepare(c->st,
                               "SELECT e.nip, e.device_pin, u.timezone FROM employee e "
-                              "LEFT JOIN unit u ON u.code = e.unit_code",
+                              "LEFT JOIN unit u ON u.code = e.unit_code ORDER BY e.nip",
                               &q, err));
     tpp_status rc = TPP_OK;
     int step = SQLITE_DONE;

@@ -53,11 +53,27 @@ static const tpp_imp_column columns[N_COLUMNS] = {
 
 typedef struct emp_state {
     sqlite3_stmt *upsert;
-    sqlite3_stmt *exists;
+    int64_t n_before; /* employees in the workspace before this file */
     tpp_strmap nips;  /* NIP -> line of its first row */
     tpp_strmap pins;  /* device PIN -> (line << 32 | col) of its first use */
     tpp_strmap units; /* unit codes imported with 'units'; empty: any code is accepted */
 } emp_state;
+
+/* Whether a row inserted or updated is not looked up row by row (a B-tree probe per employee):
+ * NIPs are unique in a file that is imported, so the rows that added an employee are what the
+ * table grew by, and the rest updated one. */
+static tpp_status count_employees(tpp_imp_ctx *c, int64_t *n, tpp_error *err)
+{
+    sqlite3_stmt *q = NULL;
+    TPP_TRY(tpp_store_prepare(c->st, "SELECT count(*) FROM employee", &q, err));
+    tpp_status rc = TPP_OK;
+    if (sqlite3_step(q) == SQLITE_ROW)
+        *n = sqlite3_column_int64(q, 0);
+    else
+        rc = tpp_store_fail(c->st, err, "cannot count employees");
+    sqlite3_finalize(q);
+    return rc;
+}
 
 static tpp_status emp_begin(tpp_imp_ctx *c, tpp_error *err)
 {
@@ -80,7 +96,7 @@ static tpp_status emp_begin(tpp_imp_ctx *c, tpp_error *err)
     sqlite3_finalize(u);
     if (step != SQLITE_DONE)
         return tpp_fail(err, TPP_ERR_DB, TPP_NOLOC, "cannot read units");
-    TPP_TRY(tpp_store_prepare(c->st, "SELECT 1 FROM employee WHERE nip = ?1", &s->exists, err));
+    TPP_TRY(count_employees(c, &s->n_before, err));
     return tpp_store_prepare(
         c->st,
         "INSERT INTO employee(nip, name, status, unit_code, unit_name, position, class, grade, "
@@ -106,7 +122,6 @@ static void emp_end(tpp_imp_ctx *c)
     if (s == NULL)
         return;
     sqlite3_finalize(s->upsert);
-    sqlite3_finalize(s->exists);
     tpp_strmap_release(&s->nips);
     tpp_strmap_release(&s->pins);
     tpp_strmap_release(&s->units);
@@ -221,15 +236,6 @@ static tpp_status emp_row(tpp_imp_ctx *c, const tpp_csv_record *rec, tpp_error *
     if (c->row_errors > 0)
         return TPP_OK;
 
-    sqlite3_bind_text(s->exists, 1, v[C_NIP].s, (int)v[C_NIP].len, SQLITE_STATIC);
-    int step = sqlite3_step(s->exists);
-    tpp_status rc = TPP_OK;
-    if (step != SQLITE_ROW && step != SQLITE_DONE)
-        rc = tpp_store_fail(c->st, err, "cannot look up employee");
-    sqlite3_reset(s->exists);
-    sqlite3_clear_bindings(s->exists);
-    TPP_TRY(rc);
-
     sqlite3_stmt *q = s->upsert;
     tpp_imp_val *unit_name = v[C_UNIT_NAME].len > 0 ? &v[C_UNIT_NAME] : &v[C_UNIT_CODE];
     tpp_imp_bind_text(q, 1, v[C_NIP].s, v[C_NIP].len);
@@ -253,8 +259,6 @@ static tpp_status emp_row(tpp_imp_ctx *c, const tpp_csv_record *rec, tpp_error *
     sqlite3_bind_int64(q, 20, c->file_id);
     TPP_TRY(tpp_imp_step_done(c, q, "cannot store employee", err));
     c->stats->inserted++;
-    if (step == SQLITE_ROW)
-        c->stats->updated++;
     return TPP_OK;
 }
 
@@ -263,7 +267,14 @@ static tpp_status emp_row(tpp_imp_ctx *c, const tpp_csv_record *rec, tpp_error *
 static tpp_status emp_finish(tpp_imp_ctx *c, tpp_error *err)
 {
     emp_state *s = c->state;
-    if (s->pins.n == 0)
+    int64_t n_after = 0;
+    TPP_TRY(count_employees(c, &n_after, err));
+    /* every row stored added or updated one employee, with this file's id */
+    int64_t stored = (int64_t)c->stats->inserted;
+    c->stats->updated = (size_t)(stored - (n_after - s->n_before));
+    /* Employees outside this file: all of them when the file replaces the whole master data
+     * (no earlier file's row left to conflict with: no scan of the table). */
+    if (s->pins.n == 0 || n_after == stored)
         return TPP_OK;
     sqlite3_stmt *q = NULL;
     TPP_TRY(tpp_store_prepare(c->st,

@@ -15,6 +15,13 @@
 
 #define TPP_STREAM_CHUNK (1u << 20)
 
+/* The statement a stream stores chunks with: ?1 seq, ?2 data, ?3 file_id, ?4 codec, ?5 size
+ * (schema 10: codec 1 = data is a zstd frame of the chunk's `size` raw bytes). */
+#define TPP_IMP_CHUNK_INSERT \
+    "INSERT INTO input_chunk(file_id, seq, data, codec, size) VALUES (?3, ?1, ?2, ?4, ?5)"
+
+struct tpp_imp_pipe;
+
 typedef struct tpp_imp_stream {
     FILE *f;
     const char *path;
@@ -27,6 +34,10 @@ typedef struct tpp_imp_stream {
     uint64_t size;     /* expected size, when store is attached */
     int sys_errno;     /* of a failed read */
     bool failed;
+    /* With a store attached, a second thread reads, hashes and compresses the chunks ahead of
+     * the parser (importers/stream.c); NULL until the first read, or when it could not start. */
+    struct tpp_imp_pipe *pipe;
+    bool eof;
 } tpp_imp_stream;
 
 tpp_status tpp_imp_stream_open(tpp_imp_stream *s, const char *path, tpp_error *err);
@@ -34,7 +45,7 @@ tpp_status tpp_imp_stream_open(tpp_imp_stream *s, const char *path, tpp_error *e
 long tpp_imp_stream_read(void *stream, unsigned char *buf, size_t cap);
 /** Read the rest of the file (hashing and copying it). */
 tpp_status tpp_imp_stream_drain(tpp_imp_stream *s, tpp_error *err);
-/** Hex SHA-256 of everything read. */
+/** Hex SHA-256 of everything read (once the file has been read to its end, or stopped). */
 void tpp_imp_stream_hex(tpp_imp_stream *s, char out[65]);
 void tpp_imp_stream_close(tpp_imp_stream *s);
 

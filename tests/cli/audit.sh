@@ -89,10 +89,26 @@ tamper result-deleted "TAMPERED result employee $E02: sealed line of run 1 is mi
 tamper result-added "TAMPERED result row [0-9]+ employee 199901012020011999: line of run 1 is not in seal" \
     "$(drop result_sealed_no_insert) INSERT INTO result SELECT 1, '199901012020011999', name, unit_code, unit_name, position, grade, class, npwp, bank_name, bank_account, status, message, workdays, days_present, days_absent, days_missing_punch, days_excused, late_minutes, early_minutes, deferred, perf_missing, besaran, percent_bp, discipline_cut, performance_cut, tpp, pot_bulan_lalu, pot_hukdis, bpjs_employer, gross, bpjs_employee, deductions, net_before_tax, pph21, net, trace, line FROM result WHERE run_id = 1 AND nip = '$E02'"
 att=$(sqlite3 g.db "SELECT id FROM input_file WHERE kind = 'attendance'")
+# The raw chunks are zstd frames (schema 10): an editor decodes them, edits and encodes again
+# (edited-SEQ.zst), or writes the edited text back plain (edited-SEQ.txt, codec 0).
+command -v zstd >/dev/null || { echo "zstd not installed (scripts/install-deps)"; exit 1; }
+[ "$(sqlite3 g.db "SELECT count(*) FROM input_chunk WHERE file_id = $att AND codec = 1")" -gt 0 ] &&
+    ok || bad "the attendance file's chunks are not stored compressed"
+for seq in $(sqlite3 g.db "SELECT seq FROM input_chunk WHERE file_id = $att"); do
+    sqlite3 g.db "SELECT writefile('chunk.zst', data) FROM input_chunk WHERE file_id = $att AND seq = $seq" >/dev/null
+    zstd -q -d -f -c chunk.zst > plain.txt
+    sed 's/08:00:00/07:30:00/g' plain.txt > "edited-$seq.txt"
+    zstd -q -1 -f -c "edited-$seq.txt" > "edited-$seq.zst"
+    cmp -s plain.txt "edited-$seq.txt" && bad "chunk $seq: nothing to edit" || ok
+done
 tamper input "TAMPERED input_file row $att: content of attendance file '.*attendance.csv' does not match its sealed SHA-256" \
-    "$(drop input_chunk_sealed_no_update) UPDATE input_chunk SET data = CAST(replace(CAST(data AS TEXT), '08:00:00', '07:30:00') AS BLOB) WHERE file_id = $att"
+    "$(drop input_chunk_sealed_no_update) UPDATE input_chunk SET data = readfile('edited-' || seq || '.zst') WHERE file_id = $att"
+tamper input-plain "TAMPERED input_file row $att: content of attendance file '.*attendance.csv' does not match its sealed SHA-256" \
+    "$(drop input_chunk_sealed_no_update) UPDATE input_chunk SET codec = 0, data = readfile('edited-' || seq || '.txt') WHERE file_id = $att"
+tamper input-damaged "TAMPERED input_file row $att: content of attendance file '.*attendance.csv' does not match its sealed SHA-256" \
+    "$(drop input_chunk_sealed_no_update) UPDATE input_chunk SET data = CAST(substr(data, 1, 12) || zeroblob(16) || substr(data, 29) AS BLOB) WHERE file_id = $att"
 tamper input-rehashed "TAMPERED input_file row $att: column sha256 is" \
-    "$(drop input_chunk_sealed_no_update) $(drop input_file_sealed_no_update) UPDATE input_chunk SET data = CAST(replace(CAST(data AS TEXT), '08:00:00', '07:30:00') AS BLOB) WHERE file_id = $att; UPDATE input_file SET sha256 = lower(hex(randomblob(32))) WHERE id = $att"
+    "$(drop input_chunk_sealed_no_update) $(drop input_file_sealed_no_update) UPDATE input_chunk SET data = readfile('edited-' || seq || '.zst') WHERE file_id = $att; UPDATE input_file SET sha256 = lower(hex(randomblob(32))) WHERE id = $att"
 tamper pack "TAMPERED rule_pack row 1: text does not match its sealed SHA-256" \
     "$(drop rule_pack_sealed_no_update) $(drop rule_pack_later_sealed_no_update) UPDATE rule_pack SET text = replace(text, 'percent: 2.5', 'percent: 0.5')"
 tamper pack-rehashed "TAMPERED rule_pack: no rule pack with the SHA-256 sealed for run 1" \
@@ -141,6 +157,9 @@ expect_output "^DIFFERENT$" "replay verdict"
 cp "t-input.db" r3.db
 expect_exit 1 "replay refuses a changed input file" -- "$TPP" --db r3.db replay --period 2025-01
 expect_output "no longer matches the SHA-256" "replay names the changed input"
+cp "t-input-damaged.db" r4.db
+expect_exit 1 "replay refuses a damaged stored chunk" -- "$TPP" --db r4.db replay --period 2025-01
+expect_output "no longer matches the SHA-256" "replay names the damaged input"
 expect_exit 1 "replay of an unsealed period" -- "$TPP" --db g.db replay --period 2025-03
 expect_output "not sealed" "unsealed period"
 finish

@@ -179,7 +179,7 @@ static void test_employees(void)
               "2027-10-31");
     CHECK_I64(query_int("SELECT rows FROM input_file ORDER BY id DESC LIMIT 1"), 4);
     /* the raw file is kept: content, then its chunks */
-    CHECK_I64(query_int("SELECT length(content) + (SELECT sum(length(data)) FROM input_chunk "
+    CHECK_I64(query_int("SELECT length(content) + (SELECT sum(size) FROM input_chunk "
                         "WHERE file_id = input_file.id) FROM input_file ORDER BY id DESC LIMIT 1"),
               (long long)strlen(employees_csv));
 

@@ -316,7 +316,7 @@ static void test_simpeg_xlsx(void)
               "0012345678");
     CHECK_I64(query_int("SELECT class FROM employee WHERE nip = '197704182003122009'"), 12);
     /* the workbook is stored whole, under its hash */
-    CHECK_I64(query_int("SELECT sum(length(data)) FROM input_chunk WHERE file_id = (SELECT "
+    CHECK_I64(query_int("SELECT sum(size) FROM input_chunk WHERE file_id = (SELECT "
                         "max(id) FROM input_file WHERE kind = 'employees')"),
               file_size(path));
 

@@ -252,9 +252,27 @@ static void test_mapping_tampered(void)
     const char *id = query_text(st, "SELECT id FROM input_file WHERE kind = 'performance.mapping'");
     char expect[128];
     snprintf(expect, sizeof expect, "input_file row %s: content of performance.mapping file", id);
-    exec(st, "DROP TRIGGER input_chunk_sealed_no_update; UPDATE input_chunk SET data = "
-             "CAST(replace(CAST(data AS TEXT), 'Sangat Baik', 'Sangat Buruk') AS BLOB) WHERE "
-             "file_id = (SELECT id FROM input_file WHERE kind = 'performance.mapping')");
+    /* The chunk is stored compressed (schema 10): the editor writes the edited text back plain. */
+    CHECK_STR(query_text(st, "SELECT group_concat(codec) FROM input_chunk WHERE file_id = (SELECT "
+                             "id FROM input_file WHERE kind = 'performance.mapping')"),
+              "1");
+    char *text = NULL;
+    size_t len = 0;
+    tpp_error rerr = {0};
+    CHECK_OK(tpp_file_read(data_path("mappings/ekinerja-laporan-skp.yaml"), &text, &len, &rerr),
+             &rerr);
+    exec(st, "DROP TRIGGER input_chunk_sealed_no_update");
+    sqlite3_stmt *q = NULL;
+    CHECK(sqlite3_prepare_v2(st->db,
+                             "UPDATE input_chunk SET codec = 0, data = CAST(replace(?1, "
+                             "'Sangat Baik', 'Sangat Buruk') AS BLOB) WHERE file_id = (SELECT id "
+                             "FROM input_file WHERE kind = 'performance.mapping')",
+                             -1, &q, NULL) == SQLITE_OK);
+    sqlite3_bind_text(q, 1, text ? text : "", (int)len, SQLITE_STATIC);
+    CHECK(sqlite3_step(q) == SQLITE_DONE && sqlite3_changes(st->db) == 1);
+    sqlite3_finalize(q);
+    CHECK(text != NULL && strstr(text, "Sangat Baik") != NULL);
+    free(text);
     tpp_error err = {0};
     findings f = {0};
     tpp_audit_summary as;
