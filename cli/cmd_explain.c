@@ -14,6 +14,7 @@
 #include "tpp/audit.h"
 #include "tpp/money.h"
 #include "tpp/rules.h"
+#include "tpp/trace.h"
 
 static const char usage[] = "usage: tpp [--db <file>] explain <nip> --period <YYYY-MM> "
                             "[--run <id>] [--lang id|en] [--format text|json]\n"
@@ -669,6 +670,8 @@ static tpp_status load(tpp_store *st, const char *nip, const char *period, long 
                        slip *s, tpp_error *err)
 {
     sqlite3_stmt *q = NULL;
+    unsigned char *blob = NULL;
+    size_t blen = 0;
     /* The sealed run of the period is the one that was paid; else the latest draft. */
     TPP_TRY(tpp_store_prepare(
         st,
@@ -717,12 +720,15 @@ static tpp_status load(tpp_store *st, const char *nip, const char *period, long 
                              &s->net};
         for (int i = 0; i < 13; i++)
             *nums[i] = sqlite3_column_int64(q, 8 + i);
-        const unsigned char *t = sqlite3_column_text(q, 21);
-        s->trace = strdup(t ? (const char *)t : "");
+        /* the compact trace, rendered below with the run's pack */
+        blen = (size_t)sqlite3_column_bytes(q, 21);
+        blob = malloc(blen + 1);
+        if (blob != NULL && blen > 0)
+            memcpy(blob, sqlite3_column_blob(q, 21), blen);
         col(q, 22, s->state, sizeof s->state);
         col(q, 23, s->pack_sha, sizeof s->pack_sha);
         col(q, 24, s->root, sizeof s->root);
-        if (s->trace == NULL)
+        if (blob == NULL)
             rc = tpp_fail(err, TPP_ERR_NOMEM, TPP_NOLOC, "out of memory");
     } else if (got == SQLITE_DONE) {
         rc = tpp_fail(err, TPP_ERR_INVALID, TPP_NOLOC, "no result for NIP '%s' in period %s", nip,
@@ -731,11 +737,12 @@ static tpp_status load(tpp_store *st, const char *nip, const char *period, long 
         rc = tpp_store_fail(st, err, "cannot read results");
     }
     sqlite3_finalize(q);
-    if (rc != TPP_OK)
+    if (rc != TPP_OK) {
+        free(blob);
         return rc;
-    parse_trace(s);
+    }
 
-    /* The run's own pack, for each class's base and label. */
+    /* The run's own pack: to render the trace, and for each class's base and label. */
     if (tpp_store_prepare(st, "SELECT path, text FROM rule_pack WHERE sha256 = ?1", &q, err) ==
         TPP_OK) {
         sqlite3_bind_text(q, 1, s->pack_sha, -1, SQLITE_STATIC);
@@ -749,6 +756,16 @@ static tpp_status load(tpp_store *st, const char *nip, const char *period, long 
         }
         sqlite3_finalize(q);
     }
+    size_t tlen;
+    rc = s->rs != NULL ? tpp_trace_render(s->rs, blob, blen, &s->trace, &tlen, err)
+                       : tpp_fail(err, TPP_ERR_INVALID, TPP_NOLOC,
+                                  "the rule pack of run %lld (sha256 %.16s...) cannot be loaded: "
+                                  "its trace cannot be read",
+                                  s->run_id, s->pack_sha);
+    free(blob);
+    if (rc != TPP_OK)
+        return rc;
+    parse_trace(s);
     if (s->rs)
         for (size_t i = 0; i < s->rs->n_components; i++) {
             char name[96];

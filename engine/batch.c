@@ -651,7 +651,8 @@ static tpp_status run_rows(run_writer *w, const emp_data *emps, const tpp_result
                                 r->net};
         for (size_t t = 0; t < sizeof nums / sizeof nums[0]; t++)
             sqlite3_bind_int64(q, k++, nums[t]);
-        sqlite3_bind_text(q, k++, r->trace ? r->trace : "", (int)r->trace_len, SQLITE_STATIC);
+        sqlite3_bind_blob(q, k++, r->trace ? (const void *)r->trace : "", (int)r->trace_len,
+                          SQLITE_STATIC);
         if (sqlite3_step(q) != SQLITE_DONE)
             return tpp_store_fail(w->st, err, "cannot store a result");
         sqlite3_reset(q);

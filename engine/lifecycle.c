@@ -3,8 +3,10 @@
 #include <string.h>
 
 #include "engine/store.h"
+#include "engine/trace_read.h"
 #include "tpp/date.h"
 #include "tpp/lifecycle.h"
+#include "tpp/trace.h"
 
 static const char *col_text(sqlite3_stmt *q, int i)
 {
@@ -100,7 +102,20 @@ tpp_status tpp_run_diff(tpp_store *st, int64_t run_a, int64_t run_b, tpp_diff_fn
         "FROM k LEFT JOIN a ON a.nip = k.nip LEFT JOIN b ON b.nip = k.nip "
         "ORDER BY k.nip";
     sqlite3_stmt *q;
-    TPP_TRY(tpp_store_prepare(st, sql, &q, err));
+    /* each run's traces are rendered with its own pack (a correction run may have another) */
+    tpp_pack_cache *packs = tpp_pack_cache_new(st);
+    if (packs == NULL)
+        return tpp_fail(err, TPP_ERR_NOMEM, TPP_NOLOC, "out of memory");
+    const tpp_ruleset *rs_a = NULL, *rs_b = NULL;
+    tpp_status prc = tpp_pack_cache_run(packs, run_a, &rs_a, err);
+    if (prc == TPP_OK)
+        prc = tpp_pack_cache_run(packs, run_b, &rs_b, err);
+    if (prc == TPP_OK)
+        prc = tpp_store_prepare(st, sql, &q, err);
+    if (prc != TPP_OK) {
+        tpp_pack_cache_free(packs);
+        return prc;
+    }
     sqlite3_bind_int64(q, 1, run_a);
     sqlite3_bind_int64(q, 2, run_b);
     int rc;
@@ -121,8 +136,22 @@ tpp_status tpp_run_diff(tpp_store *st, int64_t run_a, int64_t run_b, tpp_diff_fn
         char step[128], ra[64], rb[64];
         step[0] = ra[0] = rb[0] = '\0';
         if (in_a && in_b) {
-            first_difference(col_text(q, 11), col_text(q, 12), step, sizeof step, ra, rb,
-                             sizeof ra);
+            const void *ba = sqlite3_column_blob(q, 11), *bb = sqlite3_column_blob(q, 12);
+            size_t la = (size_t)sqlite3_column_bytes(q, 11), lb = (size_t)sqlite3_column_bytes(q, 12);
+            /* the same bytes under the same pack are the same text */
+            if (rs_a != rs_b || la != lb || (la > 0 && memcmp(ba, bb, la) != 0)) {
+                char *ta = NULL, *tb = NULL;
+                size_t na, nb;
+                tpp_error e2 = {0};
+                if (tpp_trace_render(rs_a, ba, la, &ta, &na, &e2) != TPP_OK ||
+                    tpp_trace_render(rs_b, bb, lb, &tb, &nb, &e2) != TPP_OK) {
+                    snprintf(step, sizeof step, "(unreadable trace: %.100s)", e2.msg);
+                } else {
+                    first_difference(ta, tb, step, sizeof step, ra, rb, sizeof ra);
+                }
+                free(ta);
+                free(tb);
+            }
             if (step[0] == '\0' && d.tpp_a == d.tpp_b && d.net_a == d.net_b &&
                 d.gross_a == d.gross_b) {
                 sum->n_same++;
@@ -149,6 +178,7 @@ tpp_status tpp_run_diff(tpp_store *st, int64_t run_a, int64_t run_b, tpp_diff_fn
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
         out = tpp_store_fail(st, err, "cannot compare the runs");
     sqlite3_finalize(q);
+    tpp_pack_cache_free(packs);
     return out;
 }
 

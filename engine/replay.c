@@ -13,6 +13,7 @@
 
 #include "engine/audit_int.h"
 #include "engine/canon.h"
+#include "tpp/trace.h"
 #include "engine/store.h"
 #include "engine/util.h"
 #include "tpp/audit.h"
@@ -381,13 +382,33 @@ static void step_name(const char *line, size_t len, char *out, size_t size)
 
 /* Report where one employee's sealed line and replayed line first differ. a and b are on rows
  * of tpp_canon_columns_sql. */
-static void first_difference(sqlite3_stmt *a, sqlite3_stmt *b, const char *nip,
-                             tpp_replay_report_fn report, void *user)
+static void first_difference(const tpp_ruleset *rs, sqlite3_stmt *a, sqlite3_stmt *b,
+                             const char *nip, tpp_replay_report_fn report, void *user)
 {
     int tc = TPP_CANON_N_COLUMNS - 1;
     lines la = {0}, lb = {0};
-    tpp_canon_trace_lines(col_text(a, tc), (size_t)sqlite3_column_bytes(a, tc), add_line, &la);
-    tpp_canon_trace_lines(col_text(b, tc), (size_t)sqlite3_column_bytes(b, tc), add_line, &lb);
+    /* both traces are of the run's pack (the replay recomputes with it) */
+    char *ta = NULL, *tb = NULL;
+    size_t na = 0, nb = 0;
+    tpp_error e2 = {0};
+    if (tpp_trace_render(rs, sqlite3_column_blob(a, tc), (size_t)sqlite3_column_bytes(a, tc), &ta,
+                         &na, &e2) != TPP_OK) {
+        /* a sealed trace that does not render was damaged: say so as its first step */
+        free(ta);
+        ta = NULL;
+        na = 0;
+        char msg[300];
+        snprintf(msg, sizeof msg, "(unreadable trace: %.200s)\t\t\t\t\n", e2.msg);
+        ta = strdup(msg);
+        na = ta ? strlen(ta) : 0;
+    }
+    if (tpp_trace_render(rs, sqlite3_column_blob(b, tc), (size_t)sqlite3_column_bytes(b, tc), &tb,
+                         &nb, &e2) != TPP_OK) {
+        tb = NULL;
+        nb = 0;
+    }
+    tpp_canon_trace_lines(ta ? ta : "", na, add_line, &la);
+    tpp_canon_trace_lines(tb ? tb : "", nb, add_line, &lb);
     char name[96], sa[640], sb[640];
     tpp_replay_diff d = {nip, "differs", name, sa, sb};
     size_t n = la.n < lb.n ? la.n : lb.n, i = 0;
@@ -421,9 +442,12 @@ static void first_difference(sqlite3_stmt *a, sqlite3_stmt *b, const char *nip,
     free(la.len);
     free(lb.s);
     free(lb.len);
+    free(ta);
+    free(tb);
 }
 
-static tpp_status compare(tpp_store *st, int64_t run_a, tpp_store *mem, int64_t run_b,
+static tpp_status compare(const tpp_ruleset *rs, tpp_store *st, int64_t run_a, tpp_store *mem,
+                          int64_t run_b,
                           const char *period, tpp_replay_report_fn report, void *user,
                           tpp_replay_summary *sum, tpp_error *err)
 {
@@ -470,7 +494,7 @@ static tpp_status compare(tpp_store *st, int64_t run_a, tpp_store *mem, int64_t 
                 sqlite3_bind_int64(qb, 1, run_b);
                 sqlite3_bind_text(qb, 2, B.nip[j], -1, SQLITE_STATIC);
                 if (sqlite3_step(qa) == SQLITE_ROW && sqlite3_step(qb) == SQLITE_ROW)
-                    first_difference(qa, qb, A.nip[i], report, user);
+                    first_difference(rs, qa, qb, A.nip[i], report, user);
                 else
                     rc = tpp_store_fail(st, err, "cannot read a result");
                 sqlite3_reset(qa);
@@ -534,7 +558,7 @@ tpp_status tpp_replay(tpp_store *st, int year, int month, int64_t run_id,
         tpp_diags_free(d);
     }
     if (rc == TPP_OK)
-        rc = compare(st, r.id, mem, rsum.run_id, period, report, user, sum, err);
+        rc = compare(rs, st, r.id, mem, rsum.run_id, period, report, user, sum, err);
     if (dir[0] != '\0')
         rmdir(dir);
     tpp_store_close(mem);

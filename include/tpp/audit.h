@@ -19,7 +19,7 @@ extern "C" {
 struct tpp_store;
 
 /** Version of the canonical employee record (docs/canonical-trace.md). Stored in every seal. */
-#define TPP_CANON_VERSION 1
+#define TPP_CANON_VERSION 2
 
 /* ---- Merkle tree (RFC 6962 / RFC 9162 §2.1, SHA-256) ------------------------------------- */
 

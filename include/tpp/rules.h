@@ -473,6 +473,7 @@ typedef struct tpp_ruleset {
     tpp_zakat_rule zakat;
 
     void *owner_; /* private: storage for the strings above */
+    struct tpp_trace_pool *trace_pool_; /* private: the strings a compact trace refers to */
 } tpp_ruleset;
 
 /**
