@@ -219,9 +219,10 @@ void tpp_tw_grow(tpp_tw *w, size_t need)
     w->cap = cap;
 }
 
+#ifndef NDEBUG
 /* The next conversion of a template's fields from (*field, *pos) on: its kind ('d', 'c', 's',
- * 'r', 'D', 't', 'W', 'B'), or 0 at the end of the last field. Shared by the debug check and
- * the renderer's reading of a format. */
+ * 'r', 'D', 't', 'W', 'B'), or 0 at the end of the last field. Used by the debug check of
+ * the writer. */
 static char conv_kind(char c)
 {
     switch (c) {
@@ -241,7 +242,6 @@ static char conv_kind(char c)
     }
 }
 
-#ifndef NDEBUG
 static char next_conv(const tpl *t, int *field, const char **pos)
 {
     while (*field < 5) {
