@@ -337,3 +337,22 @@ tpp_status tpp_rules_run_tests(const tpp_ruleset *rs, FILE *out, tpp_diags *diag
     }
     return TPP_OK;
 }
+
+tpp_status tpp_rules_case_eval(const tpp_ruleset *rs, size_t i, tpp_result *out)
+{
+    memset(out, 0, sizeof *out);
+    if (i >= rs->n_cases)
+        return TPP_ERR_USAGE;
+    tpp_month m;
+    tpp_employee e;
+    tpp_punch *punches = NULL;
+    tpp_absence *absences = NULL;
+    tpp_event *events = NULL;
+    tpp_status rc = build(rs, &rs->cases[i], &m, &e, &punches, &absences, &events);
+    if (rc == TPP_OK)
+        rc = tpp_eval_employee(rs, &m, &e, out);
+    free(punches);
+    free(absences);
+    free(events);
+    return rc;
+}
