@@ -704,7 +704,8 @@ static tpp_status run_commit(run_writer *w, tpp_run_summary *sum, tpp_error *err
 }
 
 /* Employees are computed and stored a chunk at a time, so that only one chunk's traces (about
- * 5 KB an employee) are ever in memory: a national month is 4 million employees. The chunk is
+ * 0.4 KB an employee, compact: docs/compact-trace.md) are ever in memory: a national month is
+ * 4 million employees. The chunk is
  * large enough that the threads stay busy and small enough to stay in cache. */
 #define RUN_CHUNK 8192
 

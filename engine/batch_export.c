@@ -104,7 +104,7 @@ static void hash_escaped(crypto_hash_sha256_state *h, const unsigned char *s, in
 
 /* The run's seal until finalize exists: SHA-256 over "tpp-run-seal 1\nrun <id>\npack <sha>\n"
  * and one line per stored result in (unit_code, nip) order, every column of the result table in
- * table order, tab-separated (SQLite's text of each value; trace included). Documented in
+ * table order, tab-separated (SQLite's text of each value; the trace as its compact bytes). Documented in
  * exporters/manifest.c. */
 static tpp_status provisional_seal(tpp_store *st, int64_t run_id, const char *pack_sha,
                                    char out[65], tpp_error *err)
