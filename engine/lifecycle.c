@@ -137,7 +137,8 @@ tpp_status tpp_run_diff(tpp_store *st, int64_t run_a, int64_t run_b, tpp_diff_fn
         step[0] = ra[0] = rb[0] = '\0';
         if (in_a && in_b) {
             const void *ba = sqlite3_column_blob(q, 11), *bb = sqlite3_column_blob(q, 12);
-            size_t la = (size_t)sqlite3_column_bytes(q, 11), lb = (size_t)sqlite3_column_bytes(q, 12);
+            size_t la = (size_t)sqlite3_column_bytes(q, 11);
+            size_t lb = (size_t)sqlite3_column_bytes(q, 12);
             /* the same bytes under the same pack are the same text */
             if (rs_a != rs_b || la != lb || (la > 0 && memcmp(ba, bb, la) != 0)) {
                 char *ta = NULL, *tb = NULL;
