@@ -11,6 +11,7 @@
 #include "cli/cli.h"
 #include "engine/mask.h"
 #include "engine/store.h"
+#include "engine/trace_read.h"
 #include "tpp/audit.h"
 #include "tpp/money.h"
 #include "tpp/rules.h"
@@ -57,6 +58,7 @@ typedef struct slip {
     size_t n_steps;
     tpp_ruleset *rs; /* the run's pack; NULL when it cannot be loaded */
     long long components[TPP_MAX_COMPONENTS];
+    long long line, n_lines; /* a transfer between OPDs: one line per OPD (result.line) */
 } slip;
 
 static const char *T(const slip *s, const char *id, const char *en)
@@ -360,6 +362,11 @@ static void print_text(const slip *s, const char *period)
     printf("  %-9s: %s, %s %lld\n", T(s, "Jabatan", "Position"), s->position,
            T(s, "kelas jabatan", "class"), s->klass);
     printf("  %-9s: %s (%s)\n", T(s, "Unit", "Unit"), s->unit_name, s->unit_code);
+    if (s->n_lines > 1)
+        printf("  %-9s: %lld %s %lld (%s)\n", T(s, "Baris", "Line"), s->line, T(s, "dari", "of"),
+               s->n_lines,
+               T(s, "mutasi antar-OPD: satu baris per OPD",
+                 "transfer between OPDs: one line per OPD"));
     printf("  %-9s: %s %s; NPWP %s\n", T(s, "Rekening", "Account"),
            s->bank_name[0] ? s->bank_name : "-", s->bank_account[0] ? s->bank_account : "-",
            s->npwp[0] ? s->npwp : "-");
@@ -582,6 +589,8 @@ static void print_json(const slip *s, const char *period)
     js(s->bank_name);
     printf(",\"bank_account\":");
     js(s->bank_account);
+    if (s->n_lines > 1)
+        printf(",\"line\":%lld,\"lines\":%lld", s->line, s->n_lines);
     printf(",\"class\":%lld,\"period\":", s->klass);
     js(period);
     printf(",\"run\":%lld,\"state\":", s->run_id);
@@ -667,7 +676,7 @@ static void col(sqlite3_stmt *q, int i, char *dst, size_t size)
 }
 
 static tpp_status load(tpp_store *st, const char *nip, const char *period, long long run_id,
-                       slip *s, tpp_error *err)
+                       long long line, slip *s, tpp_error *err)
 {
     sqlite3_stmt *q = NULL;
     unsigned char *blob = NULL;
@@ -680,13 +689,15 @@ static tpp_status load(tpp_store *st, const char *nip, const char *period, long 
         "r.tpp, r.bpjs_employer, r.gross, r.bpjs_employee, r.deductions, r.net_before_tax, "
         "r.pph21, r.net, r.trace, run.state, run.pack_sha256, "
         "(SELECT merkle_root FROM seal WHERE seal.run_id = run.id), r.npwp, r.bank_name, "
-        "r.bank_account FROM result r JOIN run ON "
+        "r.bank_account, (SELECT COUNT(*) FROM result x WHERE x.run_id = r.run_id AND x.nip = "
+        "r.nip) FROM result r JOIN run ON "
         "run.id = r.run_id WHERE r.nip = ?1 AND run.period = ?2 AND (?3 = 0 OR run.id = ?3) "
-        "ORDER BY run.state = 'final' DESC, r.run_id DESC LIMIT 1",
+        "AND r.line = ?4 ORDER BY run.state = 'final' DESC, r.run_id DESC LIMIT 1",
         &q, err));
     sqlite3_bind_text(q, 1, nip, -1, SQLITE_STATIC);
     sqlite3_bind_text(q, 2, period, -1, SQLITE_STATIC);
     sqlite3_bind_int64(q, 3, run_id);
+    sqlite3_bind_int64(q, 4, line);
     tpp_status rc = TPP_OK;
     int got = sqlite3_step(q);
     if (got == SQLITE_ROW) {
@@ -728,6 +739,8 @@ static tpp_status load(tpp_store *st, const char *nip, const char *period, long 
         col(q, 22, s->state, sizeof s->state);
         col(q, 23, s->pack_sha, sizeof s->pack_sha);
         col(q, 24, s->root, sizeof s->root);
+        s->line = line;
+        s->n_lines = sqlite3_column_int64(q, 28);
         if (blob == NULL)
             rc = tpp_fail(err, TPP_ERR_NOMEM, TPP_NOLOC, "out of memory");
     } else if (got == SQLITE_DONE) {
@@ -756,12 +769,18 @@ static tpp_status load(tpp_store *st, const char *nip, const char *period, long 
         }
         sqlite3_finalize(q);
     }
+    /* rendered with every pack of the run: a line of a month with a pack version starting
+     * inside it holds steps of both */
     size_t tlen;
-    rc = s->rs != NULL ? tpp_trace_render(s->rs, blob, blen, &s->trace, &tlen, err)
-                       : tpp_fail(err, TPP_ERR_INVALID, TPP_NOLOC,
+    tpp_pack_cache *packs = s->rs != NULL ? tpp_pack_cache_new(st) : NULL;
+    rc = s->rs == NULL ? tpp_fail(err, TPP_ERR_INVALID, TPP_NOLOC,
                                   "the rule pack of run %lld (sha256 %.16s...) cannot be loaded: "
                                   "its trace cannot be read",
-                                  s->run_id, s->pack_sha);
+                                  s->run_id, s->pack_sha)
+         : packs == NULL
+             ? tpp_fail(err, TPP_ERR_NOMEM, TPP_NOLOC, "out of memory")
+             : tpp_trace_text_of_run(packs, s->run_id, blob, blen, &s->trace, &tlen, err);
+    tpp_pack_cache_free(packs);
     free(blob);
     if (rc != TPP_OK)
         return rc;
@@ -833,28 +852,38 @@ int cmd_explain(int argc, char **argv, tpp_cli *cli)
 
     tpp_error err = {0};
     tpp_store *st = NULL;
-    slip s;
-    memset(&s, 0, sizeof s);
-    s.en = en;
     tpp_status rc = tpp_store_open(cli->db_path, &st, &err);
-    if (rc == TPP_OK)
-        rc = load(st, nip, period, run_id, &s, &err);
-    tpp_store_close(st);
     int code = 0;
-    if (rc != TPP_OK) {
-        code = cli_fail(cli, &err);
-    } else if (json) {
-        print_json(&s, period);
-    } else {
-        print_text(&s, period);
-        printf("\n%s\n", T(&s, "Jejak perhitungan lengkap (langkah, hasil, pembulatan, rincian):",
-                           "Full trace (step, result, rounding, detail):"));
-        for (size_t i = 0; i < s.n_steps; i++)
-            printf("  %-24s %14s  %-17s %s\n", s.steps[i].f[0], s.steps[i].f[1], s.steps[i].f[2],
-                   s.steps[i].f[4]);
+    /* One slip per payroll line: an employee transferred between OPDs has one per OPD, all from
+     * the run the first line came from. */
+    for (long long line = 1, n_lines = 1; rc == TPP_OK && line <= n_lines; line++) {
+        slip s;
+        memset(&s, 0, sizeof s);
+        s.en = en;
+        rc = load(st, nip, period, run_id, line, &s, &err);
+        if (rc == TPP_OK) {
+            n_lines = s.n_lines;
+            run_id = s.run_id;
+            if (json) {
+                print_json(&s, period);
+            } else {
+                if (line > 1)
+                    printf("\n");
+                print_text(&s, period);
+                printf("\n%s\n",
+                       T(&s, "Jejak perhitungan lengkap (langkah, hasil, pembulatan, rincian):",
+                         "Full trace (step, result, rounding, detail):"));
+                for (size_t i = 0; i < s.n_steps; i++)
+                    printf("  %-24s %14s  %-17s %s\n", s.steps[i].f[0], s.steps[i].f[1],
+                           s.steps[i].f[2], s.steps[i].f[4]);
+            }
+        }
+        free(s.steps);
+        free(s.trace);
+        tpp_rules_free(s.rs);
     }
-    free(s.steps);
-    free(s.trace);
-    tpp_rules_free(s.rs);
+    tpp_store_close(st);
+    if (rc != TPP_OK)
+        code = cli_fail(cli, &err);
     return code;
 }

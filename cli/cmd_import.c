@@ -12,7 +12,8 @@
 static const char usage[] =
     "usage: tpp [--db <file>] import [--format csv|xlsx|attlog] [--sheet <name>]\n"
     "                  [--mapping <file.yaml> [--join <file>]] [--device <id>]\n"
-    "                  [--timezone WIB|WITA|WIT] [--period <YYYY-MM>] [--max-errors <n>]\n"
+    "                  [--timezone WIB|WITA|WIT|UTC|+HH:MM] [--period <YYYY-MM>]\n"
+    "                  [--max-errors <n>]\n"
     "                  <kind> <file>\n";
 
 static void help(void)
@@ -23,16 +24,23 @@ static void help(void)
         "same file again changes nothing. The raw file is kept in the workspace.\n"
         "In an XLSX file, line is the row number and col the column number (A = 1).\n\n"
         "Kinds: employees, attendance, absences, events, performance, holidays, sanctions,\n"
-        "       assignments, roster, units, device_pins, annual (columns: see README.md,\n"
-        "       'Inputs').\n\n"
+        "       assignments, roster, units, device_pins, annual, zakat, transfers (columns:\n"
+        "       see README.md, 'Inputs').\n"
+        "       transfers: nip, date, from_unit, to_unit[, from_schedule, to_schedule,\n"
+        "       reference]: from `date` (its first day in the new OPD) the employee works in\n"
+        "       to_unit; tpp run then gives one payroll line per OPD for that month.\n\n"
         "Options:\n"
         "  --format <f>        csv, xlsx or attlog (ZKTeco attendance log); default: by the\n"
         "                      file's extension (.xlsx; .dat/.attlog/.txt for attendance)\n"
         "  --sheet <name>      XLSX: the sheet to read (default: the mapping's, else the first)\n"
         "  --mapping <file>    YAML mapping: rename columns, translate codes, find the header\n"
         "  --device <id>       attendance: the device the file came from (for its PIN map)\n"
-        "  --timezone <zone>   attendance: the zone the device clock shows (WIB, WITA, WIT);\n"
-        "                      scans are moved to each unit's zone (see 'units')\n"
+        "  --timezone <zone>   attendance: the clock the timestamps are on (WIB, WITA, WIT,\n"
+        "                      UTC, or an offset +HH:MM); each scan is moved to the local time\n"
+        "                      of its employee's unit (see 'units'), and a unit without a zone\n"
+        "                      is an error. A timestamp may carry its own clock instead:\n"
+        "                      '2025-01-06T00:20:00Z', '2025-01-06 08:20:00+08:00'. Without\n"
+        "                      either, timestamps are the unit's local time as they are.\n"
         "  --period <YYYY-MM>  attendance: import only this month's scans; others are counted\n"
         "  --max-errors <n>    stop reporting after n errors (default: report all)\n"
         "  -h, --help          this help\n",
@@ -83,9 +91,14 @@ int cmd_import(int argc, char **argv, tpp_cli *cli)
             break;
         case 'z':
             if (strcmp(optarg, "WIB") != 0 && strcmp(optarg, "WITA") != 0 &&
-                strcmp(optarg, "WIT") != 0)
+                strcmp(optarg, "WIT") != 0 && strcmp(optarg, "UTC") != 0 &&
+                !(strlen(optarg) == 6 && (optarg[0] == '+' || optarg[0] == '-') &&
+                  optarg[3] == ':' && strspn(optarg + 1, "0123456789") == 2 &&
+                  strspn(optarg + 4, "0123456789") == 2 && optarg[1] <= '1' && optarg[4] <= '5'))
                 return cli_usage_error(usage, "import",
-                                       "unknown timezone '%s' (expected WIB, WITA or WIT)", optarg);
+                                       "unknown timezone '%s' (expected WIB, WITA, WIT, UTC or "
+                                       "+HH:MM)",
+                                       optarg);
             o.timezone = optarg;
             break;
         case 'p':
@@ -106,7 +119,7 @@ int cmd_import(int argc, char **argv, tpp_cli *cli)
         return cli_usage_error(usage, "import",
                                "unknown kind '%s' (expected employees, attendance, absences, "
                                "events, performance, holidays, sanctions, assignments, roster, "
-                               "units, device_pins or annual)",
+                               "units, device_pins, annual, zakat or transfers)",
                                argv[optind]);
     if (kind != TPP_KIND_ATTENDANCE && (o.device || o.timezone || o.period_year))
         return cli_usage_error(usage, "import",

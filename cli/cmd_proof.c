@@ -10,7 +10,7 @@
 #include "tpp/audit.h"
 
 static const char usage[] = "usage: tpp [--db <file>] proof <nip> --period <YYYY-MM> "
-                            "[--out <file>]\n";
+                            "[--line <n>] [--out <file>]\n";
 
 static void help(void)
 {
@@ -21,8 +21,11 @@ static void help(void)
            "published root (docs/canonical-trace.md).\n\n"
            "Options:\n"
            "  -p, --period <YYYY-MM>  the sealed month (required)\n"
-           "  -o, --out <file>        where to write (default: tpp-proof-<period>-<nip>.txt;\n"
-           "                          '-' for standard output)\n"
+           "  -l, --line <n>          which of the employee's lines: an employee transferred\n"
+           "                          between OPDs in the month has one per OPD (1, 2, ...)\n"
+           "  -o, --out <file>        where to write (default: tpp-proof-<period>-<nip>.txt,\n"
+           "                          tpp-proof-<period>-<nip>-<n>.txt with --line; '-' for\n"
+           "                          standard output)\n"
            "  -h, --help              this help\n",
            usage);
 }
@@ -31,13 +34,22 @@ int cmd_proof(int argc, char **argv, tpp_cli *cli)
 {
     static const struct option opts[] = {{"period", required_argument, NULL, 'p'},
                                          {"out", required_argument, NULL, 'o'},
+                                         {"line", required_argument, NULL, 'l'},
                                          {"help", no_argument, NULL, 'h'},
                                          {0, 0, 0, 0}};
     const char *period = NULL, *out = NULL;
-    int c, y, m;
+    int c, y, m, line = 0;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "p:o:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "p:o:l:h", opts, NULL)) != -1) {
         switch (c) {
+        case 'l': {
+            char *end;
+            long v = strtol(optarg, &end, 10);
+            if (*end != '\0' || v < 1 || v > 64)
+                return cli_usage_error(usage, "proof", "invalid --line '%s' (1..64)", optarg);
+            line = (int)v;
+            break;
+        }
         case 'p':
             period = optarg;
             break;
@@ -60,7 +72,10 @@ int cmd_proof(int argc, char **argv, tpp_cli *cli)
     const char *nip = argv[optind];
     char path[512];
     if (out == NULL) {
-        snprintf(path, sizeof path, "tpp-proof-%s-%s.txt", period, nip);
+        if (line > 0)
+            snprintf(path, sizeof path, "tpp-proof-%s-%s-%d.txt", period, nip, line);
+        else
+            snprintf(path, sizeof path, "tpp-proof-%s-%s.txt", period, nip);
         out = path;
     }
 
@@ -70,7 +85,7 @@ int cmd_proof(int argc, char **argv, tpp_cli *cli)
     size_t len = 0;
     tpp_status rc = tpp_store_open(cli->db_path, &st, &err);
     if (rc == TPP_OK)
-        rc = tpp_proof_build(st, nip, y, m, &text, &len, &err);
+        rc = tpp_proof_build_line(st, nip, line, y, m, &text, &len, &err);
     tpp_store_close(st);
     if (rc == TPP_OK) {
         if (strcmp(out, "-") == 0)

@@ -79,8 +79,6 @@ int cmd_run(int argc, char **argv, tpp_cli *cli)
     tpp_run_summary sum;
     tpp_status rc = tpp_store_open(cli->db_path, &st, &err);
     if (rc == TPP_OK)
-        rc = tpp_run_check_pack_change(st, ro.year, ro.month, &err);
-    if (rc == TPP_OK)
         rc = tpp_batch_run(st, &ro, diags, &sum, &err);
     if (tty)
         fputs("\r\033[K", stderr);
@@ -103,6 +101,12 @@ int cmd_run(int argc, char **argv, tpp_cli *cli)
                    sum.pack_id, sum.pack_sha256, tpp, net, sum.n_perf_missing, sum.n_deferred,
                    sum.n_errors, (long long)sum.load_ms, (long long)sum.compute_ms,
                    (long long)sum.persist_ms);
+            if (sum.more_packs[0])
+                printf("%s", sum.more_packs);
+            if (sum.n_lines != sum.n_employees)
+                printf("  %zu payroll lines: %zu employees transferred between OPDs have one line "
+                       "per OPD\n",
+                       sum.n_lines, sum.n_lines - sum.n_employees);
         }
     }
     tpp_store_close(st);

@@ -114,7 +114,11 @@ int cmd_status(int argc, char **argv, tpp_cli *cli)
         }
         printf("completeness %s: %zu active employees\n", period, cp.employees);
         printf("  without any scan        %zu\n", cp.without_punch);
-        printf("  without performance     %zu\n", cp.without_performance);
+        if (cp.perf_year != y || cp.perf_month != m)
+            printf("  without performance     %zu (of %04d-%02d: the pack's performance.lag)\n",
+                   cp.without_performance, cp.perf_year, cp.perf_month);
+        else
+            printf("  without performance     %zu\n", cp.without_performance);
         printf("  unclassified days       %zu (of %zu shift workers)\n", cp.unclassified_days,
                cp.employees_unclassified);
         printf("  unknown PINs            %zu (%zu scans)\n", cp.unknown_pins, cp.unknown_scans);

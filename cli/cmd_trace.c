@@ -20,7 +20,8 @@ static void help(void)
 {
     printf("%s\nPrint the trace of every employee of a run, or of the NIPs given, as text:\n"
            "for each employee a line '# NIP', the trace (one line per step: step, result,\n"
-           "rounding, citation, detail, tab-separated) and an empty line, in NIP order.\n"
+           "rounding, citation, detail, tab-separated) and an empty line, in NIP order; an\n"
+           "employee transferred between OPDs has one per line, '# NIP line N' from the second.\n"
            "The run is the sealed run of the period, else its latest run.\n\n"
            "Options:\n"
            "  -p, --period <YYYY-MM>  the month (required)\n"
@@ -58,8 +59,10 @@ static tpp_status dump(tpp_store *st, long long run, char **nips, int n_nips, tp
     sqlite3_stmt *q = NULL;
     tpp_status rc =
         tpp_store_prepare(st,
-                          n_nips ? "SELECT nip, trace FROM result WHERE run_id = ?1 AND nip = ?2"
-                                 : "SELECT nip, trace FROM result WHERE run_id = ?1 ORDER BY nip",
+                          n_nips ? "SELECT nip, trace, line FROM result WHERE run_id = ?1 AND "
+                                   "nip = ?2 ORDER BY line"
+                                 : "SELECT nip, trace, line FROM result WHERE run_id = ?1 ORDER "
+                                   "BY nip, line",
                           &q, err);
     for (int i = 0; rc == TPP_OK && i < (n_nips ? n_nips : 1); i++) {
         sqlite3_bind_int64(q, 1, run);
@@ -79,7 +82,12 @@ static tpp_status dump(tpp_store *st, long long run, char **nips, int n_nips, tp
                          (const char *)sqlite3_column_text(q, 0), why);
                 break;
             }
-            printf("# %s\n", (const char *)sqlite3_column_text(q, 0));
+            /* a transfer between OPDs: one trace per line, the later ones say which */
+            long long line = sqlite3_column_int64(q, 2);
+            if (line > 1)
+                printf("# %s line %lld\n", (const char *)sqlite3_column_text(q, 0), line);
+            else
+                printf("# %s\n", (const char *)sqlite3_column_text(q, 0));
             fwrite(text, 1, len, stdout);
             putchar('\n');
             free(text);

@@ -59,10 +59,11 @@ void tpp_leafset_release(tpp_leafset *ls)
     free(ls->hash);
     free(ls->trace_hash);
     free(ls->rowid);
+    free(ls->line);
     memset(ls, 0, sizeof *ls);
 }
 
-static bool leafset_push(tpp_leafset *ls, const char *nip, int64_t rowid)
+static bool leafset_push(tpp_leafset *ls, const char *nip, int64_t line, int64_t rowid)
 {
     if (ls->n == ls->cap) {
         size_t nc = ls->cap ? ls->cap * 2 : 64;
@@ -78,7 +79,10 @@ static bool leafset_push(tpp_leafset *ls, const char *nip, int64_t rowid)
         int64_t *r = realloc(ls->rowid, nc * sizeof *r);
         if (r)
             ls->rowid = r;
-        if (!h || !t || !n || !r)
+        int64_t *l = realloc(ls->line, nc * sizeof *l);
+        if (l)
+            ls->line = l;
+        if (!h || !t || !n || !r || !l)
             return false;
         ls->cap = nc;
     }
@@ -86,6 +90,7 @@ static bool leafset_push(tpp_leafset *ls, const char *nip, int64_t rowid)
     if (ls->nip[ls->n] == NULL)
         return false;
     ls->rowid[ls->n] = rowid;
+    ls->line[ls->n] = line;
     ls->n++;
     return true;
 }
@@ -95,7 +100,7 @@ tpp_status tpp_leafset_of_run(tpp_store *st, int64_t run_id, const char *period,
 {
     memset(ls, 0, sizeof *ls);
     char sql[1024];
-    snprintf(sql, sizeof sql, "SELECT rowid, %s FROM result WHERE run_id = ?1 ORDER BY nip",
+    snprintf(sql, sizeof sql, "SELECT rowid, %s FROM result WHERE run_id = ?1 ORDER BY nip, line",
              tpp_canon_columns_sql);
     sqlite3_stmt *q = NULL;
     TPP_TRY(tpp_store_prepare(st, sql, &q, err));
@@ -104,7 +109,8 @@ tpp_status tpp_leafset_of_run(tpp_store *st, int64_t run_id, const char *period,
     tpp_status rc = TPP_OK;
     int step;
     while ((step = sqlite3_step(q)) == SQLITE_ROW) {
-        if (!leafset_push(ls, col_text(q, 1), sqlite3_column_int64(q, 0))) {
+        if (!leafset_push(ls, col_text(q, 1), sqlite3_column_int64(q, 2),
+                          sqlite3_column_int64(q, 0))) {
             rc = tpp_fail(err, TPP_ERR_NOMEM, TPP_NOLOC, "out of memory");
             break;
         }
@@ -341,8 +347,8 @@ static tpp_status insert_seal(tpp_store *st, tpp_seal_info *s, const tpp_leafset
     s->id = sqlite3_last_insert_rowid(st->db);
 
     TPP_TRY(tpp_store_prepare(st,
-                              "INSERT INTO seal_leaf(seal_id, idx, nip, leaf_hash, trace_sha256) "
-                              "VALUES (?,?,?,?,?)",
+                              "INSERT INTO seal_leaf(seal_id, idx, nip, leaf_hash, trace_sha256, "
+                              "line) VALUES (?,?,?,?,?,?)",
                               &q, err));
     for (size_t i = 0; i < ls->n && rc == TPP_OK; i++) {
         char h[65], t[65];
@@ -353,6 +359,7 @@ static tpp_status insert_seal(tpp_store *st, tpp_seal_info *s, const tpp_leafset
         sqlite3_bind_text(q, 3, ls->nip[i], -1, SQLITE_STATIC);
         sqlite3_bind_text(q, 4, h, -1, SQLITE_TRANSIENT);
         sqlite3_bind_text(q, 5, t, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(q, 6, ls->line[i]);
         if (sqlite3_step(q) != SQLITE_DONE)
             rc = tpp_store_fail(st, err, "cannot store a seal leaf");
         sqlite3_reset(q);
@@ -633,12 +640,15 @@ static tpp_status check_pack(audit_ctx *a, const tpp_seal_info *s, tpp_error *er
 
 typedef struct nip_ix {
     const char *nip;
+    int64_t line;
     size_t i;
 } nip_ix;
 
 static int cmp_nip_ix(const void *x, const void *y)
 {
-    return strcmp(((const nip_ix *)x)->nip, ((const nip_ix *)y)->nip);
+    const nip_ix *a = x, *b = y;
+    int c = strcmp(a->nip, b->nip);
+    return c != 0 ? c : (a->line > b->line) - (a->line < b->line);
 }
 
 static tpp_status sealed_leaves(audit_ctx *a, const tpp_seal_info *s, tpp_leafset *ls,
@@ -646,15 +656,17 @@ static tpp_status sealed_leaves(audit_ctx *a, const tpp_seal_info *s, tpp_leafse
 {
     memset(ls, 0, sizeof *ls);
     sqlite3_stmt *q = NULL;
-    TPP_TRY(tpp_store_prepare(a->st,
-                              "SELECT rowid, idx, nip, leaf_hash, trace_sha256 FROM seal_leaf "
-                              "WHERE seal_id = ?1 ORDER BY idx",
-                              &q, err));
+    TPP_TRY(
+        tpp_store_prepare(a->st,
+                          "SELECT rowid, idx, nip, leaf_hash, trace_sha256, line FROM seal_leaf "
+                          "WHERE seal_id = ?1 ORDER BY idx",
+                          &q, err));
     sqlite3_bind_int64(q, 1, s->id);
     tpp_status rc = TPP_OK;
     int step;
     while ((step = sqlite3_step(q)) == SQLITE_ROW) {
-        if (!leafset_push(ls, col_text(q, 2), sqlite3_column_int64(q, 0))) {
+        if (!leafset_push(ls, col_text(q, 2), sqlite3_column_int64(q, 5),
+                          sqlite3_column_int64(q, 0))) {
             rc = tpp_fail(err, TPP_ERR_NOMEM, TPP_NOLOC, "out of memory");
             break;
         }
@@ -711,11 +723,11 @@ static tpp_status check_leaves(audit_ctx *a, const tpp_seal_info *s, tpp_error *
         goto done;
     }
     for (size_t i = 0; i < sealed.n; i++)
-        ix[i] = (nip_ix){sealed.nip[i], i};
+        ix[i] = (nip_ix){sealed.nip[i], sealed.line[i], i};
     qsort(ix, sealed.n, sizeof *ix, cmp_nip_ix);
     size_t n_bad = 0;
     for (size_t i = 0; i < now.n; i++) {
-        nip_ix key = {now.nip[i], 0};
+        nip_ix key = {now.nip[i], now.line[i], 0};
         nip_ix *hit = bsearch(&key, ix, sealed.n, sizeof *ix, cmp_nip_ix);
         if (hit == NULL) {
             n_bad++;
@@ -851,6 +863,12 @@ tpp_status tpp_audit_verify(tpp_store *st, tpp_audit_report_fn report, void *use
 tpp_status tpp_proof_build(tpp_store *st, const char *nip, int year, int month, char **text,
                            size_t *len, tpp_error *err)
 {
+    return tpp_proof_build_line(st, nip, 0, year, month, text, len, err);
+}
+
+tpp_status tpp_proof_build_line(tpp_store *st, const char *nip, int line, int year, int month,
+                                char **text, size_t *len, tpp_error *err)
+{
     *text = NULL;
     *len = 0;
     tpp_seal_info s;
@@ -871,12 +889,29 @@ tpp_status tpp_proof_build(tpp_store *st, const char *nip, int year, int month, 
                       s.period);
         goto done;
     }
-    size_t idx = 0;
-    while (idx < ls.n && strcmp(ls.nip[idx], nip) != 0)
-        idx++;
+    size_t idx = ls.n, n_lines = 0;
+    for (size_t i = 0; i < ls.n; i++) {
+        if (strcmp(ls.nip[i], nip) != 0)
+            continue;
+        n_lines++;
+        if (idx == ls.n && (line == 0 || ls.line[i] == line))
+            idx = i;
+    }
+    if (n_lines > 1 && line == 0) {
+        rc = tpp_fail(err, TPP_ERR_INVALID, TPP_NOLOC,
+                      "NIP '%s' has %zu lines in the seal of %s (a transfer between OPDs): say "
+                      "which with --line",
+                      nip, n_lines, s.period);
+        goto done;
+    }
     if (idx == ls.n) {
-        rc = tpp_fail(err, TPP_ERR_INVALID, TPP_NOLOC, "NIP '%s' has no line in the seal of %s",
-                      nip, s.period);
+        if (line > 0 && n_lines > 0)
+            rc = tpp_fail(err, TPP_ERR_INVALID, TPP_NOLOC,
+                          "NIP '%s' has no line %d in the seal of %s (it has %zu)", nip, line,
+                          s.period, n_lines);
+        else
+            rc = tpp_fail(err, TPP_ERR_INVALID, TPP_NOLOC, "NIP '%s' has no line in the seal of %s",
+                          nip, s.period);
         goto done;
     }
     rc = tpp_merkle_path((const uint8_t(*)[32])ls.hash, ls.n, idx, &path, &n_path, err);
@@ -884,13 +919,14 @@ tpp_status tpp_proof_build(tpp_store *st, const char *nip, int year, int month, 
         goto done;
 
     char sql[1024];
-    snprintf(sql, sizeof sql, "SELECT %s FROM result WHERE run_id = ?1 AND nip = ?2",
+    snprintf(sql, sizeof sql, "SELECT %s FROM result WHERE run_id = ?1 AND nip = ?2 AND line = ?3",
              tpp_canon_columns_sql);
     rc = tpp_store_prepare(st, sql, &q, err);
     if (rc != TPP_OK)
         goto done;
     sqlite3_bind_int64(q, 1, s.run_id);
     sqlite3_bind_text(q, 2, nip, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 3, ls.line[idx]);
     if (sqlite3_step(q) != SQLITE_ROW) {
         rc = tpp_store_fail(st, err, "cannot read the employee's line");
         goto done;

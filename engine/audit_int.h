@@ -13,6 +13,7 @@ typedef struct tpp_leafset {
     uint8_t (*hash)[32];
     uint8_t (*trace_hash)[32];
     char **nip;
+    int64_t *line; /* the employee's payroll line (result.line): leaves are by NIP, then line */
     int64_t *rowid;
 } tpp_leafset;
 

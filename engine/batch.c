@@ -10,6 +10,7 @@
 
 #include "engine/arena.h"
 #include "engine/attpack.h"
+#include "engine/segment.h"
 #include "engine/store.h"
 #include "tpp/batch.h"
 #include "tpp/eval.h"
@@ -29,7 +30,20 @@ typedef struct emp_data {
     tpp_assignment *as;
     size_t n_sh, cap_sh;
     tpp_shift *sh;
+    size_t n_tr, cap_tr; /* transfers (mutasi) of the employee, by date */
+    struct transfer_row *tr;
+    size_t n_seg; /* > 0: the month is split (engine/segment.h) */
+    tpp_seg *seg;
 } emp_data;
+
+typedef struct transfer_row {
+    tpp_date date;
+    const char *from, *to;             /* unit codes */
+    const char *from_sched, *to_sched; /* "" = the employee's own */
+    const char *ref;
+} transfer_row;
+
+#define MAX_PACKS 8
 
 typedef struct month_data {
     tpp_arena *arena;
@@ -38,6 +52,11 @@ typedef struct month_data {
     emp_data *emps;
     size_t n_emps;
     size_t n_scans;
+    /* the pack versions of the month: packs[0] in force on the first day, packs[k] from
+     * pack_from[k] (a version starting inside the month splits it, engine/segment.h) */
+    tpp_ruleset *packs[MAX_PACKS];
+    tpp_date pack_from[MAX_PACKS];
+    size_t n_packs;
 } month_data;
 
 static int64_t now_ms(void)
@@ -100,7 +119,11 @@ static void month_data_free(month_data *md)
         free(md->emps[i].s);
         free(md->emps[i].as);
         free(md->emps[i].sh);
+        free(md->emps[i].tr);
+        free(md->emps[i].seg);
     }
+    for (size_t k = 1; k < md->n_packs; k++)
+        tpp_rules_free(md->packs[k]);
     free(md->emps);
     free(md->holidays);
     tpp_arena_free(md->arena);
@@ -208,6 +231,23 @@ static tpp_status load_multi_month(tpp_store *st, const tpp_ruleset *rs, month_d
         ed->e.ytd_gross = sqlite3_column_int64(q, 1);
         ed->e.ytd_pph21 = sqlite3_column_int64(q, 2);
         ed->e.annual_pension = sqlite3_column_int64(q, 3);
+    }
+    if (rc_step != SQLITE_DONE)
+        goto dberr;
+    sqlite3_finalize(q);
+
+    /* zakat through the payroll: each employee's latest statement at or before the month
+     * (kind zakat); rows come in start order, so the last one read wins */
+    TPP_TRY(tpp_store_prepare(st,
+                              "SELECT nip, deduct FROM zakat_request WHERE start_period <= ?1 "
+                              "ORDER BY nip, start_period",
+                              &q, err));
+    sqlite3_bind_text(q, 1, period, -1, SQLITE_STATIC);
+    STEP_ROWS(q)
+    {
+        emp_data *ed = find_emp(md, col_text(q, 0));
+        if (ed != NULL)
+            ed->e.zakat = sqlite3_column_int(q, 1) != 0;
     }
     if (rc_step != SQLITE_DONE)
         goto dberr;
@@ -344,6 +384,153 @@ static tpp_status not_in_pack(sqlite3_stmt *q, const char *nip, const char *what
     return rc;
 }
 
+static tpp_schedule_kind sched_of(const char *s, tpp_schedule_kind own)
+{
+    return strcmp(s, "5day") == 0    ? TPP_SCHED_5DAY
+           : strcmp(s, "6day") == 0  ? TPP_SCHED_6DAY
+           : strcmp(s, "shift") == 0 ? TPP_SCHED_SHIFT
+                                     : own;
+}
+
+/* The unit and schedule on a day from the employee's transfers (schema.sql, table transfer):
+ * to_unit of the latest transfer dated on or before the day, else from_unit of the earliest
+ * one after it, else the employee's own. */
+static const transfer_row *unit_on(const emp_data *ed, tpp_date d, bool *after)
+{
+    const transfer_row *t = NULL;
+    for (size_t k = 0; k < ed->n_tr; k++)
+        if (ed->tr[k].date <= d)
+            t = &ed->tr[k];
+    *after = false;
+    if (t == NULL && ed->n_tr > 0) {
+        *after = true;
+        t = &ed->tr[0];
+    }
+    return t;
+}
+
+static const tpp_ruleset *pack_on(const month_data *md, tpp_date d)
+{
+    const tpp_ruleset *rs = md->packs[0];
+    for (size_t k = 1; k < md->n_packs; k++)
+        if (md->pack_from[k] <= d)
+            rs = md->packs[k];
+    return rs;
+}
+
+/* A unit's name: the employee's own for their own unit code, else the imported units' name,
+ * else the code itself. */
+static const char *unit_name_of(tpp_store *st, month_data *md, const tpp_employee *e,
+                                const char *code, tpp_error *err, bool *bad)
+{
+    if (strcmp(code, e->unit_code) == 0)
+        return e->unit_name;
+    sqlite3_stmt *q = NULL;
+    if (tpp_store_prepare(st, "SELECT name FROM unit WHERE code = ?1 AND name <> ''", &q, err) !=
+        TPP_OK) {
+        *bad = true;
+        return NULL;
+    }
+    sqlite3_bind_text(q, 1, code, -1, SQLITE_STATIC);
+    const char *name = code;
+    if (sqlite3_step(q) == SQLITE_ROW)
+        name = tpp_arena_strdup(md->arena, col_text(q, 0));
+    sqlite3_finalize(q);
+    if (name == NULL)
+        *bad = true;
+    return name;
+}
+
+/* Transfers of the month's employees, and each employee's segments: the month is cut at each
+ * transfer date and each pack version's first day inside it; consecutive days with the same
+ * unit, schedule and pack are one segment. An employee with one segment whose unit is not the
+ * one on their employee row (a transfer in an earlier month) is computed in that unit. */
+static tpp_status load_segments(tpp_store *st, month_data *md, tpp_error *err)
+{
+    sqlite3_stmt *q = NULL;
+    int rc_step;
+    tpp_status rc = TPP_OK;
+    TPP_TRY(tpp_store_prepare(st,
+                              "SELECT nip, date, from_unit, to_unit, from_schedule, to_schedule, "
+                              "reference FROM transfer ORDER BY nip, date",
+                              &q, err));
+    emp_data *cur = NULL;
+    STEP_ROWS(q)
+    {
+        const char *nip = col_text(q, 0);
+        if (cur == NULL || strcmp(cur->e.nip, nip) != 0)
+            cur = find_emp(md, nip);
+        if (cur == NULL)
+            continue;
+        transfer_row t = {.date = col_date(q, 1)};
+        const char **f[] = {&t.from, &t.to, &t.from_sched, &t.to_sched, &t.ref};
+        for (int i = 0; i < 5; i++)
+            if ((*f[i] = tpp_arena_strdup(md->arena, col_text(q, 2 + i))) == NULL)
+                goto nomem;
+        if (!push((void **)&cur->tr, &cur->n_tr, &cur->cap_tr, sizeof t))
+            goto nomem;
+        cur->tr[cur->n_tr - 1] = t;
+    }
+    if (rc_step != SQLITE_DONE) {
+        rc = tpp_store_fail(st, err, "cannot read transfers");
+        sqlite3_finalize(q);
+        return rc;
+    }
+    sqlite3_finalize(q);
+    q = NULL;
+
+    for (size_t i = 0; i < md->n_emps; i++) {
+        emp_data *ed = &md->emps[i];
+        if (ed->n_tr == 0 && md->n_packs == 1)
+            continue;
+        size_t cap = 0;
+        for (tpp_date d = md->month.first; d <= md->month.last; d++) {
+            bool after, bad = false;
+            const transfer_row *t = unit_on(ed, d, &after);
+            const char *code = t == NULL ? ed->e.unit_code : after ? t->from : t->to;
+            tpp_schedule_kind sk =
+                t == NULL ? ed->e.schedule
+                          : sched_of(after ? t->from_sched : t->to_sched, ed->e.schedule);
+            const tpp_ruleset *rs = pack_on(md, d);
+            tpp_seg *last = ed->n_seg > 0 ? &ed->seg[ed->n_seg - 1] : NULL;
+            if (last != NULL && last->rs == rs && last->schedule == sk &&
+                strcmp(last->unit_code, code) == 0) {
+                last->to = d;
+                continue;
+            }
+            if (!push((void **)&ed->seg, &ed->n_seg, &cap, sizeof(tpp_seg)))
+                goto nomem;
+            tpp_seg *s = &ed->seg[ed->n_seg - 1];
+            *s = (tpp_seg){.from = d,
+                           .to = d,
+                           .rs = rs,
+                           .loaded_rs = md->packs[0],
+                           .unit_code = code,
+                           .schedule = sk,
+                           .why = t != NULL && !after && t->date == d ? t->ref : ""};
+            s->unit_name = unit_name_of(st, md, &ed->e, code, err, &bad);
+            if (bad)
+                return err->code ? err->code
+                                 : tpp_fail(err, TPP_ERR_NOMEM, TPP_NOLOC, "out of memory");
+        }
+        if (ed->n_seg > 64)
+            return tpp_fail(err, TPP_ERR_INVALID, TPP_NOLOC,
+                            "employee '%s': more than 64 segments in the month", ed->e.nip);
+        if (ed->n_seg == 1 && ed->seg[0].rs == md->packs[0]) {
+            /* not split: computed as usual, in the unit the transfers say */
+            ed->e.unit_code = ed->seg[0].unit_code;
+            ed->e.unit_name = ed->seg[0].unit_name;
+            ed->e.schedule = ed->seg[0].schedule;
+            ed->n_seg = 0;
+        }
+    }
+    return TPP_OK;
+
+nomem:
+    sqlite3_finalize(q);
+    return tpp_fail(err, TPP_ERR_NOMEM, TPP_NOLOC, "out of memory loading transfers");
+}
+
 static tpp_status load_month(tpp_store *st, const tpp_ruleset *rs, month_data *md, tpp_error *err)
 {
     char first[11], last[11], period[8], next[11];
@@ -379,7 +566,8 @@ static tpp_status load_month(tpp_store *st, const tpp_ruleset *rs, month_data *m
         st,
         "SELECT nip, name, status, unit_code, unit_name, position, grade, npwp, bank_name, "
         "bank_account, class, schedule, salary_bpjs_base, start_date, end_date, ptkp, "
-        "salary_gross, salary_pph21 FROM employee "
+        "salary_gross, salary_pph21, (SELECT u.timezone FROM unit u WHERE u.code = unit_code) "
+        "FROM employee "
         "WHERE (start_date IS NULL OR start_date <= ?2) AND (end_date IS NULL OR end_date >= ?1) "
         "ORDER BY nip",
         &q, err));
@@ -415,6 +603,9 @@ static tpp_status load_month(tpp_store *st, const tpp_ruleset *rs, month_data *m
             goto nomem;
         e->salary_gross = sqlite3_column_int64(q, 16);
         e->salary_pph21 = sqlite3_column_int64(q, 17);
+        if (sqlite3_column_type(q, 18) != SQLITE_NULL &&
+            (e->zone = tpp_arena_strdup(md->arena, col_text(q, 18))) == NULL)
+            goto nomem;
     }
     if (rc_step != SQLITE_DONE)
         goto dberr;
@@ -504,10 +695,15 @@ static tpp_status load_month(tpp_store *st, const tpp_ruleset *rs, month_data *m
         goto dberr;
     sqlite3_finalize(q);
 
-    /* performance of the period */
+    /* performance of the period, or of the earlier period the pack's `performance.lag` names
+     * (the trace says which; the evaluator computes it by the same function) */
+    int py, pm;
+    char perf_period[16];
+    tpp_rules_perf_period(rs, md->month.year, md->month.month, &py, &pm);
+    snprintf(perf_period, sizeof perf_period, "%04d-%02d", py % 10000, pm % 100);
     TPP_TRY(tpp_store_prepare(
         st, "SELECT nip, predicate, score_bp FROM performance WHERE period = ?1", &q, err));
-    sqlite3_bind_text(q, 1, period, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 1, perf_period, -1, SQLITE_STATIC);
     STEP_ROWS(q)
     {
         emp_data *ed = find_emp(md, col_text(q, 0));
@@ -527,6 +723,9 @@ static tpp_status load_month(tpp_store *st, const tpp_ruleset *rs, month_data *m
     if (rc != TPP_OK)
         return rc;
     rc = load_roster(st, md, first, last, next, err);
+    if (rc != TPP_OK)
+        return rc;
+    rc = load_segments(st, md, err);
     if (rc != TPP_OK)
         return rc;
 
@@ -601,62 +800,131 @@ static tpp_status run_begin(run_writer *w, const tpp_ruleset *rs, const month_da
              "sha256 FROM input_file",
              (long long)w->run_id);
     TPP_TRY(tpp_store_exec(w->st, sql, err));
+
+    /* The pack versions the run computed under, with their days (schema 9). */
+    TPP_TRY(tpp_store_prepare(w->st,
+                              "INSERT INTO run_pack(run_id, seq, pack_sha256, from_date, to_date) "
+                              "VALUES (?1, ?2, ?3, ?4, ?5)",
+                              &q, err));
+    for (size_t k = 0; k < md->n_packs && rc == TPP_OK; k++) {
+        char from[11], to[11];
+        tpp_date_format(k == 0 ? md->month.first : md->pack_from[k], from);
+        tpp_date_format(k + 1 < md->n_packs ? md->pack_from[k + 1] - 1 : md->month.last, to);
+        sqlite3_bind_int64(q, 1, w->run_id);
+        sqlite3_bind_int64(q, 2, (sqlite3_int64)k + 1);
+        sqlite3_bind_text(q, 3, md->packs[k]->sha256, -1, SQLITE_STATIC);
+        sqlite3_bind_text(q, 4, from, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(q, 5, to, -1, SQLITE_TRANSIENT);
+        if (sqlite3_step(q) != SQLITE_DONE)
+            rc = tpp_store_fail(w->st, err, "cannot store the run's packs");
+        sqlite3_reset(q);
+    }
+    sqlite3_finalize(q);
+    if (rc != TPP_OK)
+        return rc;
     return tpp_store_prepare(
         w->st,
         "INSERT INTO result VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,"
-        "?18,?19,?20,?21,?22,?23,?24,?25,?26,?27,?28,?29,?30,?31,?32,?33,?34,?35,?36,?37)",
+        "?18,?19,?20,?21,?22,?23,?24,?25,?26,?27,?28,?29,?30,?31,?32,?33,?34,?35,?36,?37,?38)",
         &w->ins, err);
 }
 
-static tpp_status run_rows(run_writer *w, const emp_data *emps, const tpp_result *res, size_t n,
+/* An employee's payroll lines: one, or one per OPD of a split month (engine/segment.h). */
+typedef struct emp_out {
+    tpp_line one;
+    tpp_line *lines; /* &one, or heap memory for a split month */
+    size_t n;
+} emp_out;
+
+static void emp_out_release(emp_out *o)
+{
+    for (size_t k = 0; k < o->n; k++)
+        tpp_result_release(&o->lines[k].r);
+    if (o->lines != &o->one)
+        free(o->lines);
+    o->lines = NULL;
+    o->n = 0;
+}
+
+/* Evaluate one employee; false when memory ran out. */
+static bool eval_one(const month_data *md, const emp_data *ed, emp_out *o)
+{
+    o->n = 0;
+    if (ed->n_seg == 0) {
+        o->lines = &o->one;
+        o->one.unit_code = ed->e.unit_code;
+        o->one.unit_name = ed->e.unit_name;
+        if (tpp_eval_employee(md->packs[0], &md->month, &ed->e, &o->one.r) != TPP_OK)
+            return false;
+        o->n = 1;
+        return true;
+    }
+    o->lines = calloc(ed->n_seg, sizeof *o->lines);
+    if (o->lines == NULL)
+        return false;
+    if (tpp_eval_segments(&md->month, &ed->e, ed->seg, ed->n_seg, o->lines, &o->n) != TPP_OK) {
+        free(o->lines);
+        o->lines = NULL;
+        o->n = 0;
+        return false;
+    }
+    return true;
+}
+
+static tpp_status run_rows(run_writer *w, const emp_data *emps, const emp_out *out, size_t n,
                            tpp_error *err)
 {
     sqlite3_stmt *q = w->ins;
-    for (size_t i = 0; i < n; i++) {
-        const tpp_employee *e = &emps[i].e;
-        const tpp_result *r = &res[i];
-        int k = 1;
-        sqlite3_bind_int64(q, k++, w->run_id);
-        const char *texts[] = {e->nip, e->name, e->unit_code, e->unit_name, e->position, e->grade};
-        for (int t = 0; t < 6; t++)
-            sqlite3_bind_text(q, k++, texts[t], -1, SQLITE_STATIC);
-        sqlite3_bind_int(q, k++, e->kelas);
-        sqlite3_bind_text(q, k++, e->npwp, -1, SQLITE_STATIC);
-        sqlite3_bind_text(q, k++, e->bank_name, -1, SQLITE_STATIC);
-        sqlite3_bind_text(q, k++, e->bank_account, -1, SQLITE_STATIC);
-        sqlite3_bind_text(q, k++, r->status == TPP_OK ? "ok" : "error", -1, SQLITE_STATIC);
-        sqlite3_bind_text(q, k++, r->msg, -1, SQLITE_STATIC);
-        const int64_t nums[] = {r->workdays,
-                                r->days_present,
-                                r->days_absent,
-                                r->days_missing_punch,
-                                r->days_excused,
-                                r->late_minutes,
-                                r->early_minutes,
-                                r->deferred,
-                                r->perf_missing,
-                                r->besaran,
-                                r->percent_bp,
-                                r->discipline_cut,
-                                r->performance_cut,
-                                r->tpp,
-                                r->pot_bulan_lalu,
-                                r->pot_hukdis,
-                                r->bpjs_employer,
-                                r->gross,
-                                r->bpjs_employee,
-                                r->deductions,
-                                r->net_before_tax,
-                                r->pph21,
-                                r->net};
-        for (size_t t = 0; t < sizeof nums / sizeof nums[0]; t++)
-            sqlite3_bind_int64(q, k++, nums[t]);
-        sqlite3_bind_blob(q, k++, r->trace ? (const void *)r->trace : "", (int)r->trace_len,
-                          SQLITE_STATIC);
-        if (sqlite3_step(q) != SQLITE_DONE)
-            return tpp_store_fail(w->st, err, "cannot store a result");
-        sqlite3_reset(q);
-    }
+    for (size_t i = 0; i < n; i++)
+        for (size_t ln = 0; ln < out[i].n; ln++) {
+            const tpp_employee *e = &emps[i].e;
+            const tpp_result *r = &out[i].lines[ln].r;
+            int k = 1;
+            sqlite3_bind_int64(q, k++, w->run_id);
+            const char *texts[] = {e->nip, out[i].lines[ln].unit_code, out[i].lines[ln].unit_name,
+                                   e->position, e->grade};
+            sqlite3_bind_text(q, k++, texts[0], -1, SQLITE_STATIC);
+            sqlite3_bind_text(q, k++, e->name, -1, SQLITE_STATIC);
+            for (int t = 1; t < 5; t++)
+                sqlite3_bind_text(q, k++, texts[t], -1, SQLITE_STATIC);
+            sqlite3_bind_int(q, k++, e->kelas);
+            sqlite3_bind_text(q, k++, e->npwp, -1, SQLITE_STATIC);
+            sqlite3_bind_text(q, k++, e->bank_name, -1, SQLITE_STATIC);
+            sqlite3_bind_text(q, k++, e->bank_account, -1, SQLITE_STATIC);
+            sqlite3_bind_text(q, k++, r->status == TPP_OK ? "ok" : "error", -1, SQLITE_STATIC);
+            sqlite3_bind_text(q, k++, r->msg, -1, SQLITE_STATIC);
+            const int64_t nums[] = {r->workdays,
+                                    r->days_present,
+                                    r->days_absent,
+                                    r->days_missing_punch,
+                                    r->days_excused,
+                                    r->late_minutes,
+                                    r->early_minutes,
+                                    r->deferred,
+                                    r->perf_missing,
+                                    r->besaran,
+                                    r->percent_bp,
+                                    r->discipline_cut,
+                                    r->performance_cut,
+                                    r->tpp,
+                                    r->pot_bulan_lalu,
+                                    r->pot_hukdis,
+                                    r->bpjs_employer,
+                                    r->gross,
+                                    r->bpjs_employee,
+                                    r->deductions,
+                                    r->net_before_tax,
+                                    r->pph21,
+                                    r->net};
+            for (size_t t = 0; t < sizeof nums / sizeof nums[0]; t++)
+                sqlite3_bind_int64(q, k++, nums[t]);
+            sqlite3_bind_blob(q, k++, r->trace ? (const void *)r->trace : "", (int)r->trace_len,
+                              SQLITE_STATIC);
+            sqlite3_bind_int64(q, k++, (sqlite3_int64)ln + 1);
+            if (sqlite3_step(q) != SQLITE_DONE)
+                return tpp_store_fail(w->st, err, "cannot store a result");
+            sqlite3_reset(q);
+        }
     return TPP_OK;
 }
 
@@ -703,6 +971,34 @@ static tpp_status run_commit(run_writer *w, tpp_run_summary *sum, tpp_error *err
     return tpp_store_commit(w->st, err);
 }
 
+/* The pack versions starting inside the month (after its first day), each loaded. */
+static tpp_status load_packs(tpp_store *st, month_data *md, tpp_error *err)
+{
+    char first[11], last[11];
+    tpp_date_format(md->month.first, first);
+    tpp_date_format(md->month.last, last);
+    sqlite3_stmt *q = NULL;
+    TPP_TRY(tpp_store_prepare(st,
+                              "SELECT valid_from FROM rule_pack WHERE valid_from > ?1 AND "
+                              "valid_from <= ?2 ORDER BY valid_from",
+                              &q, err));
+    sqlite3_bind_text(q, 1, first, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, last, -1, SQLITE_STATIC);
+    tpp_date from[MAX_PACKS];
+    size_t n = 0;
+    int step;
+    while ((step = sqlite3_step(q)) == SQLITE_ROW && n < MAX_PACKS - 1)
+        from[n++] = col_date(q, 0);
+    sqlite3_finalize(q);
+    if (step != SQLITE_ROW && step != SQLITE_DONE)
+        return tpp_store_fail(st, err, "cannot read the rule packs");
+    for (size_t k = 0; k < n; k++) {
+        TPP_TRY(tpp_store_pack_for(st, from[k], &md->packs[md->n_packs], err));
+        md->pack_from[md->n_packs++] = from[k];
+    }
+    return TPP_OK;
+}
+
 /* Employees are computed and stored a chunk at a time, so that only one chunk's traces (about
  * 0.4 KB an employee, compact: docs/compact-trace.md) are ever in memory: a national month is
  * 4 million employees. The chunk is
@@ -731,8 +1027,11 @@ tpp_status tpp_batch_run(tpp_store *st, const tpp_run_options *opt, tpp_diags *d
     }
     snprintf(sum->pack_id, sizeof sum->pack_id, "%s", rs->id);
     memcpy(sum->pack_sha256, rs->sha256, sizeof sum->pack_sha256);
+    md.packs[0] = rs;
+    md.pack_from[0] = md.month.first;
+    md.n_packs = 1;
 
-    tpp_result *res = NULL;
+    emp_out *res = NULL;
     size_t n_res = 0;
     run_writer w = {.st = st};
     tpp_status rc = TPP_OK;
@@ -741,6 +1040,20 @@ tpp_status tpp_batch_run(tpp_store *st, const tpp_run_options *opt, tpp_diags *d
     if (md.arena == NULL) {
         rc = tpp_fail(err, TPP_ERR_NOMEM, TPP_NOLOC, "out of memory");
         goto done;
+    }
+    /* A pack version starting inside the month: the days from its first are computed under it
+     * (engine/segment.h), each employee's month in two segments. */
+    rc = load_packs(st, &md, err);
+    if (rc != TPP_OK)
+        goto done;
+    for (size_t k = 1; k < md.n_packs; k++) {
+        char from[11];
+        size_t used = strlen(sum->more_packs);
+        tpp_date_format(md.pack_from[k], from);
+        snprintf(sum->more_packs + used, sizeof sum->more_packs - used,
+                 "  then rule pack %s (sha256 %.16s...) from %s: the month is computed in "
+                 "segments, each under its own pack\n",
+                 md.packs[k]->id, md.packs[k]->sha256, from);
     }
     if (opt->progress)
         opt->progress(opt->progress_user, "load", 0, 0);
@@ -786,7 +1099,7 @@ tpp_status tpp_batch_run(tpp_store *st, const tpp_run_options *opt, tpp_diags *d
         /* Each iteration writes only its own slot; the evaluator touches no shared state. */
 #pragma omp parallel for schedule(dynamic, 64) reduction(| : oom)
         for (long i = 0; i < n; i++)
-            oom |= tpp_eval_employee(rs, &md.month, &emps[i].e, &res[i]) != TPP_OK;
+            oom |= !eval_one(&md, &emps[i], &res[i]);
         sum->compute_ms += now_ms() - t;
         if (oom) {
             rc = tpp_fail(err, TPP_ERR_NOMEM, TPP_NOLOC, "out of memory computing the month");
@@ -795,9 +1108,12 @@ tpp_status tpp_batch_run(tpp_store *st, const tpp_run_options *opt, tpp_diags *d
         /* SPEC §4.10: a broken invariant is a bug, not bad data: stop, store nothing (the run's
          * one transaction is rolled back), and name the employee and the step. */
         for (size_t i = 0; i < m && rc == TPP_OK; i++)
-            if (res[i].status == TPP_ERR_INTERNAL || res[i].status == TPP_ERR_OVERFLOW)
-                rc = tpp_fail(err, TPP_ERR_INTERNAL, TPP_NOLOC,
-                              "employee '%s': %s; the run is stopped", emps[i].e.nip, res[i].msg);
+            for (size_t k = 0; k < res[i].n && rc == TPP_OK; k++)
+                if (res[i].lines[k].r.status == TPP_ERR_INTERNAL ||
+                    res[i].lines[k].r.status == TPP_ERR_OVERFLOW)
+                    rc = tpp_fail(err, TPP_ERR_INTERNAL, TPP_NOLOC,
+                                  "employee '%s': %s; the run is stopped", emps[i].e.nip,
+                                  res[i].lines[k].r.msg);
         if (rc != TPP_OK) {
             goto done;
         }
@@ -805,24 +1121,27 @@ tpp_status tpp_batch_run(tpp_store *st, const tpp_run_options *opt, tpp_diags *d
         /* In NIP order, whatever the thread count: diagnostics, totals, rows. */
         t = now_ms();
         for (size_t i = 0; i < m; i++) {
-            const tpp_result *r = &res[i];
-            if (r->status != TPP_OK) {
-                sum->n_errors++;
-                tpp_diag_error(diags, TPP_NOLOC, "employee '%s': %s", emps[i].e.nip, r->msg);
-                continue;
-            }
-            sum->n_perf_missing += r->perf_missing;
-            sum->n_deferred += r->deferred;
-            if (!tpp_money_add(sum->total_tpp, r->tpp, &sum->total_tpp) ||
-                !tpp_money_add(sum->total_gross, r->gross, &sum->total_gross) ||
-                !tpp_money_add(sum->total_net, r->net, &sum->total_net)) {
-                rc = tpp_fail(err, TPP_ERR_OVERFLOW, TPP_NOLOC, "overflow summing the totals");
-                goto done;
+            sum->n_lines += res[i].n;
+            for (size_t k = 0; k < res[i].n; k++) {
+                const tpp_result *r = &res[i].lines[k].r;
+                if (r->status != TPP_OK) {
+                    sum->n_errors++;
+                    tpp_diag_error(diags, TPP_NOLOC, "employee '%s': %s", emps[i].e.nip, r->msg);
+                    continue;
+                }
+                sum->n_perf_missing += r->perf_missing;
+                sum->n_deferred += r->deferred;
+                if (!tpp_money_add(sum->total_tpp, r->tpp, &sum->total_tpp) ||
+                    !tpp_money_add(sum->total_gross, r->gross, &sum->total_gross) ||
+                    !tpp_money_add(sum->total_net, r->net, &sum->total_net)) {
+                    rc = tpp_fail(err, TPP_ERR_OVERFLOW, TPP_NOLOC, "overflow summing the totals");
+                    goto done;
+                }
             }
         }
         rc = run_rows(&w, emps, res, m, err);
         for (size_t i = 0; i < m; i++)
-            tpp_result_release(&res[i]);
+            emp_out_release(&res[i]);
         n_res = 0;
         sum->persist_ms += now_ms() - t;
         if (rc != TPP_OK)
@@ -840,7 +1159,7 @@ done:
         tpp_store_rollback(st);
     }
     for (size_t i = 0; i < n_res; i++)
-        tpp_result_release(&res[i]);
+        emp_out_release(&res[i]);
     free(res);
     month_data_free(&md);
     tpp_rules_free(rs);

@@ -104,41 +104,43 @@ static void hash_escaped(crypto_hash_sha256_state *h, const unsigned char *s, in
 
 /* The run's seal until finalize exists: SHA-256 over "tpp-run-seal 1\nrun <id>\npack <sha>\n"
  * and one line per stored result in (unit_code, nip) order, every column of the result table in
- * table order, tab-separated (SQLite's text of each value; the trace as its compact bytes). Documented in
- * exporters/manifest.c. */
-static tpp_status provisional_seal(tpp_store *st, int64_t run_id, const char *pack_sha,
-                                   char out[65], tpp_error *err)
+ * table order, tab-separated (SQLite's text of each value; the trace as its compact bytes, escaped
+ * like any value). Documented in exporters/manifest.c. The rows come from the export's one pass
+ * over the run (below). */
+static void seal_begin(crypto_hash_sha256_state *h, int64_t run_id, const char *pack_sha)
 {
-    sqlite3_stmt *q = NULL;
-    TPP_TRY(tpp_store_prepare(st, "SELECT * FROM result WHERE run_id = ?1 ORDER BY unit_code, nip",
-                              &q, err));
-    sqlite3_bind_int64(q, 1, run_id);
-    crypto_hash_sha256_state h;
-    crypto_hash_sha256_init(&h);
+    crypto_hash_sha256_init(h);
     char head[160];
     int hl =
         snprintf(head, sizeof head, "tpp-run-seal 1\nrun %" PRId64 "\npack %s\n", run_id, pack_sha);
-    crypto_hash_sha256_update(&h, (const unsigned char *)head, (unsigned long long)hl);
-    int step;
-    while ((step = sqlite3_step(q)) == SQLITE_ROW) {
-        int nc = sqlite3_column_count(q);
-        for (int c = 0; c < nc; c++) {
-            const unsigned char *v = sqlite3_column_text(q, c);
-            if (c > 0)
-                crypto_hash_sha256_update(&h, (const unsigned char *)"\t", 1);
-            if (v != NULL)
-                hash_escaped(&h, v, sqlite3_column_bytes(q, c));
-        }
-        crypto_hash_sha256_update(&h, (const unsigned char *)"\n", 1);
-    }
-    sqlite3_finalize(q);
-    if (step != SQLITE_DONE)
-        return tpp_store_fail(st, err, "cannot read the run's results");
-    unsigned char d[crypto_hash_sha256_BYTES];
-    crypto_hash_sha256_final(&h, d);
-    tpp_hex(d, sizeof d, out);
-    return TPP_OK;
+    crypto_hash_sha256_update(h, (const unsigned char *)head, (unsigned long long)hl);
 }
+
+/* q: a row of SELECT * FROM result */
+static void seal_row(crypto_hash_sha256_state *h, sqlite3_stmt *q)
+{
+    int nc = sqlite3_column_count(q);
+    for (int c = 0; c < nc; c++) {
+        const unsigned char *v = sqlite3_column_text(q, c);
+        if (c > 0)
+            crypto_hash_sha256_update(h, (const unsigned char *)"\t", 1);
+        if (v != NULL)
+            hash_escaped(h, v, sqlite3_column_bytes(q, c));
+    }
+    crypto_hash_sha256_update(h, (const unsigned char *)"\n", 1);
+}
+
+/* The columns of a payline, by name: the pass reads whole rows (SELECT *) for the seal. */
+static const char *const line_columns[] = {
+    "nip",           "name",         "unit_code",      "unit_name",          "position",
+    "grade",         "npwp",         "bank_name",      "bank_account",       "class",
+    "status",        "message",      "workdays",       "days_present",       "days_absent",
+    "days_missing_punch", "days_excused", "late_minutes", "early_minutes",   "deferred",
+    "perf_missing",  "besaran",      "percent_bp",     "discipline_cut",     "performance_cut",
+    "tpp",           "pot_bulan_lalu", "pot_hukdis",   "bpjs_employer",      "gross",
+    "bpjs_employee", "deductions",   "net_before_tax", "pph21",              "net",
+};
+enum { N_LINE_COLUMNS = sizeof line_columns / sizeof line_columns[0] };
 
 /* ---- workspace settings ------------------------------------------------------------------ */
 
@@ -437,7 +439,7 @@ tpp_status tpp_batch_export_opt(tpp_store *st, const tpp_export_options *opt,
     tpp_arena *a = tpp_arena_new(1 << 16);
     tpp_payline *lines = NULL;
     size_t n = 0, cap = 0;
-    sqlite3_stmt *q = NULL;
+    sqlite3_stmt *q = NULL, *order = NULL;
     tpp_export_meta meta = {.year = year, .month = month, .run_id = run_id};
     tpp_ruleset *rs = NULL;
     settings cfg = {.a = a};
@@ -458,24 +460,42 @@ tpp_status tpp_batch_export_opt(tpp_store *st, const tpp_export_options *opt,
         fill_signatures(&cfg, NULL, date, &sign);
         meta.sign = &sign;
     }
-    if (rc == TPP_OK)
-        rc = provisional_seal(st, run_id, pack_sha, sum->seal, err);
+    /* One pass over the run in payment-list order. Only the keys are sorted: sorting whole rows
+     * would hold every trace of the run in the sorter (in memory: the workspace keeps temporary
+     * B-trees there), gigabytes at national size. Each row is then read once by its rowid, hashed
+     * for the provisional seal and kept as a payline. */
     if (rc == TPP_OK)
         rc = tpp_store_prepare(
-            st,
-            "SELECT nip, name, unit_code, unit_name, position, grade, npwp, bank_name, "
-            "bank_account, class, status, message, workdays, days_present, days_absent, "
-            "days_missing_punch, days_excused, late_minutes, early_minutes, deferred, "
-            "perf_missing, besaran, percent_bp, discipline_cut, performance_cut, tpp, "
-            "pot_bulan_lalu, pot_hukdis, bpjs_employer, gross, bpjs_employee, deductions, "
-            "net_before_tax, pph21, net FROM result WHERE run_id = ?1 ORDER BY unit_code, nip",
-            &q, err);
+            st, "SELECT rowid FROM result WHERE run_id = ?1 ORDER BY unit_code, nip", &order, err);
+    if (rc == TPP_OK)
+        rc = tpp_store_prepare(st, "SELECT * FROM result WHERE rowid = ?1", &q, err);
     if (rc != TPP_OK)
         goto done;
-    sqlite3_bind_int64(q, 1, run_id);
+    int col[N_LINE_COLUMNS];
+    for (int i = 0; i < N_LINE_COLUMNS; i++) {
+        col[i] = -1;
+        for (int c = 0; c < sqlite3_column_count(q) && col[i] < 0; c++)
+            if (strcmp(sqlite3_column_name(q, c), line_columns[i]) == 0)
+                col[i] = c;
+        if (col[i] < 0) {
+            rc = tpp_fail(err, TPP_ERR_DB, TPP_NOLOC, "the result table has no column '%s'",
+                          line_columns[i]);
+            goto done;
+        }
+    }
+    crypto_hash_sha256_state seal;
+    seal_begin(&seal, run_id, pack_sha);
+    sqlite3_bind_int64(order, 1, run_id);
     int step;
     const char *prev_unit = NULL;
-    while ((step = sqlite3_step(q)) == SQLITE_ROW) {
+    while ((step = sqlite3_step(order)) == SQLITE_ROW) {
+        sqlite3_reset(q);
+        sqlite3_bind_int64(q, 1, sqlite3_column_int64(order, 0));
+        if ((step = sqlite3_step(q)) != SQLITE_ROW) {
+            step = step == SQLITE_DONE ? SQLITE_ERROR : step; /* the row is gone: no silent end */
+            break;
+        }
+        seal_row(&seal, q);
         if (n == cap) {
             size_t nc = cap ? cap * 2 : 256;
             tpp_payline *p = realloc(lines, nc * sizeof *p);
@@ -491,25 +511,28 @@ tpp_status tpp_batch_export_opt(tpp_store *st, const tpp_export_options *opt,
         const char **texts[] = {&l->nip,   &l->name, &l->unit_code, &l->unit_name,   &l->position,
                                 &l->grade, &l->npwp, &l->bank_name, &l->bank_account};
         for (int i = 0; i < 9; i++)
-            *texts[i] = dup_col(a, q, i);
-        l->kelas = sqlite3_column_int(q, 9);
-        l->ok = strcmp((const char *)sqlite3_column_text(q, 10), "ok") == 0;
-        l->message = dup_col(a, q, 11);
+            *texts[i] = dup_col(a, q, col[i]);
+        l->kelas = sqlite3_column_int(q, col[9]);
+        l->ok = strcmp((const char *)sqlite3_column_text(q, col[10]), "ok") == 0;
+        l->message = dup_col(a, q, col[11]);
         int32_t *ints[] = {&l->workdays,           &l->days_present, &l->days_absent,
                            &l->days_missing_punch, &l->days_excused, &l->late_minutes,
                            &l->early_minutes};
         for (int i = 0; i < 7; i++)
-            *ints[i] = sqlite3_column_int(q, 12 + i);
-        l->deferred = sqlite3_column_int(q, 19) != 0;
-        l->perf_missing = sqlite3_column_int(q, 20) != 0;
-        l->besaran = sqlite3_column_int64(q, 21);
-        l->percent_bp = sqlite3_column_int(q, 22);
+            *ints[i] = sqlite3_column_int(q, col[12 + i]);
+        l->deferred = sqlite3_column_int(q, col[19]) != 0;
+        l->perf_missing = sqlite3_column_int(q, col[20]) != 0;
+        l->besaran = sqlite3_column_int64(q, col[21]);
+        l->percent_bp = sqlite3_column_int(q, col[22]);
         tpp_money *money[] = {&l->discipline_cut, &l->performance_cut, &l->tpp,
                               &l->pot_bulan_lalu, &l->pot_hukdis,      &l->bpjs_employer,
                               &l->gross,          &l->bpjs_employee,   &l->deductions,
                               &l->net_before_tax, &l->pph21,           &l->net};
         for (int i = 0; i < 12; i++)
-            *money[i] = sqlite3_column_int64(q, 23 + i);
+            *money[i] = sqlite3_column_int64(q, col[23 + i]);
+        /* zakat is what the stored columns leave between col 16 - 17 and col 18 (the result
+         * keeps cols 16, 17, 18, sealed; the trace's payment.zakat step says the same) */
+        l->zakat = l->ok ? l->net_before_tax - l->pph21 - l->net : 0;
         if (prev_unit == NULL || strcmp(prev_unit, l->unit_code) != 0)
             sum->n_units++;
         prev_unit = l->unit_code;
@@ -521,6 +544,11 @@ tpp_status tpp_batch_export_opt(tpp_store *st, const tpp_export_options *opt,
     if (step != SQLITE_DONE) {
         rc = tpp_store_fail(st, err, "cannot read the run's results");
         goto done;
+    }
+    {
+        unsigned char d[crypto_hash_sha256_BYTES];
+        crypto_hash_sha256_final(&seal, d);
+        tpp_hex(d, sizeof d, sum->seal);
     }
     sum->n_lines = n;
     tpp_file_stats paid;
@@ -586,6 +614,7 @@ tpp_status tpp_batch_export_opt(tpp_store *st, const tpp_export_options *opt,
     sodium_memzero(sk, sizeof sk);
 done:
     sqlite3_finalize(q);
+    sqlite3_finalize(order);
     free(lines);
     free(cfg.v);
     free(man);

@@ -1,6 +1,6 @@
 /* The canonical employee record, version 2 (docs/canonical-trace.md). Every field is written as
- * "key SP length ':' bytes LF", integers in plain decimal, the trace last as its compact bytes:
- * unambiguous, independent of thread count, locale and platform. */
+ * "key SP length ':' bytes LF", integers in plain decimal, the line after the NIP, the trace
+ * last as its compact bytes: unambiguous, independent of thread count, locale and platform. */
 #include <stdio.h>
 #include <string.h>
 
@@ -12,6 +12,7 @@ static const struct {
     bool is_int;
 } columns[TPP_CANON_N_COLUMNS] = {
     {"nip", false},
+    {"line", true},
     {"name", false},
     {"unit_code", false},
     {"unit_name", false},
@@ -51,7 +52,7 @@ static const struct {
 
 /* Must list the same columns as `columns`, in the same order. */
 const char tpp_canon_columns_sql[] =
-    "nip, name, unit_code, unit_name, position, grade, class, npwp, bank_name, bank_account, "
+    "nip, line, name, unit_code, unit_name, position, grade, class, npwp, bank_name, bank_account, "
     "status, message, workdays, days_present, days_absent, days_missing_punch, days_excused, "
     "late_minutes, early_minutes, deferred, perf_missing, besaran, percent_bp, discipline_cut, "
     "performance_cut, tpp, pot_bulan_lalu, pot_hukdis, bpjs_employer, gross, bpjs_employee, "

@@ -12,7 +12,7 @@
  *  The last one is the trace. */
 extern const char tpp_canon_columns_sql[];
 /** Number of columns in tpp_canon_columns_sql, the trace included. */
-#define TPP_CANON_N_COLUMNS 36
+#define TPP_CANON_N_COLUMNS 37
 /** The name of column i of the record (0 = nip). */
 const char *tpp_canon_column_name(int i);
 /** True when column i is an integer. */

@@ -84,6 +84,21 @@ static void first_difference(const char *ta, const char *tb, char *step, size_t 
     }
 }
 
+/* A run's packs copied out of the cache (whose list is for one run at a time). */
+static tpp_status run_packs(tpp_pack_cache *c, int64_t run_id, const tpp_ruleset *out[16],
+                            size_t *n, tpp_error *err)
+{
+    const tpp_ruleset *const *p;
+    size_t k;
+    TPP_TRY(tpp_pack_cache_run_packs(c, run_id, &p, &k, err));
+    if (k > 16)
+        return tpp_fail(err, TPP_ERR_INVALID, TPP_NOLOC, "run %lld has more than 16 rule packs",
+                        (long long)run_id);
+    memcpy(out, p, k * sizeof *p);
+    *n = k;
+    return TPP_OK;
+}
+
 tpp_status tpp_run_diff(tpp_store *st, int64_t run_a, int64_t run_b, tpp_diff_fn fn, void *user,
                         tpp_diff_summary *sum, tpp_error *err)
 {
@@ -91,25 +106,30 @@ tpp_status tpp_run_diff(tpp_store *st, int64_t run_a, int64_t run_b, tpp_diff_fn
     char pa[8], pb[8];
     TPP_TRY(run_period(st, run_a, pa, err));
     TPP_TRY(run_period(st, run_b, pb, err));
-    /* a full outer join by NIP, both sides in NIP order */
+    /* a full outer join by NIP and line (a transfer between OPDs: one line per OPD), both sides
+     * in that order */
     static const char sql[] =
         "WITH a AS (SELECT * FROM result WHERE run_id = ?1), b AS (SELECT * FROM result WHERE "
-        "run_id = ?2), k AS (SELECT nip FROM a UNION SELECT nip FROM b) "
+        "run_id = ?2), k AS (SELECT nip, line FROM a UNION SELECT nip, line FROM b) "
         "SELECT k.nip, COALESCE(b.name, a.name), COALESCE(b.unit_code, a.unit_code), "
         "a.nip IS NOT NULL, b.nip IS NOT NULL, a.tpp, b.tpp, a.gross, b.gross, a.net, b.net, "
         "a.trace, b.trace, COALESCE(b.unit_name, a.unit_name), COALESCE(b.grade, a.grade), "
         "COALESCE(b.position, a.position), COALESCE(b.bank_account, a.bank_account) "
-        "FROM k LEFT JOIN a ON a.nip = k.nip LEFT JOIN b ON b.nip = k.nip "
-        "ORDER BY k.nip";
+        "FROM k LEFT JOIN a ON a.nip = k.nip AND a.line = k.line LEFT JOIN b ON b.nip = k.nip "
+        "AND b.line = k.line ORDER BY k.nip, k.line";
     sqlite3_stmt *q;
     /* each run's traces are rendered with its own pack (a correction run may have another) */
     tpp_pack_cache *packs = tpp_pack_cache_new(st);
     if (packs == NULL)
         return tpp_fail(err, TPP_ERR_NOMEM, TPP_NOLOC, "out of memory");
-    const tpp_ruleset *rs_a = NULL, *rs_b = NULL;
-    tpp_status prc = tpp_pack_cache_run(packs, run_a, &rs_a, err);
+    /* every pack of each run: a month with a pack version starting inside it has two */
+    const tpp_ruleset *packs_a[16], *packs_b[16];
+    size_t na_packs = 0, nb_packs = 0;
+    tpp_status prc = run_packs(packs, run_a, packs_a, &na_packs, err);
     if (prc == TPP_OK)
-        prc = tpp_pack_cache_run(packs, run_b, &rs_b, err);
+        prc = run_packs(packs, run_b, packs_b, &nb_packs, err);
+    const tpp_ruleset *rs_a = prc == TPP_OK ? packs_a[0] : NULL;
+    const tpp_ruleset *rs_b = prc == TPP_OK ? packs_b[0] : NULL;
     if (prc == TPP_OK)
         prc = tpp_store_prepare(st, sql, &q, err);
     if (prc != TPP_OK) {
@@ -144,8 +164,8 @@ tpp_status tpp_run_diff(tpp_store *st, int64_t run_a, int64_t run_b, tpp_diff_fn
                 char *ta = NULL, *tb = NULL;
                 size_t na, nb;
                 tpp_error e2 = {0};
-                if (tpp_trace_render(rs_a, ba, la, &ta, &na, &e2) != TPP_OK ||
-                    tpp_trace_render(rs_b, bb, lb, &tb, &nb, &e2) != TPP_OK) {
+                if (tpp_trace_render_packs(packs_a, na_packs, ba, la, &ta, &na, &e2) != TPP_OK ||
+                    tpp_trace_render_packs(packs_b, nb_packs, bb, lb, &tb, &nb, &e2) != TPP_OK) {
                     snprintf(step, sizeof step, "(unreadable trace: %.100s)", e2.msg);
                 } else {
                     first_difference(ta, tb, step, sizeof step, ra, rb, sizeof ra);
@@ -205,9 +225,12 @@ tpp_status tpp_run_carry(tpp_store *st, int64_t run_a, int64_t run_b, const char
     tpp_status rc = tpp_store_prepare(
         st,
         "INSERT OR IGNORE INTO correction(nip, period, amount, from_run, to_run, created_at) "
-        "SELECT a.nip, ?3, a.tpp - b.tpp, ?1, ?2, ?4 FROM result a JOIN result b ON "
-        "b.nip = a.nip AND b.run_id = ?2 WHERE a.run_id = ?1 AND a.tpp <> b.tpp AND "
-        "a.status = 'ok' AND b.status = 'ok'",
+        "SELECT a.nip, ?3, a.tpp - b.tpp, ?1, ?2, ?4 FROM "
+        /* per employee: the lines of a transfer between OPDs add up to the month */
+        "(SELECT nip, SUM(tpp) AS tpp, MIN(status = 'ok') AS ok FROM result WHERE run_id = ?1 "
+        "GROUP BY nip) a JOIN (SELECT nip, SUM(tpp) AS tpp, MIN(status = 'ok') AS ok FROM result "
+        "WHERE run_id = ?2 GROUP BY nip) b ON b.nip = a.nip WHERE a.tpp <> b.tpp AND a.ok AND "
+        "b.ok",
         &q, err);
     if (rc != TPP_OK) {
         tpp_store_rollback(st);
@@ -226,35 +249,4 @@ tpp_status tpp_run_carry(tpp_store *st, int64_t run_a, int64_t run_b, const char
     *n_out = sqlite3_changes(st->db);
     sqlite3_finalize(q);
     return tpp_store_commit(st, err);
-}
-
-tpp_status tpp_run_check_pack_change(tpp_store *st, int year, int month, tpp_error *err)
-{
-    char first[11], last[11];
-    tpp_date d = tpp_date_from_ymd(year, month, 1);
-    tpp_date_format(d, first);
-    tpp_date_format(d + tpp_days_in_month(year, month) - 1, last);
-    sqlite3_stmt *q;
-    /* the version in force on the first day, and any version starting after it in the month */
-    TPP_TRY(tpp_store_prepare(st,
-                              "SELECT o.pack_id, o.sha256, n.pack_id, n.sha256, n.valid_from FROM "
-                              "rule_pack o JOIN rule_pack n ON n.valid_from > ?1 AND n.valid_from "
-                              "<= ?2 WHERE o.valid_from <= ?1 AND (o.valid_to IS NULL OR "
-                              "o.valid_to >= ?1) ORDER BY n.valid_from LIMIT 1",
-                              &q, err));
-    sqlite3_bind_text(q, 1, first, -1, SQLITE_STATIC);
-    sqlite3_bind_text(q, 2, last, -1, SQLITE_STATIC);
-    tpp_status rc = TPP_OK;
-    int step = sqlite3_step(q);
-    if (step == SQLITE_ROW)
-        rc = tpp_fail(err, TPP_ERR_INVALID, TPP_NOLOC,
-                      "%04d-%02d: rule pack %s (sha256 %.12s) is in force from the first day and "
-                      "pack %s (sha256 %.12s) starts on %s; computing a month in two segments, "
-                      "each under its own pack, is not supported yet, so the month is not run",
-                      year, month, col_text(q, 0), col_text(q, 1), col_text(q, 2), col_text(q, 3),
-                      col_text(q, 4));
-    else if (step != SQLITE_DONE)
-        rc = tpp_store_fail(st, err, "cannot read the rule packs");
-    sqlite3_finalize(q);
-    return rc;
 }

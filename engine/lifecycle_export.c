@@ -232,17 +232,21 @@ tpp_status tpp_rapel_export(tpp_store *st, int year, int month, const char *out_
             snprintf(sum->pack_sha256[i], sizeof sum->pack_sha256[i], "%s", meta[i].pack_sha256);
         }
     }
-    /* Both months by NIP, grouped by OPD: an employee of only one month gets 0 in the other.
-     * The name, OPD and account are those of the later month. */
+    /* Both months by NIP and OPD, grouped by OPD: an employee of only one month, or of one OPD
+     * in only one month (a transfer between OPDs: each OPD pays its own line), gets 0 in the
+     * other. The name and account are those of the later month. */
     if (rc == TPP_OK)
         rc = tpp_store_prepare(
             st,
             "WITH a AS (SELECT * FROM result WHERE run_id = ?1), b AS (SELECT * FROM result "
-            "WHERE run_id = ?2), k AS (SELECT nip FROM a UNION SELECT nip FROM b) "
-            "SELECT k.nip, COALESCE(b.name, a.name), COALESCE(b.unit_code, a.unit_code), "
+            "WHERE run_id = ?2), k AS (SELECT nip, unit_code FROM a UNION SELECT nip, unit_code "
+            "FROM b) "
+            /* by employee and OPD: a transfer between OPDs puts each OPD's line on its sheet */
+            "SELECT k.nip, COALESCE(b.name, a.name), k.unit_code, "
             "COALESCE(b.unit_name, a.unit_name), COALESCE(b.bank_account, a.bank_account), "
-            "COALESCE(a.net, 0), COALESCE(b.net, 0) FROM k LEFT JOIN a ON a.nip = k.nip "
-            "LEFT JOIN b ON b.nip = k.nip ORDER BY 3, 1",
+            "COALESCE(a.net, 0), COALESCE(b.net, 0) FROM k LEFT JOIN a ON a.nip = k.nip AND "
+            "a.unit_code = k.unit_code LEFT JOIN b ON b.nip = k.nip AND b.unit_code = "
+            "k.unit_code ORDER BY 3, 1",
             &q, err);
     if (rc != TPP_OK)
         goto done;

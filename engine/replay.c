@@ -15,6 +15,7 @@
 #include "engine/canon.h"
 #include "tpp/trace.h"
 #include "engine/store.h"
+#include "engine/trace_read.h"
 #include "engine/util.h"
 #include "tpp/audit.h"
 #include "tpp/batch.h"
@@ -104,6 +105,48 @@ static tpp_status load_pack(tpp_store *st, const char *sha, tpp_ruleset **rs, ch
         rc = tpp_rules_load(where, *text, *len, d, rs, err);
         tpp_diags_free(d);
     }
+    return rc;
+}
+
+/* A run computed under more than one pack version (one starting inside the month, schema 9
+ * run_pack): the later versions go into the replay's workspace too, each with the validity the
+ * workspace gave it (valid_to of an earlier version is closed by `tpp rules add`). */
+static tpp_status add_more_packs(tpp_store *st, tpp_store *mem, int64_t run_id, tpp_error *err)
+{
+    sqlite3_stmt *q = NULL, *u = NULL;
+    TPP_TRY(tpp_store_prepare(st,
+                              "SELECT rp.pack_sha256, p.valid_to, rp.seq FROM run_pack rp JOIN "
+                              "rule_pack p ON p.sha256 = rp.pack_sha256 WHERE rp.run_id = ?1 "
+                              "ORDER BY rp.seq",
+                              &q, err));
+    sqlite3_bind_int64(q, 1, run_id);
+    tpp_status rc =
+        tpp_store_prepare(mem, "UPDATE rule_pack SET valid_to = ?1 WHERE sha256 = ?2", &u, err);
+    int step = SQLITE_DONE;
+    while (rc == TPP_OK && (step = sqlite3_step(q)) == SQLITE_ROW) {
+        const char *sha = col_text(q, 0);
+        if (sqlite3_column_int(q, 2) > 1) {
+            tpp_ruleset *rs = NULL;
+            char *text = NULL;
+            size_t len = 0;
+            rc = load_pack(st, sha, &rs, &text, &len, err);
+            if (rc == TPP_OK)
+                rc = tpp_store_add_pack(mem, rs, text, len, err);
+            tpp_rules_free(rs);
+            free(text);
+        }
+        if (rc == TPP_OK && sqlite3_column_type(q, 1) != SQLITE_NULL) {
+            sqlite3_bind_text(u, 1, col_text(q, 1), -1, SQLITE_TRANSIENT);
+            sqlite3_bind_text(u, 2, sha, -1, SQLITE_TRANSIENT);
+            if (sqlite3_step(u) != SQLITE_DONE)
+                rc = tpp_store_fail(mem, err, "cannot store rule pack");
+            sqlite3_reset(u);
+        }
+    }
+    if (rc == TPP_OK && step != SQLITE_DONE)
+        rc = tpp_store_fail(st, err, "cannot read the run's packs");
+    sqlite3_finalize(q);
+    sqlite3_finalize(u);
     return rc;
 }
 
@@ -382,17 +425,18 @@ static void step_name(const char *line, size_t len, char *out, size_t size)
 
 /* Report where one employee's sealed line and replayed line first differ. a and b are on rows
  * of tpp_canon_columns_sql. */
-static void first_difference(const tpp_ruleset *rs, sqlite3_stmt *a, sqlite3_stmt *b,
-                             const char *nip, tpp_replay_report_fn report, void *user)
+static void first_difference(const tpp_ruleset *const *packs, size_t n_packs, sqlite3_stmt *a,
+                             sqlite3_stmt *b, const char *nip, tpp_replay_report_fn report,
+                             void *user)
 {
     int tc = TPP_CANON_N_COLUMNS - 1;
     lines la = {0}, lb = {0};
-    /* both traces are of the run's pack (the replay recomputes with it) */
+    /* both traces are of the run's packs (the replay recomputes with them) */
     char *ta = NULL, *tb = NULL;
     size_t na = 0, nb = 0;
     tpp_error e2 = {0};
-    if (tpp_trace_render(rs, sqlite3_column_blob(a, tc), (size_t)sqlite3_column_bytes(a, tc), &ta,
-                         &na, &e2) != TPP_OK) {
+    if (tpp_trace_render_packs(packs, n_packs, sqlite3_column_blob(a, tc),
+                               (size_t)sqlite3_column_bytes(a, tc), &ta, &na, &e2) != TPP_OK) {
         /* a sealed trace that does not render was damaged: say so as its first step */
         free(ta);
         ta = NULL;
@@ -402,8 +446,8 @@ static void first_difference(const tpp_ruleset *rs, sqlite3_stmt *a, sqlite3_stm
         ta = strdup(msg);
         na = ta ? strlen(ta) : 0;
     }
-    if (tpp_trace_render(rs, sqlite3_column_blob(b, tc), (size_t)sqlite3_column_bytes(b, tc), &tb,
-                         &nb, &e2) != TPP_OK) {
+    if (tpp_trace_render_packs(packs, n_packs, sqlite3_column_blob(b, tc),
+                               (size_t)sqlite3_column_bytes(b, tc), &tb, &nb, &e2) != TPP_OK) {
         tb = NULL;
         nb = 0;
     }
@@ -446,8 +490,7 @@ static void first_difference(const tpp_ruleset *rs, sqlite3_stmt *a, sqlite3_stm
     free(tb);
 }
 
-static tpp_status compare(const tpp_ruleset *rs, tpp_store *st, int64_t run_a, tpp_store *mem,
-                          int64_t run_b,
+static tpp_status compare(tpp_store *st, int64_t run_a, tpp_store *mem, int64_t run_b,
                           const char *period, tpp_replay_report_fn report, void *user,
                           tpp_replay_summary *sum, tpp_error *err)
 {
@@ -465,15 +508,24 @@ static tpp_status compare(const tpp_ruleset *rs, tpp_store *st, int64_t run_a, t
     tpp_hex_encode(root, 32, sum->replay_root);
 
     char sql[1024];
-    snprintf(sql, sizeof sql, "SELECT %s FROM result WHERE run_id = ?1 AND nip = ?2",
+    snprintf(sql, sizeof sql, "SELECT %s FROM result WHERE run_id = ?1 AND nip = ?2 AND line = ?3",
              tpp_canon_columns_sql);
     sqlite3_stmt *qa = NULL, *qb = NULL;
-    rc = tpp_store_prepare(st, sql, &qa, err);
+    /* every pack of the sealed run, to read the traces of a line that differs */
+    const tpp_ruleset *const *packs = NULL;
+    size_t n_packs = 0;
+    tpp_pack_cache *cache = tpp_pack_cache_new(st);
+    rc = cache == NULL ? tpp_fail(err, TPP_ERR_NOMEM, TPP_NOLOC, "out of memory")
+                       : tpp_pack_cache_run_packs(cache, run_a, &packs, &n_packs, err);
+    if (rc == TPP_OK)
+        rc = tpp_store_prepare(st, sql, &qa, err);
     if (rc == TPP_OK)
         rc = tpp_store_prepare(mem, sql, &qb, err);
     size_t i = 0, j = 0;
     while (rc == TPP_OK && (i < A.n || j < B.n)) {
         int c = i == A.n ? 1 : j == B.n ? -1 : strcmp(A.nip[i], B.nip[j]);
+        if (c == 0 && i < A.n && j < B.n) /* by NIP, then line (a transfer: one per OPD) */
+            c = (A.line[i] > B.line[j]) - (A.line[i] < B.line[j]);
         if (c < 0) {
             tpp_replay_diff d = {A.nip[i], "missing", "", "sealed line", "no line in the replay"};
             sum->n_differ++;
@@ -491,10 +543,12 @@ static tpp_status compare(const tpp_ruleset *rs, tpp_store *st, int64_t run_a, t
                 sum->n_differ++;
                 sqlite3_bind_int64(qa, 1, run_a);
                 sqlite3_bind_text(qa, 2, A.nip[i], -1, SQLITE_STATIC);
+                sqlite3_bind_int64(qa, 3, A.line[i]);
                 sqlite3_bind_int64(qb, 1, run_b);
                 sqlite3_bind_text(qb, 2, B.nip[j], -1, SQLITE_STATIC);
+                sqlite3_bind_int64(qb, 3, B.line[j]);
                 if (sqlite3_step(qa) == SQLITE_ROW && sqlite3_step(qb) == SQLITE_ROW)
-                    first_difference(rs, qa, qb, A.nip[i], report, user);
+                    first_difference(packs, n_packs, qa, qb, A.nip[i], report, user);
                 else
                     rc = tpp_store_fail(st, err, "cannot read a result");
                 sqlite3_reset(qa);
@@ -506,6 +560,7 @@ static tpp_status compare(const tpp_ruleset *rs, tpp_store *st, int64_t run_a, t
     }
     sqlite3_finalize(qa);
     sqlite3_finalize(qb);
+    tpp_pack_cache_free(cache);
     tpp_leafset_release(&A);
     tpp_leafset_release(&B);
     return rc;
@@ -537,6 +592,8 @@ tpp_status tpp_replay(tpp_store *st, int year, int month, int64_t run_id,
         rc = tpp_store_begin(mem, err);
         if (rc == TPP_OK)
             rc = tpp_store_add_pack(mem, rs, text, len, err);
+        if (rc == TPP_OK)
+            rc = add_more_packs(st, mem, r.id, err);
         rc = rc == TPP_OK ? tpp_store_commit(mem, err) : rc;
     }
     if (rc == TPP_OK) {
@@ -558,7 +615,7 @@ tpp_status tpp_replay(tpp_store *st, int year, int month, int64_t run_id,
         tpp_diags_free(d);
     }
     if (rc == TPP_OK)
-        rc = compare(rs, st, r.id, mem, rsum.run_id, period, report, user, sum, err);
+        rc = compare(st, r.id, mem, rsum.run_id, period, report, user, sum, err);
     if (dir[0] != '\0')
         rmdir(dir);
     tpp_store_close(mem);

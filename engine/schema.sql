@@ -1,6 +1,6 @@
 -- Workspace schema. One source of truth: embedded into the binary at build time.
 -- Money is INTEGER whole rupiah; dates are TEXT ISO 8601; every table is STRICT.
-PRAGMA user_version = 9;
+PRAGMA user_version = 10;
 
 CREATE TABLE meta (
     key   TEXT PRIMARY KEY,
@@ -198,8 +198,11 @@ CREATE TABLE result (
     net_before_tax     INTEGER NOT NULL,   -- col 16
     pph21              INTEGER NOT NULL,   -- col 17
     net                INTEGER NOT NULL,   -- col 18
-    trace              BLOB NOT NULL,      -- compact trace, docs/compact-trace.md (schema 9)
-    PRIMARY KEY (run_id, nip)
+    trace              BLOB NOT NULL,      -- compact trace, docs/compact-trace.md (schema 10)
+    -- schema 9: an employee transferred between OPDs in the month has one line per OPD, 1, 2, ...
+    -- in the order of the days (engine/segment.c); everyone else has line 1.
+    line               INTEGER NOT NULL DEFAULT 1 CHECK (line >= 1),
+    PRIMARY KEY (run_id, nip, line)
 ) STRICT;
 
 -- Seals (SPEC section 7): a sealed run is a Merkle root over its canonical employee records
@@ -234,8 +237,9 @@ CREATE TABLE seal_leaf (
     nip          TEXT NOT NULL,
     leaf_hash    TEXT NOT NULL,
     trace_sha256 TEXT NOT NULL,
+    line         INTEGER NOT NULL DEFAULT 1,   -- schema 9: the employee's line (result.line)
     PRIMARY KEY (seal_id, idx),
-    UNIQUE (seal_id, nip)
+    UNIQUE (seal_id, nip, line)
 ) STRICT;
 
 -- Sealed data is read-only. tpp never changes it; these triggers stop casual edits made behind
@@ -416,3 +420,51 @@ CREATE TABLE annual_tax (
     file_id        INTEGER NOT NULL REFERENCES input_file(id),
     PRIMARY KEY (nip, year)
 ) STRICT;
+
+-- ---- schema 9: zakat deducted through the payroll (kind zakat). Each row is an employee's
+-- statement from a month on: deduct = 1 (the surat pernyataan asking BAZNAS zakat to be taken
+-- from TPP) or 0 (withdrawn). The month's state is the latest row with start_period <= the
+-- month; a row is never replaced (a second one for the same NIP and month is an error).
+CREATE TABLE zakat_request (
+    nip          TEXT NOT NULL,
+    start_period TEXT NOT NULL,                 -- YYYY-MM
+    deduct       INTEGER NOT NULL CHECK (deduct IN (0, 1)),
+    reference    TEXT NOT NULL DEFAULT '',
+    file_id      INTEGER NOT NULL REFERENCES input_file(id),
+    PRIMARY KEY (nip, start_period)
+) STRICT;
+-- ---- schema 9: transfers between OPDs (mutasi) and months computed under two pack versions
+
+-- A transfer (mutasi) as decided: from `date` (its first day in the new OPD) the employee works
+-- in to_unit. The unit on a day is to_unit of the latest transfer dated on or before it, else
+-- from_unit of the earliest one after it, else employee.unit_code. Schedules (5day/6day/shift)
+-- are the OPD's for the segment; empty = the employee's own.
+CREATE TABLE transfer (
+    id            INTEGER PRIMARY KEY,
+    nip           TEXT NOT NULL,
+    date          TEXT NOT NULL,
+    from_unit     TEXT NOT NULL,
+    to_unit       TEXT NOT NULL CHECK (to_unit <> from_unit),
+    from_schedule TEXT NOT NULL DEFAULT '' CHECK (from_schedule IN ('', '5day', '6day', 'shift')),
+    to_schedule   TEXT NOT NULL DEFAULT '' CHECK (to_schedule IN ('', '5day', '6day', 'shift')),
+    reference     TEXT NOT NULL DEFAULT '',
+    file_id       INTEGER NOT NULL REFERENCES input_file(id),
+    UNIQUE (nip, date)
+) STRICT;
+
+-- The pack versions a run computed under, with the days each covered: one row for an ordinary
+-- month, two when a version starts inside the month (run.pack_sha256 is the first day's).
+CREATE TABLE run_pack (
+    run_id      INTEGER NOT NULL REFERENCES run(id),
+    seq         INTEGER NOT NULL,
+    pack_sha256 TEXT NOT NULL REFERENCES rule_pack(sha256),
+    from_date   TEXT NOT NULL,
+    to_date     TEXT NOT NULL,
+    PRIMARY KEY (run_id, seq)
+) STRICT;
+CREATE TRIGGER run_pack_sealed_no_change BEFORE UPDATE ON run_pack
+WHEN (SELECT state FROM run WHERE id = OLD.run_id) = 'final'
+BEGIN SELECT RAISE(ABORT, 'sealed: the packs of a final run cannot be changed'); END;
+CREATE TRIGGER run_pack_sealed_no_delete BEFORE DELETE ON run_pack
+WHEN (SELECT state FROM run WHERE id = OLD.run_id) = 'final'
+BEGIN SELECT RAISE(ABORT, 'sealed: the packs of a final run cannot be deleted'); END;

@@ -1,6 +1,7 @@
 /* Reading stored compact traces (docs/compact-trace.md): a trace names its steps by template
  * number and the pack's strings by index, so every reader renders it with the rule pack its
  * run was computed with. The packs are loaded once each and kept for the reader's lifetime. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,15 +11,14 @@
 #include "engine/util.h"
 #include "tpp/trace.h"
 
-#define MAX_PACKS 16
-
 struct tpp_pack_cache {
     tpp_store *st;
-    size_t n;
-    char sha[MAX_PACKS][65];
-    tpp_ruleset *rs[MAX_PACKS];
-    int64_t last_run; /* the run asked for last, and its pack: the usual case is one run */
-    const tpp_ruleset *last_rs;
+    size_t n, cap;
+    char (*sha)[65];
+    tpp_ruleset **rs; /* loaded packs: kept (and their addresses stable) until the cache goes */
+    int64_t last_run; /* the run asked for last, and its packs: the usual case is one run */
+    const tpp_ruleset **run_rs; /* [0] = run.pack_sha256, then the other packs of run_pack */
+    size_t run_n, run_cap;
 };
 
 tpp_pack_cache *tpp_pack_cache_new(tpp_store *st)
@@ -37,6 +37,9 @@ void tpp_pack_cache_free(tpp_pack_cache *c)
         return;
     for (size_t i = 0; i < c->n; i++)
         tpp_rules_free(c->rs[i]);
+    free(c->sha);
+    free(c->rs);
+    free(c->run_rs);
     free(c);
 }
 
@@ -49,11 +52,17 @@ static tpp_status load_sha(tpp_pack_cache *c, const char *sha, const tpp_ruleset
             *out = c->rs[i];
             return TPP_OK;
         }
-    if (c->n == MAX_PACKS) { /* more packs than any workspace holds in practice: start over */
-        for (size_t i = 0; i < c->n; i++)
-            tpp_rules_free(c->rs[i]);
-        c->n = 0;
-        c->last_run = -1;
+    if (c->n == c->cap) {
+        size_t cap = c->cap ? 2 * c->cap : 4;
+        char(*sh)[65] = realloc(c->sha, cap * sizeof *sh);
+        if (sh != NULL)
+            c->sha = sh;
+        tpp_ruleset **r = realloc(c->rs, cap * sizeof *r);
+        if (r != NULL)
+            c->rs = r;
+        if (sh == NULL || r == NULL)
+            return tpp_fail(err, TPP_ERR_NOMEM, TPP_NOLOC, "out of memory");
+        c->cap = cap;
     }
     sqlite3_stmt *q = NULL;
     TPP_TRY(tpp_store_prepare(c->st, "SELECT text FROM rule_pack WHERE sha256 = ?1", &q, err));
@@ -92,31 +101,79 @@ static tpp_status load_sha(tpp_pack_cache *c, const char *sha, const tpp_ruleset
     return TPP_OK;
 }
 
+static tpp_status run_add(tpp_pack_cache *c, const char *sha, tpp_error *err)
+{
+    const tpp_ruleset *rs;
+    TPP_TRY(load_sha(c, sha, &rs, err));
+    for (size_t i = 0; i < c->run_n; i++)
+        if (c->run_rs[i] == rs)
+            return TPP_OK;
+    if (c->run_n == c->run_cap) {
+        size_t cap = c->run_cap ? 2 * c->run_cap : 4;
+        const tpp_ruleset **r = realloc(c->run_rs, cap * sizeof *r);
+        if (r == NULL)
+            return tpp_fail(err, TPP_ERR_NOMEM, TPP_NOLOC, "out of memory");
+        c->run_rs = r;
+        c->run_cap = cap;
+    }
+    c->run_rs[c->run_n++] = rs;
+    return TPP_OK;
+}
+
+tpp_status tpp_pack_cache_run_packs(tpp_pack_cache *c, int64_t run_id,
+                                    const tpp_ruleset *const **packs, size_t *n_packs,
+                                    tpp_error *err)
+{
+    if (run_id != c->last_run || c->run_n == 0) {
+        c->last_run = -1;
+        c->run_n = 0;
+        sqlite3_stmt *q = NULL;
+        TPP_TRY(tpp_store_prepare(c->st, "SELECT pack_sha256 FROM run WHERE id = ?1", &q, err));
+        sqlite3_bind_int64(q, 1, run_id);
+        char sha[65] = "";
+        tpp_status rc = TPP_OK;
+        if (sqlite3_step(q) == SQLITE_ROW && sqlite3_column_text(q, 0) != NULL)
+            snprintf(sha, sizeof sha, "%s", (const char *)sqlite3_column_text(q, 0));
+        else
+            rc = tpp_fail(err, TPP_ERR_INVALID, TPP_NOLOC, "no run %lld in the workspace",
+                          (long long)run_id);
+        sqlite3_finalize(q);
+        if (rc == TPP_OK)
+            rc = run_add(c, sha, err);
+        /* a month with a pack version starting inside it: its traces name those packs too */
+        if (rc == TPP_OK)
+            rc = tpp_store_prepare(
+                c->st, "SELECT pack_sha256 FROM run_pack WHERE run_id = ?1 ORDER BY seq", &q, err);
+        if (rc == TPP_OK) {
+            sqlite3_bind_int64(q, 1, run_id);
+            int step;
+            while (rc == TPP_OK && (step = sqlite3_step(q)) == SQLITE_ROW) {
+                snprintf(sha, sizeof sha, "%s", (const char *)sqlite3_column_text(q, 0));
+                rc = run_add(c, sha, err);
+            }
+            if (rc == TPP_OK && step != SQLITE_DONE)
+                rc = tpp_store_fail(c->st, err, "cannot read the run's rule packs");
+            sqlite3_finalize(q);
+        }
+        if (rc != TPP_OK) {
+            c->run_n = 0;
+            return rc;
+        }
+        c->last_run = run_id;
+    }
+    *packs = c->run_rs;
+    *n_packs = c->run_n;
+    return TPP_OK;
+}
+
 tpp_status tpp_pack_cache_run(tpp_pack_cache *c, int64_t run_id, const tpp_ruleset **rs,
                               tpp_error *err)
 {
-    if (run_id == c->last_run && c->last_rs != NULL) {
-        *rs = c->last_rs;
-        return TPP_OK;
-    }
-    sqlite3_stmt *q = NULL;
-    TPP_TRY(tpp_store_prepare(c->st, "SELECT pack_sha256 FROM run WHERE id = ?1", &q, err));
-    sqlite3_bind_int64(q, 1, run_id);
-    char sha[65] = "";
-    tpp_status rc = TPP_OK;
-    if (sqlite3_step(q) == SQLITE_ROW && sqlite3_column_text(q, 0) != NULL)
-        snprintf(sha, sizeof sha, "%s", (const char *)sqlite3_column_text(q, 0));
-    else
-        rc = tpp_fail(err, TPP_ERR_INVALID, TPP_NOLOC, "no run %lld in the workspace",
-                      (long long)run_id);
-    sqlite3_finalize(q);
-    if (rc == TPP_OK)
-        rc = load_sha(c, sha, rs, err);
-    if (rc == TPP_OK) {
-        c->last_run = run_id;
-        c->last_rs = *rs;
-    }
-    return rc;
+    const tpp_ruleset *const *packs;
+    size_t n;
+    TPP_TRY(tpp_pack_cache_run_packs(c, run_id, &packs, &n, err));
+    *rs = packs[0];
+    return TPP_OK;
 }
 
 tpp_status tpp_trace_text_of_run(tpp_pack_cache *c, int64_t run_id, const void *trace, size_t len,
@@ -124,7 +181,8 @@ tpp_status tpp_trace_text_of_run(tpp_pack_cache *c, int64_t run_id, const void *
 {
     *text = NULL;
     *text_len = 0;
-    const tpp_ruleset *rs;
-    TPP_TRY(tpp_pack_cache_run(c, run_id, &rs, err));
-    return tpp_trace_render(rs, trace, len, text, text_len, err);
+    const tpp_ruleset *const *packs;
+    size_t n;
+    TPP_TRY(tpp_pack_cache_run_packs(c, run_id, &packs, &n, err));
+    return tpp_trace_render_packs(packs, n, trace, len, text, text_len, err);
 }

@@ -15,7 +15,7 @@ static const char *const csv_header =
     "message,workdays,days_present,days_absent,days_missing_punch,days_excused,late_minutes,"
     "early_minutes,deferred,perf_missing,besaran,percent,discipline_cut,performance_cut,tpp,"
     "pot_bulan_lalu,pot_hukdis,bpjs_employer,gross,bpjs_employee,deductions,net_before_tax,pph21,"
-    "net,period,run_id,pack_sha256\n";
+    "net,period,run_id,pack_sha256,zakat\n";
 
 /* A spreadsheet opening the CSV would run text starting with one of these as a formula (CSV
  * injection); a leading single quote makes it plain text there and is easy to strip elsewhere. */
@@ -126,6 +126,7 @@ static void put_line(tpp_buf *b, const tpp_payline *l, const char *period,
     put_sep_text(b, period);
     put_int(b, meta->run_id);
     put_sep_text(b, meta->pack_sha256);
+    put_int(b, l->zakat);
     tpp_buf_append(b, "\n", 1);
 }
 

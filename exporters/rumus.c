@@ -198,6 +198,14 @@ void tpp_rumus_rows(const tpp_ruleset *rs, tpp_buf *b)
         snprintf(v, sizeof v, "komponen %s x %s", s(perf), m);
         row(b, "Data kinerja tidak ada", v, rs->missing_cite);
     }
+    if (rs->perf_lag.months > 0) {
+        snprintf(v, sizeof v, "kinerja bulan M-%d untuk TPP bulan M", (int)rs->perf_lag.months);
+        row(b, "Kinerja yang dipakai", v, rs->perf_lag.cite);
+    } else if (rs->perf_lag.years > 0) {
+        snprintf(v, sizeof v, "predikat tahunan tahun Y-%d (Desember) untuk seluruh tahun Y",
+                 (int)rs->perf_lag.years);
+        row(b, "Kinerja yang dipakai", v, rs->perf_lag.cite);
+    }
     row(b, "Pembulatan kinerja", tpp_rounding_name(rs->perf_rounding), NULL);
 
     title(b, "7. BPJS KESEHATAN DAN PPh 21");
@@ -221,5 +229,13 @@ void tpp_rumus_rows(const tpp_ruleset *rs, tpp_buf *b)
     row(b, "(12) JUMLAH TPP KOTOR", "=(8+11)-(9+10)", NULL);
     row(b, "(15) JUMLAH POTONGAN", "=(13+14)", NULL);
     row(b, "(16) JUMLAH BERSIH", "=(12-15)", NULL);
-    row(b, "(18) JUMLAH TPP YANG DITERIMA", "=(16-17)", NULL);
+    if (rs->zakat.defined) {
+        char z[48];
+        tpp_ratio_format(rs->zakat.percent, z, sizeof z);
+        snprintf(v, sizeof v, "%s %% x (16-17), bagi pegawai yang memintanya", z);
+        row(b, "(17a) POT. ZAKAT", v, rs->zakat.cite);
+        row(b, "(18) JUMLAH TPP YANG DITERIMA", "=(16-17-17a)", NULL);
+    } else {
+        row(b, "(18) JUMLAH TPP YANG DITERIMA", "=(16-17)", NULL);
+    }
 }

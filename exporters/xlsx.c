@@ -32,10 +32,16 @@
 /* Form column k (1..19, as printed in the numbering row) is spreadsheet column k - 1. */
 #define COL(k) ((lxw_col_t)((k)-1))
 #define N_FORM 19
-#define N_SUMS 12
+#define N_SUMS 13
 
-/* Form columns that get a "JUMLAH" total: 6 and 8..18. */
-static const int sum_col[N_SUMS] = {6, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18};
+/* Zakat (domain brief §5.3, a deduction after PPh 21) has no numbered column in the Deli Serdang
+ * form. A list where someone pays it gets one more column at the right, "17a", and column 18
+ * becomes 16 - 17 - 17a; a list without zakat is the form exactly. The column stays right of
+ * 19 so that column 18 keeps its place (tpp verify adds it up). */
+#define ZAKAT_COL 20
+
+/* Form columns that get a "JUMLAH" total: 6 and 8..18 (and the zakat column when shown). */
+static const int sum_col[N_SUMS] = {6, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, ZAKAT_COL};
 enum {
     S_BESARAN,
     S_TPP,
@@ -48,7 +54,8 @@ enum {
     S_DEDUCT,
     S_NET_BT,
     S_PPH21,
-    S_NET
+    S_NET,
+    S_ZAKAT
 };
 
 static const char *const month_id[12] = {"Januari",   "Februari", "Maret",    "April",
@@ -97,6 +104,7 @@ typedef struct writer {
     tpp_buf clean;   /* text repaired to valid UTF-8 */
     lxw_format *f_title, *f_bold, *f_warn, *f_head, *f_num, *f_text, *f_center, *f_money, *f_pct,
         *f_box, *f_err, *f_tot_label, *f_tot_money, *f_tot_blank, *f_int, *f_sign_name;
+    bool zakat_col; /* some line pays zakat: the "17a" column is shown */
 } writer;
 
 static const char *str(const char *s)
@@ -132,6 +140,7 @@ static void line_amounts(const tpp_payline *l, tpp_money a[N_SUMS])
     a[S_NET_BT] = l->net_before_tax;
     a[S_PPH21] = l->pph21;
     a[S_NET] = l->net;
+    a[S_ZAKAT] = l->zakat;
 }
 
 static bool exact(tpp_money v)
@@ -162,8 +171,9 @@ static tpp_status check_line(const tpp_payline *l, const tpp_money a[N_SUMS], tp
         bad = "15 = (13+14)";
     else if (!tpp_money_sub(a[S_GROSS], a[S_DEDUCT], &v) || v != a[S_NET_BT])
         bad = "16 = (12-15)";
-    else if (!tpp_money_sub(a[S_NET_BT], a[S_PPH21], &v) || v != a[S_NET])
-        bad = "18 = (16-17)";
+    else if (!tpp_money_sub(a[S_NET_BT], a[S_PPH21], &v) || !tpp_money_sub(v, a[S_ZAKAT], &v) ||
+             v != a[S_NET] || a[S_ZAKAT] < 0)
+        bad = "18 = (16-17-zakat)";
     if (bad != NULL)
         return tpp_fail(err, TPP_ERR_INTERNAL, TPP_NOLOC,
                         "xlsx export: line for NIP '%s' breaks column identity %s", str(l->nip),
@@ -576,7 +586,12 @@ static void put_line_row(writer *w, lxw_worksheet *ws, lxw_row_t r, size_t no, c
     snprintf(f, sizeof f, "=L%u-O%u", R, R);
     put_formula(w, ws, r, COL(16), f, a[S_NET_BT], w->f_money);
     put_money(w, ws, r, COL(17), a[S_PPH21], w->f_money);
-    snprintf(f, sizeof f, "=P%u-Q%u", R, R);
+    if (w->zakat_col) {
+        snprintf(f, sizeof f, "=P%u-Q%u-%c%u", R, R, col_letter(ZAKAT_COL), R);
+        put_money(w, ws, r, COL(ZAKAT_COL), a[S_ZAKAT], w->f_money);
+    } else {
+        snprintf(f, sizeof f, "=P%u-Q%u", R, R);
+    }
     put_formula(w, ws, r, COL(18), f, a[S_NET], w->f_money);
     /* Column 19 is the signature box; a line that could not be computed carries its reason
      * there, so nobody is dropped from the list silently. */
@@ -661,11 +676,20 @@ static void write_opd_sheet(writer *w, lxw_worksheet *ws, const opd_layout *lay,
 
     for (int k = 1; k <= N_FORM; k++)
         chk(w, worksheet_set_column(ws, COL(k), COL(k), form_width[k - 1], NULL));
+    if (w->zakat_col)
+        chk(w, worksheet_set_column(ws, COL(ZAKAT_COL), COL(ZAKAT_COL), 14, NULL));
     chk(w, worksheet_set_row(ws, lay->head, 48, NULL));
     for (int k = 1; k <= N_FORM; k++)
-        put_str(w, ws, lay->head, COL(k), form_head[k - 1], w->f_head);
+        put_str(w, ws, lay->head, COL(k),
+                k == 18 && w->zakat_col ? "JUMLAH TPP YANG DITERIMA\n=(16-17-17a)"
+                                        : form_head[k - 1],
+                w->f_head);
+    if (w->zakat_col)
+        put_str(w, ws, lay->head, COL(ZAKAT_COL), "POT. ZAKAT", w->f_head);
     for (int k = 1; k <= N_FORM; k++)
         chk(w, worksheet_write_number(ws, lay->head + 1, COL(k), k, w->f_num));
+    if (w->zakat_col)
+        put_str(w, ws, lay->head + 1, COL(ZAKAT_COL), "17a", w->f_num);
 
     for (size_t i = 0; i < g->count; i++)
         put_line_row(w, ws, lay->data + (lxw_row_t)i, i + 1, &lines[g->first + i]);
@@ -676,6 +700,8 @@ static void write_opd_sheet(writer *w, lxw_worksheet *ws, const opd_layout *lay,
         chk(w, worksheet_write_blank(ws, t, COL(k), w->f_tot_blank));
     put_str(w, ws, t, COL(2), "JUMLAH", w->f_tot_label);
     for (int i = 0; i < N_SUMS; i++) {
+        if (i == S_ZAKAT && !w->zakat_col)
+            continue;
         char f[64];
         char c = col_letter(sum_col[i]);
         snprintf(f, sizeof f, "=SUM(%c%u:%c%u)", c, top, c, bottom);
@@ -963,7 +989,7 @@ tpp_status tpp_export_xlsx(const char *path, const tpp_export_meta *meta, const 
         return tpp_fail(err, TPP_ERR_IO, TPP_NOLOC, "path too long: '%s'", path);
     }
 
-    writer w = {.meta = meta};
+    writer w = {.meta = meta, .zakat_col = grand[S_ZAKAT] != 0};
     lxw_workbook_options opts = {.constant_memory = LXW_TRUE, .tmpdir = tmpdir};
     w.wb = workbook_new_opt(tmp, &opts);
     if (w.wb == NULL) {

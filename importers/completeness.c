@@ -26,7 +26,7 @@ static const query queries[] = {
      "a.month = ?3 AND a.nip = e.nip) ORDER BY e.nip"},
     {"without_performance",
      "SELECT e.nip, e.name, 1 " ACTIVE "AND NOT EXISTS (SELECT 1 FROM performance p WHERE "
-     "p.nip = e.nip AND p.period = ?3) ORDER BY e.nip"},
+     "p.nip = e.nip AND p.period = ?4) ORDER BY e.nip"},
     /* shift workers: no roster at all this month (every day unclassified), or days with scans
      * (the bits of attendance_month.days; k = day of month - 1) but no shift that day or a night
      * shift from the day before running into it */
@@ -62,6 +62,20 @@ tpp_status tpp_import_completeness(struct tpp_store *st, int year, int month, tp
     snprintf(period, sizeof period, "%04d-%02d", year % 10000, month % 100);
     tpp_buf b = {0};
 
+    /* The performance the month reads may be an earlier period's (performance.lag of the pack
+     * in force); without a pack for the month there is nothing to lag by. */
+    char perf_period[16];
+    out->perf_year = year;
+    out->perf_month = month;
+    tpp_ruleset *rs = NULL;
+    tpp_error perr = {0};
+    if (tpp_store_pack_for(st, d0, &rs, &perr) == TPP_OK) {
+        tpp_rules_perf_period(rs, year, month, &out->perf_year, &out->perf_month);
+        tpp_rules_free(rs);
+    }
+    snprintf(perf_period, sizeof perf_period, "%04d-%02d", out->perf_year % 10000,
+             out->perf_month % 100);
+
     sqlite3_stmt *q = NULL;
     TPP_TRY(tpp_store_prepare(st, "SELECT count(*) " ACTIVE, &q, err));
     sqlite3_bind_text(q, 1, first, -1, SQLITE_STATIC);
@@ -79,6 +93,8 @@ tpp_status tpp_import_completeness(struct tpp_store *st, int year, int month, tp
         sqlite3_bind_text(q, 2, last, -1, SQLITE_STATIC);
         if (sqlite3_bind_parameter_count(q) >= 3)
             sqlite3_bind_text(q, 3, period, -1, SQLITE_STATIC);
+        if (sqlite3_bind_parameter_count(q) >= 4)
+            sqlite3_bind_text(q, 4, perf_period, -1, SQLITE_STATIC);
         int step;
         while ((step = sqlite3_step(q)) == SQLITE_ROW) {
             const char *a = (const char *)sqlite3_column_text(q, 0);

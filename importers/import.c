@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #include "engine/mask.h"
 #include "engine/util.h"
@@ -22,6 +23,8 @@ static const char *const kind_names[TPP_KIND_COUNT] = {
     [TPP_KIND_ROSTER] = "roster",           [TPP_KIND_UNITS] = "units",
     [TPP_KIND_DEVICE_PINS] = "device_pins",
     [TPP_KIND_ANNUAL] = "annual",
+    [TPP_KIND_ZAKAT] = "zakat",
+    [TPP_KIND_TRANSFERS] = "transfers",
 };
 
 const char *tpp_import_kind_name(tpp_import_kind kind)
@@ -67,6 +70,10 @@ static const tpp_imp_kind *kind_ops(tpp_import_kind kind)
         return &tpp_imp_device_pins;
     case TPP_KIND_ANNUAL:
         return &tpp_imp_annual;
+    case TPP_KIND_ZAKAT:
+        return &tpp_imp_zakat;
+    case TPP_KIND_TRANSFERS:
+        return &tpp_imp_transfers;
     case TPP_KIND_COUNT:
         break;
     }
@@ -1270,6 +1277,51 @@ static tpp_status insert_file(tpp_imp_ctx *c, tpp_import_kind kind, const char *
     return rc;
 }
 
+/* The size of a file, and whether it is a regular one (a pipe has no size before it is read).
+ * Fails as opening it to read it would. */
+static tpp_status file_size(const char *path, uint64_t *size, bool *regular, tpp_error *err)
+{
+    tpp_imp_stream s;
+    TPP_TRY(tpp_imp_stream_open(&s, path, err));
+    struct stat sb;
+    *regular = fstat(fileno(s.f), &sb) == 0 && S_ISREG(sb.st_mode);
+    *size = *regular ? (uint64_t)sb.st_size : 0;
+    tpp_imp_stream_close(&s);
+    return TPP_OK;
+}
+
+/* Could a stored file of this kind be this one: has one the same size? */
+static tpp_status find_size(tpp_imp_ctx *c, tpp_import_kind kind, uint64_t size, bool *found,
+                            tpp_error *err)
+{
+    sqlite3_stmt *q = NULL;
+    TPP_TRY(tpp_store_prepare(c->st,
+                              "SELECT 1 FROM input_file f WHERE kind = ?1 AND length(content) + "
+                              "(SELECT coalesce(sum(length(data)), 0) FROM input_chunk "
+                              "WHERE file_id = f.id) = ?2",
+                              &q, err));
+    sqlite3_bind_text(q, 1, tpp_import_kind_name(kind), -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 2, (sqlite3_int64)size);
+    int step = sqlite3_step(q);
+    tpp_status rc = TPP_OK;
+    *found = step == SQLITE_ROW;
+    if (step != SQLITE_ROW && step != SQLITE_DONE)
+        rc = tpp_store_fail(c->st, err, "cannot read input files");
+    sqlite3_finalize(q);
+    return rc;
+}
+
+static tpp_status set_sha256(tpp_imp_ctx *c, tpp_error *err)
+{
+    sqlite3_stmt *q = NULL;
+    TPP_TRY(tpp_store_prepare(c->st, "UPDATE input_file SET sha256 = ?1 WHERE id = ?2", &q, err));
+    sqlite3_bind_text(q, 1, c->stats->sha256, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 2, c->file_id);
+    tpp_status rc = tpp_imp_step_done(c, q, "cannot store the input file", err);
+    sqlite3_finalize(q);
+    return rc;
+}
+
 /* Was this exact file (same kind, same SHA-256) imported before? */
 static tpp_status find_file(tpp_imp_ctx *c, tpp_import_kind kind, bool *found, tpp_error *err)
 {
@@ -1374,8 +1426,9 @@ static bool needs_pack(tpp_import_kind kind)
 /* The body of an import inside its transaction: store the raw file while reading it, read it,
  * and check that what was read is what was hashed. */
 static tpp_status import_body(tpp_imp_ctx *c, tpp_import_kind kind, tpp_import_format format,
-                              uint64_t size, const char *mapping_sha, const char *join_sha,
-                              bool *stopped, size_t *src_errors, tpp_error *err)
+                              uint64_t size, bool hashed, const char *mapping_sha,
+                              const char *join_sha, bool *stopped, size_t *src_errors,
+                              tpp_error *err)
 {
     tpp_buf options = {0};
     encode_options(c->opts, mapping_sha, join_sha, &options);
@@ -1415,9 +1468,15 @@ static tpp_status import_body(tpp_imp_ctx *c, tpp_import_kind kind, tpp_import_f
     if (rc == TPP_OK) {
         char again[65];
         tpp_imp_stream_hex(&stream, again);
-        if (stream.offset != size || strcmp(again, c->stats->sha256) != 0)
+        if (stream.offset != size || (hashed && strcmp(again, c->stats->sha256) != 0))
             rc = tpp_fail(err, TPP_ERR_IO, TPP_NOLOC,
                           "'%s' changed while it was being imported; nothing imported", c->path);
+        if (rc == TPP_OK && !hashed) {
+            /* the hash of exactly the bytes stored and read: no stored file of this kind has
+             * their size, so none has their hash */
+            memcpy(c->stats->sha256, again, sizeof again);
+            rc = set_sha256(c, err);
+        }
     }
     if (stream.store_failed)
         rc = tpp_store_fail(c->st, err, "cannot store the input file");
@@ -1475,8 +1534,14 @@ tpp_status tpp_import_file_opts(struct tpp_store *st, const tpp_ruleset *rs, tpp
         return tpp_fail(err, TPP_ERR_USAGE, TPP_NOLOC, "the attlog format is for attendance only");
     }
 
+    /* A regular file is hashed once, while it is stored and parsed (below); only when a stored
+     * file of this kind has the same size could it be one imported before, and then it is
+     * hashed first, as a pipe always is. */
     uint64_t size = 0;
-    tpp_status rc = tpp_imp_hash_file(path, stats->sha256, &size, err);
+    bool regular = false;
+    tpp_status rc = file_size(path, &size, &regular, err);
+    if (rc == TPP_OK && !regular)
+        rc = tpp_imp_hash_file(path, stats->sha256, &size, err);
     if (rc != TPP_OK) {
         tpp_mapping_free(mapping);
         return rc;
@@ -1503,11 +1568,24 @@ tpp_status tpp_import_file_opts(struct tpp_store *st, const tpp_ruleset *rs, tpp
         rc = tpp_store_begin(st, err);
     bool begun = rc == TPP_OK, stopped = false, found = false;
     size_t src_errors = 0;
-    if (rc == TPP_OK)
+    bool hashed = !regular;
+    if (rc == TPP_OK && regular) {
+        bool same_size = false;
+        rc = find_size(&c, kind, size, &same_size, err);
+        if (rc == TPP_OK && same_size) {
+            uint64_t again = 0;
+            rc = tpp_imp_hash_file(path, stats->sha256, &again, err);
+            hashed = true;
+            if (rc == TPP_OK && again != size)
+                rc = tpp_fail(err, TPP_ERR_IO, TPP_NOLOC,
+                              "'%s' changed while it was being imported; nothing imported", path);
+        }
+    }
+    if (rc == TPP_OK && hashed)
         rc = find_file(&c, kind, &found, err);
     stats->already_imported = found;
     if (rc == TPP_OK && !found) {
-        rc = import_body(&c, kind, o.format, size, o.mapping ? mapping_sha : NULL,
+        rc = import_body(&c, kind, o.format, size, hashed, o.mapping ? mapping_sha : NULL,
                          o.join ? join_sha : NULL, &stopped, &src_errors, err);
         size_t n_errors = c.n_errors + src_errors;
         stats->errors = n_errors;

@@ -81,9 +81,14 @@ static bool num_key(const char *s, size_t len, uint64_t *v)
     return true;
 }
 
+static size_t num_slot_of(const nummap *m, uint64_t v, size_t len)
+{
+    return (size_t)(((v + len) * 0x9E3779B97F4A7C15ULL) >> 20) & m->mask;
+}
+
 static size_t num_slot(const nummap *m, uint64_t v, size_t len)
 {
-    size_t i = (size_t)(((v + len) * 0x9E3779B97F4A7C15ULL) >> 20) & m->mask;
+    size_t i = num_slot_of(m, v, len);
     while (m->slots[i].value1 != 0 && (m->slots[i].v != v || m->slots[i].len != len))
         i = (i + 1) & m->mask;
     return i;
@@ -129,6 +134,17 @@ static ptrdiff_t num_find(const nummap *m, const char *s, size_t len)
     return (ptrdiff_t)m->slots[num_slot(m, v, len)].value1 - 1;
 }
 
+/* A scan whose employee is looked up a few rows later (see att_row): its slot is fetched into
+ * the cache meanwhile. Only scans by a numeric NIP, no PIN, no clock zone, a short device. */
+enum { PEND = 16 };
+typedef struct pending {
+    uint64_t v;     /* the NIP's digits */
+    uint64_t tdir;  /* seconds since key_base << 2 | direction code */
+    unsigned line, col;
+    uint8_t len, dev_len;
+    char nip[19], when[20], dev[64];
+} pending;
+
 typedef struct att_state {
     sqlite3_stmt *get, *put, *dev_add, *dev_id;
     scan *batch, *tmp;
@@ -151,8 +167,10 @@ typedef struct att_state {
     unknown_pin *unk;
     size_t unk_cap;
     tpp_buf key;
-    int clock_offset;  /* --timezone, hours; 0 = take scans as unit-local */
+    int32_t clock_offset; /* --timezone, minutes east of UTC; ZONE_NONE = scans are unit-local */
     tpp_date from, to; /* --period, or TPP_DATE_NONE */
+    pending pend[PEND]; /* a ring, in file order */
+    size_t pend_head, n_pend;
 } att_state;
 
 static int zone_offset(const char *z)
@@ -166,6 +184,35 @@ static int zone_offset(const char *z)
     if (strcasecmp(z, "WIT") == 0)
         return 9;
     return -1;
+}
+
+/* A scan's clock: minutes east of UTC, from a zone name (WIB, WITA, WIT, UTC, or an offset
+ * "+08:00" / "+0800") or ZONE_NONE (none given: the scan is in the unit's local time). */
+#define ZONE_NONE INT32_MIN
+#define ZONE_BAD  (INT32_MIN + 1)
+
+static int32_t clock_minutes(const char *z, size_t len)
+{
+    if (len == 0)
+        return ZONE_NONE;
+    if ((len == 1 && (z[0] == 'Z' || z[0] == 'z')) || (len == 3 && strncasecmp(z, "UTC", 3) == 0))
+        return 0;
+    static const char *const names[] = {"WIB", "WITA", "WIT"};
+    for (int i = 0; i < 3; i++)
+        if (len == strlen(names[i]) && strncasecmp(z, names[i], len) == 0)
+            return (7 + i) * 60;
+    /* +HH:MM or +HHMM (ISO 8601), -HH:MM; hours 0..14 */
+    if ((z[0] != '+' && z[0] != '-') || (len != 6 && len != 5) || (len == 6 && z[3] != ':'))
+        return ZONE_BAD;
+    const char *mm = z + (len == 6 ? 4 : 3);
+    for (const char *d = z + 1; d < z + len; d++)
+        if (d != z + 3 || len == 5)
+            if (*d < '0' || *d > '9')
+                return ZONE_BAD;
+    int h = (z[1] - '0') * 10 + (z[2] - '0'), m = (mm[0] - '0') * 10 + (mm[1] - '0');
+    if (h > 14 || m > 59)
+        return ZONE_BAD;
+    return (z[0] == '-' ? -1 : 1) * (h * 60 + m);
 }
 
 static void att_check_header(tpp_imp_ctx *c)
@@ -248,10 +295,12 @@ static tpp_status att_begin(tpp_imp_ctx *c, tpp_error *err)
         s->from = tpp_date_from_ymd(c->opts->period_year, c->opts->period_month, 1);
         s->to = s->from + tpp_days_in_month(c->opts->period_year, c->opts->period_month) - 1;
     }
-    s->clock_offset = zone_offset(c->opts->timezone);
-    if (s->clock_offset < 0)
+    s->clock_offset = clock_minutes(c->opts->timezone ? c->opts->timezone : "",
+                                    c->opts->timezone ? strlen(c->opts->timezone) : 0);
+    if (s->clock_offset == ZONE_BAD)
         return tpp_fail(err, TPP_ERR_USAGE, TPP_NOLOC,
-                        "unknown timezone '%s' (expected WIB, WITA or WIT)", c->opts->timezone);
+                        "unknown timezone '%s' (expected WIB, WITA, WIT, UTC or +HH:MM)",
+                        c->opts->timezone);
     TPP_TRY(load_employees(c, s, err));
     if (s->nips.n >= (size_t)1 << WHO_BITS)
         return tpp_fail(err, TPP_ERR_INVALID, TPP_NOLOC,
@@ -563,6 +612,14 @@ static ptrdiff_t device_index(att_state *s, const tpp_imp_val *device)
     return i;
 }
 
+static tpp_status add_scan(tpp_imp_ctx *c, att_state *s, ptrdiff_t who,
+                           const tpp_imp_val *device, tpp_date day, int32_t sec, int code,
+                           tpp_error *err);
+static tpp_status add_key(tpp_imp_ctx *c, att_state *s, ptrdiff_t who, const tpp_imp_val *device,
+                          uint64_t tdir, tpp_error *err);
+static tpp_status drain(tpp_imp_ctx *c, att_state *s, tpp_error *err);
+static tpp_status resolve_one(tpp_imp_ctx *c, att_state *s, tpp_error *err);
+
 static tpp_status att_row(tpp_imp_ctx *c, const tpp_csv_record *rec, tpp_error *err)
 {
     att_state *s = c->state;
@@ -586,10 +643,24 @@ static tpp_status att_row(tpp_imp_ctx *c, const tpp_csv_record *rec, tpp_error *
 
     tpp_date day = 0;
     int32_t sec = 0;
-    if (ts.len > 0 && !tpp_timestamp_parse(ts.s, ts.len, &day, &sec))
+    /* A machine timestamp may carry its clock: "...Z", "... UTC" or an offset "+08:00"; it
+     * wins over --timezone for that scan. */
+    int32_t clock = s->clock_offset;
+    size_t ts_len = ts.len;
+    if (ts.len > 19) {
+        size_t k = 19;
+        while (k < ts.len && ts.s[k] == ' ')
+            k++;
+        clock = k < ts.len ? clock_minutes(ts.s + k, ts.len - k) : ZONE_BAD;
+        ts_len = clock == ZONE_BAD ? ts.len : 19;
+    }
+    if (ts.len > 0 && !tpp_timestamp_parse(ts.s, ts_len, &day, &sec))
         tpp_imp_error(c, ts.at,
-                      "invalid timestamp '%s' in column 'timestamp' (expected YYYY-MM-DD "
-                      "HH:MM:SS)",
+                      ts.len > 19 ? "invalid timestamp '%s' in column 'timestamp' (expected "
+                                    "YYYY-MM-DD HH:MM:SS, optionally followed by Z, UTC or an "
+                                    "offset +HH:MM)"
+                                  : "invalid timestamp '%s' in column 'timestamp' (expected "
+                                    "YYYY-MM-DD HH:MM:SS)",
                       tpp_imp_showv(c, &ts));
     int dir = tpp_imp_match(&dir_v, direction_names, 9);
     if (dir < 0)
@@ -604,6 +675,39 @@ static tpp_status att_row(tpp_imp_ctx *c, const tpp_csv_record *rec, tpp_error *
         tpp_imp_int(c, &workcode, 0, 999999, &code);
     if (c->row_errors > 0)
         return TPP_OK;
+
+    /* The common scan (a numeric NIP, no PIN, the device's clock in the unit's zone) is looked
+     * up PEND rows later, its table slot prefetched now: scans come in time order, so each
+     * look-up would otherwise wait for memory. Which day it is does not depend on the employee
+     * then, so the period is checked first, as below. */
+    uint64_t nv;
+    if (nip.len > 0 && pin.len == 0 && clock == ZONE_NONE && device.len < 64 &&
+        num_key(nip.s, nip.len, &nv)) {
+        if (s->from != TPP_DATE_NONE && (day < s->from || day > s->to)) {
+            c->stats->out_of_period++;
+            return TPP_OK;
+        }
+        if (s->n_pend == PEND)
+            TPP_TRY(resolve_one(c, s, err));
+        pending *p = &s->pend[(s->pend_head + s->n_pend++) % PEND];
+        p->v = nv;
+        p->len = (uint8_t)nip.len;
+        p->tdir = ((uint64_t)(day - s->key_base) * 86400 + (uint64_t)sec) << 2 |
+                  (uint64_t)direction_codes[dir];
+        p->line = nip.at.line;
+        p->col = nip.at.col;
+        memcpy(p->nip, nip.s, nip.len + 1);
+        memcpy(p->when, ts.s, 19); /* already checked: YYYY-MM-DD?HH:MM:SS */
+        p->when[10] = ' ';
+        p->when[19] = '\0';
+        p->dev_len = (uint8_t)device.len;
+        memcpy(p->dev, device.s, device.len);
+        p->dev[device.len] = '\0';
+        if (s->nip_num.slots != NULL)
+            __builtin_prefetch(&s->nip_num.slots[num_slot_of(&s->nip_num, nv, nip.len)]);
+        return TPP_OK;
+    }
+    TPP_TRY(drain(c, s, err));
 
     /* Who: the NIP when given, else the PIN (the device's map, the map for every device, the
      * employee's own PIN); both given must agree. */
@@ -642,18 +746,32 @@ static tpp_status att_row(tpp_imp_ctx *c, const tpp_csv_record *rec, tpp_error *
     }
 
     /* The clock's zone to the unit's: a WITA device clock read for a WIB unit is an hour
-     * ahead of the unit's time. */
+     * ahead of the unit's time, a UTC timestamp eight hours behind a WITA unit's. Scans are
+     * stored in the unit's local time (the time its working hours are written in), so the
+     * month and the day a scan belongs to are the unit's; replay re-imports the file with the
+     * same option against the same units, and a unit's zone cannot change under stored scans
+     * (import_units.c). A clock given for a unit whose zone is not known is an error: guessing
+     * would put every scan hours off. */
     bool shifted = false;
-    if (who >= 0 && s->clock_offset > 0 && s->nips.entries[who].value > 0 &&
-        s->nips.entries[who].value != s->clock_offset) {
-        shifted = true;
-        sec += (int32_t)(s->nips.entries[who].value - s->clock_offset) * 3600;
-        if (sec < 0) {
-            sec += 86400;
-            day--;
-        } else if (sec >= 86400) {
-            sec -= 86400;
-            day++;
+    if (who >= 0 && clock != ZONE_NONE) {
+        int64_t unit = s->nips.entries[who].value;
+        if (unit <= 0) {
+            tpp_imp_error(c, ts.at,
+                          "the unit of NIP '%s' has no timezone, so a scan on another clock "
+                          "cannot be placed in its day (import units with their timezone first)",
+                          s->nips.entries[who].key);
+            return TPP_OK;
+        }
+        if (unit * 60 != clock) {
+            shifted = true;
+            sec += (int32_t)(unit * 60 - clock) * 60;
+            if (sec < 0) {
+                sec += 86400;
+                day--;
+            } else if (sec >= 86400) {
+                sec -= 86400;
+                day++;
+            }
         }
     }
     if (s->from != TPP_DATE_NONE && (day < s->from || day > s->to)) {
@@ -675,6 +793,21 @@ static tpp_status att_row(tpp_imp_ctx *c, const tpp_csv_record *rec, tpp_error *
         return note_unknown(c, s, &device, nip.len > 0 ? &nip : &pin, when, err);
     }
 
+    return add_scan(c, s, who, &device, day, sec, direction_codes[dir], err);
+}
+
+static tpp_status add_scan(tpp_imp_ctx *c, att_state *s, ptrdiff_t who,
+                           const tpp_imp_val *device, tpp_date day, int32_t sec, int code,
+                           tpp_error *err)
+{
+    return add_key(c, s, who, device, ((uint64_t)(day - s->key_base) * 86400 + (uint64_t)sec) << 2 |
+                                          (uint64_t)code,
+                   err);
+}
+
+static tpp_status add_key(tpp_imp_ctx *c, att_state *s, ptrdiff_t who, const tpp_imp_val *device,
+                          uint64_t tdir, tpp_error *err)
+{
     if (s->n_batch == BATCH)
         TPP_TRY(flush(c, s, err));
     if (s->n_batch == s->cap_batch) {
@@ -685,14 +818,37 @@ static tpp_status att_row(tpp_imp_ctx *c, const tpp_csv_record *rec, tpp_error *
         s->batch = b;
         s->cap_batch = cap;
     }
-    ptrdiff_t dev = device_index(s, &device);
+    ptrdiff_t dev = device_index(s, device);
     if (dev < 0)
         return tpp_fail(err, TPP_ERR_NOMEM, TPP_NOLOC, "out of memory");
     scan *p = &s->batch[s->n_batch++];
-    p->key = (uint64_t)who << (T_BITS + 2) |
-             ((uint64_t)(day - s->key_base) * 86400 + (uint64_t)sec) << 2 |
-             (uint64_t)direction_codes[dir];
+    p->key = (uint64_t)who << (T_BITS + 2) | tdir;
     p->dev = (uint32_t)dev;
+    return TPP_OK;
+}
+
+/* Look up the oldest pending scan and take it as att_row would have. */
+static tpp_status resolve_one(tpp_imp_ctx *c, att_state *s, tpp_error *err)
+{
+    pending *p = &s->pend[s->pend_head];
+    s->pend_head = (s->pend_head + 1) % PEND;
+    s->n_pend--;
+    ptrdiff_t who = -1;
+    if (s->nip_num.slots != NULL)
+        who = (ptrdiff_t)s->nip_num.slots[num_slot(&s->nip_num, p->v, p->len)].value1 - 1;
+    tpp_imp_val device = {p->dev, p->dev_len, {c->path, 0, 0, "device"}, true, 0};
+    if (who < 0) {
+        tpp_imp_val nip = {p->nip, p->len, {c->path, p->line, p->col, "nip"}, true, 0};
+        return note_unknown(c, s, &device, &nip, p->when, err);
+    }
+    return add_key(c, s, who, &device, p->tdir, err);
+}
+
+/* Every pending scan, before a row that is taken at once (file order is kept) and at the end. */
+static tpp_status drain(tpp_imp_ctx *c, att_state *s, tpp_error *err)
+{
+    while (s->n_pend > 0)
+        TPP_TRY(resolve_one(c, s, err));
     return TPP_OK;
 }
 
@@ -701,6 +857,7 @@ static tpp_status att_row(tpp_imp_ctx *c, const tpp_csv_record *rec, tpp_error *
 static tpp_status att_finish(tpp_imp_ctx *c, tpp_error *err)
 {
     att_state *s = c->state;
+    TPP_TRY(drain(c, s, err));
     TPP_TRY(flush(c, s, err));
     if (s->from != TPP_DATE_NONE && c->stats->out_of_period > 0)
         tpp_imp_warning(c, (tpp_srcloc){c->path, 0, 0, NULL},

@@ -57,6 +57,8 @@ extern const tpp_imp_kind tpp_imp_roster;
 extern const tpp_imp_kind tpp_imp_units;
 extern const tpp_imp_kind tpp_imp_device_pins;
 extern const tpp_imp_kind tpp_imp_annual;
+extern const tpp_imp_kind tpp_imp_zakat;
+extern const tpp_imp_kind tpp_imp_transfers;
 
 struct tpp_imp_ctx {
     tpp_store *st;

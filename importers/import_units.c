@@ -18,6 +18,7 @@ static const char *const zones[] = {"WIB", "WITA", "WIT"};
 
 typedef struct unit_state {
     sqlite3_stmt *upsert;
+    sqlite3_stmt *scans; /* the unit's stored zone, when its employees have scans stored */
     tpp_strmap seen;
 } unit_state;
 
@@ -28,6 +29,11 @@ static tpp_status unit_begin(tpp_imp_ctx *c, tpp_error *err)
         return tpp_fail(err, TPP_ERR_NOMEM, TPP_NOLOC, "out of memory");
     c->state = s;
     tpp_strmap_init(&s->seen);
+    TPP_TRY(tpp_store_prepare(c->st,
+                              "SELECT u.timezone FROM unit u WHERE u.code = ?1 AND EXISTS "
+                              "(SELECT 1 FROM employee e JOIN attendance_month a ON a.nip = e.nip "
+                              "WHERE e.unit_code = u.code)",
+                              &s->scans, err));
     return tpp_store_prepare(c->st,
                              "INSERT INTO unit(code, name, timezone, file_id) VALUES (?1, ?2, ?3, "
                              "?4) ON CONFLICT (code) DO UPDATE SET name = excluded.name, "
@@ -41,6 +47,7 @@ static void unit_end(tpp_imp_ctx *c)
     if (s == NULL)
         return;
     sqlite3_finalize(s->upsert);
+    sqlite3_finalize(s->scans);
     tpp_strmap_release(&s->seen);
     free(s);
     c->state = NULL;
@@ -65,6 +72,22 @@ static tpp_status unit_row(tpp_imp_ctx *c, const tpp_csv_record *rec, tpp_error 
         if (found)
             tpp_imp_error(c, code.at, "duplicate unit_code '%s' (also on line %lld)",
                           tpp_imp_showv(c, &code), (long long)s->seen.entries[i].value);
+    }
+    /* Scans are stored in their unit's local time (import_attendance.c): a new zone under
+     * stored scans would leave them hours off while the trace named the new zone. */
+    if (code.len > 0 && z >= 0) {
+        tpp_imp_bind_text(s->scans, 1, code.s, code.len);
+        int step = sqlite3_step(s->scans);
+        if (step == SQLITE_ROW &&
+            strcmp((const char *)sqlite3_column_text(s->scans, 0), zones[z]) != 0)
+            tpp_imp_error(c, tz.at,
+                          "timezone of unit '%s' cannot change under stored scans: they are in "
+                          "its %s time, and would be read as %s",
+                          tpp_imp_showv(c, &code), (const char *)sqlite3_column_text(s->scans, 0),
+                          zones[z]);
+        else if (step != SQLITE_ROW && step != SQLITE_DONE)
+            return tpp_store_fail(c->st, err, "cannot read units");
+        sqlite3_reset(s->scans);
     }
     if (c->row_errors > 0)
         return TPP_OK;

@@ -23,6 +23,7 @@ typedef struct ctx {
     bool failed;
     const tpp_shift *shifts; /* a rostered shift worker's shifts in the month */
     size_t n_shifts;
+    const char *zone; /* the unit's zone ("WITA") named on each workday line, or NULL */
 } ctx;
 
 void tpp_result_release(tpp_result *r)
@@ -190,9 +191,24 @@ static int absence_class(const ctx *c, tpp_date d)
     return best;
 }
 
+/* A workday's template: the DAY_*_ZONE twin (same order, "zone=WITA " first in the detail) when
+ * the unit's zone is known. */
+static tpp_tt day_tpl(const ctx *c, tpp_tt t)
+{
+    return c->zone ? (tpp_tt)(t - TT_DAY_ABSENCE + TT_DAY_ABSENCE_ZONE) : t;
+}
+
+/* The detail's prefix of a workday: the zone (DAY_*_ZONE templates only), then the shift. */
+static void tw_where(ctx *c, bool shift, int32_t start, int32_t end)
+{
+    if (c->zone)
+        tw_s(&c->trace, c->zone);
+    tw_shift(&c->trace, shift, start, end);
+}
+
 /* Classify one workday from its counted check-in and check-out (minutes after midnight of the
- * day, -1 = none), against the scheduled start and end. `what` prefixes the detail (a shift
- * names itself there; ordinary days leave it empty). */
+ * day, -1 = none), against the scheduled start and end. A shift names itself in the detail
+ * (`shift`), after the unit's zone when it is known (tw_where). */
 static void classify_core(ctx *c, tpp_date d, int32_t start, int32_t end, int32_t in, int32_t outm,
                           int32_t n_counted, bool shift)
 {
@@ -206,11 +222,11 @@ static void classify_core(ctx *c, tpp_date d, int32_t start, int32_t end, int32_
         out->days_excused++;
         out->discipline_minutes += a->minutes;
         add_cut(c, a->base, a->percent);
-        tw_begin(w, TT_DAY_ABSENCE);
+        tw_begin(w, day_tpl(c, TT_DAY_ABSENCE));
         tw_date(w, d);
         tw_s(w, a->id);
         tw_s(w, a->cite);
-        tw_shift(w, shift, start, end);
+        tw_where(c, shift, start, end);
         tw_s(w, a->id);
         tw_i(w, n_counted);
         tw_r(w, a->percent);
@@ -221,10 +237,10 @@ static void classify_core(ctx *c, tpp_date d, int32_t start, int32_t end, int32_
         out->days_absent++;
         out->discipline_minutes += rs->absent.minutes;
         add_cut(c, rs->absent.base, rs->absent.percent);
-        tw_begin(w, TT_DAY_ABSENT);
+        tw_begin(w, day_tpl(c, TT_DAY_ABSENT));
         tw_date(w, d);
         tw_s(w, rs->absent.cite);
-        tw_shift(w, shift, start, end);
+        tw_where(c, shift, start, end);
         tw_r(w, rs->absent.percent);
         tw_end(w);
         return;
@@ -233,10 +249,10 @@ static void classify_core(ctx *c, tpp_date d, int32_t start, int32_t end, int32_
         out->days_missing_punch++;
         out->discipline_minutes += rs->missing_punch.minutes;
         add_cut(c, rs->missing_punch.base, rs->missing_punch.percent);
-        tw_begin(w, in < 0 ? TT_DAY_MISSING_IN : TT_DAY_MISSING_OUT);
+        tw_begin(w, day_tpl(c, in < 0 ? TT_DAY_MISSING_IN : TT_DAY_MISSING_OUT));
         tw_date(w, d);
         tw_s(w, rs->missing_punch.cite);
-        tw_shift(w, shift, start, end);
+        tw_where(c, shift, start, end);
         tw_hm(w, in >= 0 ? in : outm);
         tw_i(w, rs->missing_punch.minutes);
         tw_r(w, rs->missing_punch.percent);
@@ -270,10 +286,10 @@ static void classify_core(ctx *c, tpp_date d, int32_t start, int32_t end, int32_
     const char *cite = lb   ? (lb->cite ? lb->cite : rs->late.cite)
                        : eb ? (eb->cite ? eb->cite : rs->early.cite)
                             : rs->calendar_cite;
-    tw_begin(w, lb || eb ? TT_DAY_PRESENT_CUT : TT_DAY_PRESENT);
+    tw_begin(w, day_tpl(c, lb || eb ? TT_DAY_PRESENT_CUT : TT_DAY_PRESENT));
     tw_date(w, d);
     tw_s(w, cite);
-    tw_shift(w, shift, start, end);
+    tw_where(c, shift, start, end);
     tw_hm(w, in);
     tw_hm(w, outm);
     tw_i(w, late);
@@ -575,6 +591,7 @@ static void performance(ctx *c)
     tpp_ratio mult = rs->missing_multiplier;
     const char *pred = "missing";
     const char *cite = rs->perf_cite;
+    tpp_tw *w = &c->trace;
     char score_text[48];
     if (rs->perf_mode == TPP_PERF_SCORE && e->has_score) {
         /* score % capped, as a multiplier: min(score, cap) / 100 */
@@ -595,13 +612,28 @@ static void performance(ctx *c)
         out->perf_missing = true;
         cite = rs->missing_cite;
     }
+    if (rs->perf_lag.months > 0 || rs->perf_lag.years > 0) {
+        /* Which period's performance this is: the run loaded it by the same rule
+         * (tpp_rules_perf_period), so the trace names what was read. */
+        int py, pm;
+        tpp_rules_perf_period(rs, c->month->year, c->month->month, &py, &pm);
+        tw_begin(w, rs->perf_lag.months ? TT_PERFORMANCE_LAG_MONTHS : TT_PERFORMANCE_LAG_YEARS);
+        tw_i(w, py % 10000);
+        tw_i(w, pm % 100);
+        tw_s(w, rs->perf_lag.cite);
+        tw_i(w, py % 10000);
+        tw_i(w, pm % 100);
+        tw_i(w, c->month->year);
+        tw_i(w, c->month->month);
+        tw_i(w, (int)(rs->perf_lag.months ? rs->perf_lag.months : rs->perf_lag.years));
+        tw_end(w);
+    }
     tpp_money paid;
     if (!tpp_money_mul_ratio(comp, mult.num, mult.den, rs->perf_rounding, &paid)) {
         fail(c, TPP_ERR_OVERFLOW, "overflow computing performance");
         return;
     }
     out->performance_cut = comp - paid;
-    tpp_tw *w = &c->trace;
     tw_begin(w, TT_PERFORMANCE);
     tw_i(w, paid);
     tw_s(w, tpp_rounding_name(rs->perf_rounding));
@@ -1140,6 +1172,9 @@ static void payment(ctx *c)
         tw_r(w, rs->zakat.percent);
         tw_i(w, after_tax);
         tw_end(w);
+    } else if (c->emp->zakat && !rs->zakat.defined) {
+        tw_begin(w, TT_ZAKAT_NO_RATE);
+        tw_end(w);
     }
     o->net = after_tax - o->zakat;
     tw_begin(w, TT_NET);
@@ -1276,6 +1311,8 @@ tpp_status tpp_eval_employee(const tpp_ruleset *rs, const tpp_month *month, cons
 {
     memset(out, 0, sizeof *out);
     ctx c = {.rs = rs, .month = month, .emp = emp, .out = out};
+    if (emp->zone != NULL && emp->zone[0] != '\0')
+        c.zone = emp->zone;
     for (int b = 0; b < N_BUCKETS; b++)
         c.bucket[b] = (tpp_ratio){0, 1};
     tpp_tw *w = &c.trace;
@@ -1443,12 +1480,38 @@ tpp_status tpp_eval_employee(const tpp_ruleset *rs, const tpp_month *month, cons
         tw_end(w);
     }
 
+    if (emp->segment_only)
+        goto done; /* a segment: the payment side is the month's, tpp_eval_payment() */
+
     /* Step 9: payment side. */
     payment(&c);
     if (!c.failed)
         invariants(&c);
 
 done:
+    if (c.trace.oom) {
+        free(c.trace.p);
+        return TPP_ERR_NOMEM;
+    }
+    out->trace = c.trace.p;
+    out->trace_len = c.trace.len;
+    return TPP_OK;
+}
+
+tpp_status tpp_eval_payment(const tpp_ruleset *rs, const tpp_month *month, const tpp_employee *emp,
+                            tpp_result *out)
+{
+    ctx c = {.rs = rs, .month = month, .emp = emp, .out = out};
+    for (int b = 0; b < N_BUCKETS; b++)
+        c.bucket[b] = (tpp_ratio){0, 1};
+    out->status = TPP_OK;
+    out->msg[0] = '\0';
+    out->trace = NULL;
+    out->trace_len = 0;
+    tpp_tw_start(&c.trace, rs, month->first, TRACE_INITIAL);
+    payment(&c);
+    if (!c.failed)
+        invariants(&c);
     if (c.trace.oom) {
         free(c.trace.p);
         return TPP_ERR_NOMEM;

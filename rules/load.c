@@ -1200,10 +1200,38 @@ static void load_predicates(loader *L, const node *v)
         err_at(L, v, "'%s' must list at least one predicate", ctx);
 }
 
+/* performance.lag: exactly one of `months` (M - N) or `years` (the annual result of Y - N). */
+static void load_perf_lag(loader *L, const node *v)
+{
+    static const char *const keys[] = {"months", "years", "cite", NULL};
+    tpp_perf_lag *lag = &L->rs->perf_lag;
+    mapv m;
+    if (skip(v) || !map_open(L, v, "performance.lag", "lag", keys, &m))
+        return;
+    lag->pos = P(v);
+    str_field(L, &m, "cite", true, &lag->cite);
+    const node *mv = field(L, &m, "months", false), *yv = field(L, &m, "years", false);
+    int64_t n;
+    if (mv != NULL && yv != NULL) {
+        err_at(L, yv, "'performance.lag' takes 'months' or 'years', not both");
+        return;
+    }
+    if (mv == NULL && yv == NULL) {
+        err_at(L, v, "'performance.lag' needs 'months' (1-12) or 'years' (1-3)");
+        return;
+    }
+    /* A lag of 0 is the month itself: leave `lag` out. More than a year of months, or three
+     * years, is a typing error rather than a rule (domain brief §4.2: next month, next year). */
+    if (!skip(mv) && int_node(L, mv, "months", 1, 12, &n))
+        lag->months = (int32_t)n;
+    if (!skip(yv) && int_node(L, yv, "years", 1, 3, &n))
+        lag->years = (int32_t)n;
+}
+
 static void load_performance(loader *L, const node *v)
 {
-    static const char *const keys[] = {"component",  "mode",  "rounding", "cite",
-                                       "predicates", "score", "missing",  NULL};
+    static const char *const keys[] = {"component", "mode",    "rounding", "cite", "predicates",
+                                       "score",     "missing", "lag",      NULL};
     static const char *const missing_keys[] = {"multiplier", "cite", NULL};
     static const char *const score_keys[] = {"cap", NULL};
     static const char *const modes[] = {"predicate", "score", NULL};
@@ -1237,6 +1265,7 @@ static void load_performance(loader *L, const node *v)
         ratio_field(L, &mm, "multiplier", true, &rs->missing_multiplier);
         str_field(L, &mm, "cite", true, &rs->missing_cite);
     }
+    load_perf_lag(L, field(L, &m, "lag", false));
 }
 
 static void load_ptkp(loader *L, const node *v)
@@ -2095,4 +2124,22 @@ int tpp_rules_component_index(const tpp_ruleset *rs, const char *id)
         if (rs->components[i].id != NULL && strcmp(rs->components[i].id, id) == 0)
             return (int)i;
     return -1;
+}
+
+void tpp_rules_perf_period(const tpp_ruleset *rs, int year, int month, int *perf_year,
+                           int *perf_month)
+{
+    *perf_year = year;
+    *perf_month = month;
+    if (rs == NULL)
+        return;
+    if (rs->perf_lag.years > 0) {
+        *perf_year = year - rs->perf_lag.years;
+        *perf_month = 12;
+    } else if (rs->perf_lag.months > 0) {
+        /* months since year 0, so that January minus one is the previous December */
+        int k = year * 12 + (month - 1) - rs->perf_lag.months;
+        *perf_year = k / 12;
+        *perf_month = k % 12 + 1;
+    }
 }

@@ -506,6 +506,14 @@ static void performance_section(doc *d, const tpp_ruleset *rs)
     }
     para(d, "Tanpa data kinerja: pengali %s. Rujukan: %s.", num(rs->missing_multiplier, p),
          rs->missing_cite);
+    if (rs->perf_lag.months > 0)
+        para(d, "Kinerja yang dipakai: kinerja %d bulan sebelumnya (TPP bulan M memakai kinerja "
+                "bulan M-%d). Rujukan: %s.",
+             (int)rs->perf_lag.months, (int)rs->perf_lag.months, rs->perf_lag.cite);
+    else if (rs->perf_lag.years > 0)
+        para(d, "Kinerja yang dipakai: predikat tahunan %d tahun sebelumnya (dicatat pada bulan "
+                "Desember tahun itu) berlaku untuk seluruh bulan tahun berjalan. Rujukan: %s.",
+             (int)rs->perf_lag.years, rs->perf_lag.cite);
 }
 
 static void sanctions_section(doc *d, const tpp_ruleset *rs)

@@ -555,6 +555,30 @@ static void put_clean(tpp_buf *out, const char *s, size_t n)
 tpp_status tpp_trace_render(const tpp_ruleset *rs, const void *trace, size_t len, char **text,
                             size_t *text_len, tpp_error *err)
 {
+    return tpp_trace_render_packs(&rs, 1, trace, len, text, text_len, err);
+}
+
+/* A PACK control: the pack (of those given) whose SHA-256 the step names, or NULL with r->bad
+ * set. */
+static const tpp_ruleset *rd_pack(rd *r, const tpp_ruleset *const *packs, size_t n_packs,
+                                  const tpp_trace_pool *pool)
+{
+    size_t n;
+    const char *sha = rd_str(r, pool, &n);
+    if (r->bad)
+        return NULL;
+    for (size_t i = 0; sha != NULL && n == 64 && i < n_packs; i++)
+        if (packs[i] != NULL && memcmp(packs[i]->sha256, sha, 64) == 0)
+            return packs[i];
+    r->bad = "a step names a rule pack that was not given to the renderer";
+    return NULL;
+}
+
+tpp_status tpp_trace_render_packs(const tpp_ruleset *const *packs, size_t n_packs,
+                                  const void *trace, size_t len, char **text, size_t *text_len,
+                                  tpp_error *err)
+{
+    const tpp_ruleset *rs = n_packs > 0 ? packs[0] : NULL;
     *text = NULL;
     *text_len = 0;
     const uint8_t *t = trace;
@@ -570,6 +594,7 @@ tpp_status tpp_trace_render(const tpp_ruleset *rs, const void *trace, size_t len
     tpp_buf out = {0};
     fld f = {.b = {0}};
     size_t n_steps = 0;
+    bool month = false; /* between MONTH_BEGIN and MONTH_END */
     while (!r.bad && r.p < r.end) {
         uint64_t id = rd_u(&r);
         if (r.bad)
@@ -578,6 +603,17 @@ tpp_status tpp_trace_render(const tpp_ruleset *rs, const void *trace, size_t len
             r.bad = "unknown step template";
             break;
         }
+        if (id == TT_PACK) {
+            const tpp_ruleset *p = rd_pack(&r, packs, n_packs, pool);
+            pool = p != NULL ? p->trace_pool_ : pool;
+            continue;
+        }
+        if (id == TT_MONTH_BEGIN || id == TT_MONTH_END) {
+            month = id == TT_MONTH_BEGIN;
+            continue;
+        }
+        if (month)
+            tpp_buf_puts(&out, "month.");
         for (int i = 0; i < 5 && !r.bad; i++) {
             f.b.len = 0;
             f.limit = i == 4 ? 511 : SIZE_MAX;
@@ -606,5 +642,19 @@ tpp_status tpp_trace_render(const tpp_ruleset *rs, const void *trace, size_t len
     out.data[out.len] = '\0';
     *text = out.data;
     *text_len = out.len;
+    return TPP_OK;
+}
+
+tpp_status tpp_trace_steps(const void *trace, size_t len, const void **steps, size_t *steps_len)
+{
+    const uint8_t *t = trace;
+    if (t == NULL || len == 0 || t[0] != TPP_TRACE_FORMAT)
+        return TPP_ERR_INVALID;
+    rd r = {.p = t + 1, .end = t + len};
+    (void)rd_u(&r);
+    if (r.bad)
+        return TPP_ERR_INVALID;
+    *steps = r.p;
+    *steps_len = (size_t)(r.end - r.p);
     return TPP_OK;
 }

@@ -7,6 +7,7 @@
 #ifndef TPP_RULES_TRACE_ENC_H
 #define TPP_RULES_TRACE_ENC_H
 
+#include <assert.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
@@ -182,6 +183,21 @@ static inline void tw_band(tpp_tw *w, const char *codes, tpp_ratio pct)
     tw_str_value(w, codes);
     tw_u(w, tw_zigzag(pct.num));
     tw_u(w, tw_zigzag(pct.den));
+}
+
+/* Steps already encoded (another trace of the same month without its header,
+ * tpp_trace_steps()), appended between two steps. */
+static inline void tw_raw(tpp_tw *w, const void *steps, size_t n)
+{
+#ifndef NDEBUG
+    assert(w->tpl < 0 && "raw steps inside a step");
+#endif
+    if (w->cap - w->len < n)
+        tpp_tw_grow(w, n);
+    if (w->oom || n == 0)
+        return;
+    memcpy(w->p + w->len, steps, n);
+    w->len += n;
 }
 
 #endif /* TPP_RULES_TRACE_ENC_H */

@@ -18,6 +18,16 @@
  * templates at the end, never reorder, remove or change one (a changed step is a new
  * template); a template that is no longer written stays so that old traces still render. */
 
+/* The citations of a split month (engine/segment.c), part of the templates that show them. */
+#ifndef TT_CITE_TRANSFER
+#define TT_CITE_TRANSFER                                                                           \
+    "Mutasi antar-OPD: tidak ada ketentuan (domain brief 3.9); prorata hari kerja tiap OPD, "      \
+    "satu baris per OPD; BPJS dan PPh 21 atas jumlah sebulan"
+#define TT_CITE_PACK                                                                               \
+    "Masa berlaku paket aturan (tpp rules add): tiap hari dihitung dengan versi yang berlaku "     \
+    "pada hari itu"
+#endif
+
 /* clang-format off */
 X(ERROR, "error", "-", "-", "-", "%s")
 X(WORKDAYS, "eligibility.workdays", "%d", "-", "%S",
@@ -107,4 +117,55 @@ X(ZAKAT, "payment.zakat", "%d", "%S", "%S",
   "%r%% of %d (net after PPh 21), asked for by the employee")
 X(NET, "payment.net", "%d", "-", "-",
   "gross=%d deductions=%d net_before_tax=%d pph21=%d zakat=%d")
+/* Lagged performance, zakat asked for under a pack without a rate (issue 5b). */
+X(PERFORMANCE_LAG_MONTHS, "performance.period", "%04d-%02d", "-", "%S",
+  "performance of %04d-%02d applies to %04d-%02d (lag %d month(s))")
+X(PERFORMANCE_LAG_YEARS, "performance.period", "%04d-%02d", "-", "%S",
+  "performance of %04d-%02d applies to %04d-%02d (lag %d year(s))")
+X(ZAKAT_NO_RATE, "payment.zakat", "0", "-", "-",
+  "asked for, but the pack in force sets no zakat rate (payment.zakat)")
+/* The workdays of a unit whose time zone is known: DAY_ABSENCE..DAY_PRESENT_CUT in the same
+ * order with the zone first (rules/eval.c day_tpl() relies on the order). */
+X(DAY_ABSENCE_ZONE, "day.%D", "%s", "-", "%S", "zone=%.5s %Wclass=%s scans=%d cut=%r%%")
+X(DAY_ABSENT_ZONE, "day.%D", "absent", "-", "%S", "zone=%.5s %Wclass=absent scans=0 cut=%r%%")
+X(DAY_MISSING_IN_ZONE, "day.%D", "missing_punch", "-", "%S",
+  "zone=%.5s %Wclass=missing_in out=%t counted_minutes=%d cut=%r%%")
+X(DAY_MISSING_OUT_ZONE, "day.%D", "missing_punch", "-", "%S",
+  "zone=%.5s %Wclass=missing_out in=%t counted_minutes=%d cut=%r%%")
+X(DAY_PRESENT_ZONE, "day.%D", "present", "-", "%S",
+  "zone=%.5s %Wclass=present in=%t out=%t late=%d band=%B%% early=%d band=%B%%")
+X(DAY_PRESENT_CUT_ZONE, "day.%D", "present_cut", "-", "%S",
+  "zone=%.5s %Wclass=present in=%t out=%t late=%d band=%B%% early=%d band=%B%%")
+/* Controls: they render no line. PACK: the following steps' pack strings are those of the pack
+ * with this SHA-256 (hex); MONTH_BEGIN..MONTH_END: the month's payment steps of a line split
+ * over OPDs, each step's name rendered with "month." before it. */
+X(PACK, "", "", "", "", "%s")
+X(MONTH_BEGIN, "", "", "", "", "")
+X(MONTH_END, "", "", "", "", "")
+/* A month in segments (engine/segment.c): a transfer between OPDs, a pack version from a day
+ * inside the month. The last two values of SEGMENT_*: " reference=" and the transfer's
+ * reference, or two empty strings. */
+X(SEGMENT_TRANSFER, "segment", "%s", "-", TT_CITE_TRANSFER,
+  "unit=%s schedule=%s from=%D to=%D pack=%s sha256=%s%s%s")
+X(SEGMENT_PACK, "segment", "%s", "-", TT_CITE_PACK,
+  "unit=%s schedule=%s from=%D to=%D pack=%s sha256=%s%s%s")
+X(LINE_AMOUNT, "line.amount", "%d", "-", "-",
+  "unit=%s besaran=%d discipline_cut=%d performance_cut=%d addition=%d (col 8, the sum of the "
+  "unit's segments)")
+X(MONTH_LINES, "month.lines", "%d", "-", TT_CITE_TRANSFER,
+  "line %d of %d; col 8 of the month = %d over %d OPD lines; BPJS, sanctions, corrections and "
+  "PPh 21 once on the month, shared by col 8")
+/* A line's share of the month's payment columns, in engine/segment.c's column order. */
+X(LINE_BPJS_EMPLOYER, "line.bpjs_employer", "%d", "largest_remainder", TT_CITE_TRANSFER,
+  "col 11/13 BPJS 4 %%: share of the month's %d by col 8 %d / %d")
+X(LINE_BPJS_EMPLOYEE, "line.bpjs_employee", "%d", "largest_remainder", TT_CITE_TRANSFER,
+  "col 14 BPJS 1 %%: share of the month's %d by col 8 %d / %d")
+X(LINE_POT_HUKDIS, "line.pot_hukdis", "%d", "largest_remainder", TT_CITE_TRANSFER,
+  "col 10 POT. HUKDIS: share of the month's %d by col 8 %d / %d")
+X(LINE_POT_BULAN_LALU, "line.pot_bulan_lalu", "%d", "largest_remainder", TT_CITE_TRANSFER,
+  "col 9 POT. BULAN LALU: share of the month's %d by col 8 %d / %d")
+X(LINE_PPH21, "line.pph21", "%d", "largest_remainder", TT_CITE_TRANSFER,
+  "col 17 PPh 21: share of the month's %d by col 8 %d / %d")
+X(LINE_ZAKAT, "line.zakat", "%d", "largest_remainder", TT_CITE_TRANSFER,
+  "zakat: share of the month's %d by col 8 %d / %d")
 /* clang-format on */

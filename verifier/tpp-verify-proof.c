@@ -230,8 +230,8 @@ static bool line_is(cursor *c, const char *text)
 }
 
 typedef struct record_view {
-    const char *period, *nip, *name, *tpp, *net, *status;
-    size_t period_len, nip_len, name_len, tpp_len, net_len, status_len;
+    const char *period, *nip, *name, *tpp, *net, *status, *line;
+    size_t period_len, nip_len, name_len, tpp_len, net_len, status_len, line_len;
 } record_view;
 
 /* "len:bytes" at *p (within end); advances past it. */
@@ -254,8 +254,8 @@ static bool netstring(const char **p, const char *end, const char **val, size_t 
 
 /* The canonical record (docs/canonical-trace.md §2): header, then lines of a key and one
  * or more netstrings, then "end\n" as the very last bytes. Version 1 has the trace as "step"
- * lines of five values (or one "trace-raw"); version 2 has it as one "trace" value, the
- * compact trace's bytes, and no step lines. */
+ * lines of five values (or one "trace-raw"); version 2 has the employee's `line` after `nip` and
+ * the trace as one "trace" value, the compact trace's bytes, and no step lines. */
 static bool parse_record(const uint8_t *rec, size_t len, int version, record_view *v)
 {
     memset(v, 0, sizeof *v);
@@ -303,7 +303,8 @@ static bool parse_record(const uint8_t *rec, size_t len, int version, record_vie
             size_t *len;
         } want[] = {{"period", &v->period, &v->period_len}, {"nip", &v->nip, &v->nip_len},
                     {"name", &v->name, &v->name_len},       {"tpp", &v->tpp, &v->tpp_len},
-                    {"net", &v->net, &v->net_len},          {"status", &v->status, &v->status_len}};
+                    {"net", &v->net, &v->net_len},          {"status", &v->status, &v->status_len},
+                    {"line", &v->line, &v->line_len}};
         for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
             if (strlen(want[i].key) == kl && memcmp(want[i].key, k, kl) == 0) {
                 if (*want[i].val != NULL)
@@ -317,6 +318,8 @@ static bool parse_record(const uint8_t *rec, size_t len, int version, record_vie
         return reject("the record has no period or nip");
     if (version == 2 && n_trace != 1)
         return reject("the record does not hold exactly one trace");
+    if (version == 2 && v->line == NULL)
+        return reject("the record of version 2 has no line");
     return true;
 }
 
@@ -446,6 +449,8 @@ static bool verify(const char *text, size_t len, const uint8_t published[32], ui
         return false;
 #ifndef TPP_VERIFIER_NO_MAIN
     printf("VALID: the line of NIP %.*s", (int)rv.nip_len, rv.nip);
+    if (rv.line && !(rv.line_len == 1 && rv.line[0] == '1'))
+        printf(" (line %.*s: a transfer between OPDs)", (int)rv.line_len, rv.line);
     if (rv.name)
         printf(" (%.*s)", (int)rv.name_len, rv.name);
     printf(" for %.*s is leaf %llu of %llu in the sealed run with root\n  ", (int)rv.period_len,

@@ -165,6 +165,11 @@ tpp_status tpp_replay(struct tpp_store *st, int year, int month, int64_t run_id,
 tpp_status tpp_proof_build(struct tpp_store *st, const char *nip, int year, int month, char **text,
                            size_t *len, tpp_error *err);
 
+/** The same for one of the employee's lines (a transfer between OPDs gives one per OPD); line 0:
+ *  the employee's only line (an error naming the count when there are several). */
+tpp_status tpp_proof_build_line(struct tpp_store *st, const char *nip, int line, int year,
+                                int month, char **text, size_t *len, tpp_error *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -38,6 +38,10 @@ typedef struct tpp_run_summary {
     int64_t load_ms, compute_ms, persist_ms;
     char pack_id[128];
     char pack_sha256[65];
+    /* a pack version starting inside the month: "pack ID (sha256 ...) from YYYY-MM-DD", one per
+     * line; empty when one pack covers the month */
+    char more_packs[512];
+    size_t n_lines; /* payroll lines stored: employees + one more per extra OPD of a transfer */
 } tpp_run_summary;
 
 /**

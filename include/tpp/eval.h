@@ -20,6 +20,15 @@ extern "C" {
 tpp_status tpp_eval_employee(const tpp_ruleset *rs, const tpp_month *month, const tpp_employee *emp,
                              tpp_result *out);
 
+/**
+ * The payment side (SPEC §4 step 9: BPJS, sanctions, carried corrections, PPh 21, zakat, net) and
+ * the line invariants, once, on a line whose besaran, components, cuts, col 8 and addition are
+ * already set (the sum of a split month's segments). out->trace must be NULL: it receives the
+ * payment steps only. Status and return value as tpp_eval_employee.
+ */
+tpp_status tpp_eval_payment(const tpp_ruleset *rs, const tpp_month *month, const tpp_employee *emp,
+                            tpp_result *out);
+
 /** The working hours of a day for a schedule: the pack's special hours (Ramadan) when a span
  *  covers the day, else the ordinary ones; NULL for a non-workday or a holiday. */
 const tpp_hours *tpp_eval_hours(const tpp_ruleset *rs, const tpp_month *month,

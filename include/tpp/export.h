@@ -50,6 +50,7 @@ typedef struct tpp_payline {
     tpp_money net_before_tax; /* col 16 */
     tpp_money pph21;          /* col 17 */
     tpp_money net;            /* col 18 */
+    tpp_money zakat;          /* zakat deducted after PPh 21: col 18 = 16 - 17 - zakat */
 } tpp_payline;
 
 /** One signature block: "Mengetahui, <title>" or "<title>" with the signer's name and NIP.

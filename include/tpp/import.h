@@ -26,6 +26,8 @@ typedef enum tpp_import_kind {
     TPP_KIND_UNITS,       /* unit code, name, timezone (WIB/WITA/WIT) */
     TPP_KIND_DEVICE_PINS, /* device PIN -> NIP, per device */
     TPP_KIND_ANNUAL,      /* the year's PPh 21 inputs of the December reconciliation */
+    TPP_KIND_ZAKAT,       /* zakat through the payroll: statements per NIP from a month on */
+    TPP_KIND_TRANSFERS,   /* mutasi: from a date the employee works in another OPD */
     TPP_KIND_COUNT
 } tpp_import_kind;
 
@@ -112,6 +114,9 @@ typedef struct tpp_completeness {
     size_t unclassified_days;   /* workdays of shift workers without a roster entry */
     size_t employees_unclassified;
     bool complete; /* all counts above (but employees) are zero */
+    /* the period whose performance the month reads: itself, or the earlier one the pack in
+     * force names in `performance.lag` */
+    int perf_year, perf_month;
 } tpp_completeness;
 
 /**

@@ -69,12 +69,6 @@ tpp_status tpp_run_diff(struct tpp_store *st, int64_t run_a, int64_t run_b, tpp_
 tpp_status tpp_run_carry(struct tpp_store *st, int64_t run_a, int64_t run_b, const char *period,
                          int64_t *n_out, tpp_error *err);
 
-/** A month in which a second pack version starts (SPEC §7: effective dating). Computing such a
- *  month in two segments, each under its own pack, is not implemented: `tpp run` refuses it
- *  with TPP_ERR_INVALID naming both packs and the date. TPP_OK when one pack covers the whole
- *  month (or when no pack is in force on the first day: the run says so itself). */
-tpp_status tpp_run_check_pack_change(struct tpp_store *st, int year, int month, tpp_error *err);
-
 /** Write the daftar kekurangan/kelebihan bayar of run B against run A as XLSX
  *  (tpp_export_delta_xlsx): one line per employee whose col 18 differs, TELAH DIBAYAR = A,
  *  SEHARUSNYA = B, the first differing step as KETERANGAN; the header is B's pack. */

@@ -115,6 +115,14 @@ typedef struct tpp_employee {
     bool rostered;
     const tpp_shift *shifts;
     size_t n_shifts;
+    /* The unit's zone ("WIB", "WITA", "WIT"; NULL or "" = not known). Scans are already in the
+     * unit's local time (the importer converts them); the zone is named in each workday's
+     * trace line so that a reader knows which clock the minutes are on. */
+    const char *zone;
+    /* A segment of a split month (a transfer between OPDs, or a pack version starting inside
+     * the month; engine/segment.c): stop after col 8 (JUMLAH TPP). The payment side is computed
+     * once on the month's total by tpp_eval_payment(). */
+    bool segment_only;
 } tpp_employee;
 
 /** The month being computed, shared by all employees. */

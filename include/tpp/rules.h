@@ -272,6 +272,17 @@ typedef struct tpp_zakat_rule {
     const char *cite;
 } tpp_zakat_rule;
 
+/** A lagged performance effect (domain brief §4.2/§4.3, KLHK Permen 6/2024 Pasal 19): the
+ *  performance that sets month M's multiplier is that of an earlier period. `months` N: the
+ *  record of month M - N; `years` N: the annual result of year Y - N, recorded as that year's
+ *  December (the SKP tahunan's periode akhir). Neither set: the month's own. */
+typedef struct tpp_perf_lag {
+    int32_t months; /* 1..12, or 0 */
+    int32_t years;  /* 1..3, or 0 */
+    const char *cite;
+    tpp_srcpos pos;
+} tpp_perf_lag;
+
 /** Special working hours for a span of dates (Ramadan: Perpres 21/2023, SE MenPANRB): the
  *  schedules given replace the ordinary ones on those dates. */
 typedef struct tpp_special_hours {
@@ -471,6 +482,7 @@ typedef struct tpp_ruleset {
     tpp_special_hours special[TPP_MAX_SPECIAL];
     tpp_annual_rule annual;
     tpp_zakat_rule zakat;
+    tpp_perf_lag perf_lag; /* performance.lag */
 
     void *owner_; /* private: storage for the strings above */
     struct tpp_trace_pool *trace_pool_; /* private: the strings a compact trace refers to */
@@ -498,6 +510,11 @@ int tpp_rules_predicate_index(const tpp_ruleset *rs, const char *id);
 int tpp_rules_component_index(const tpp_ruleset *rs, const char *id);
 int tpp_rules_status_index(const tpp_ruleset *rs, const char *status);
 int tpp_rules_sanction_index(const tpp_ruleset *rs, const char *id);
+
+/** The period whose performance sets month year-month's multiplier under the pack's
+ *  `performance.lag` (the month itself when there is none). */
+void tpp_rules_perf_period(const tpp_ruleset *rs, int year, int month, int *perf_year,
+                           int *perf_month);
 
 /**
  * Static checks that do not make a pack invalid but deserve a look (a cap that does not bound

@@ -29,6 +29,22 @@ extern "C" {
 tpp_status tpp_trace_render(const tpp_ruleset *rs, const void *trace, size_t len, char **text,
                             size_t *text_len, tpp_error *err);
 
+/**
+ * The same for a trace whose steps come from several rule packs (a month with a pack version
+ * starting inside it, engine/segment.c): rendering starts with packs[0], and a PACK step in the
+ * trace switches to the pack of packs[] with the SHA-256 it names (TPP_ERR_INVALID when none
+ * has). Give every pack the run used.
+ */
+tpp_status tpp_trace_render_packs(const tpp_ruleset *const *packs, size_t n_packs,
+                                  const void *trace, size_t len, char **text, size_t *text_len,
+                                  tpp_error *err);
+
+/**
+ * The steps of a compact trace without its header (format byte and base day), to append them to
+ * another trace of the same month: *steps points into trace. TPP_ERR_INVALID on a bad header.
+ */
+tpp_status tpp_trace_steps(const void *trace, size_t len, const void **steps, size_t *steps_len);
+
 /** Number of step templates this engine knows (format 1). */
 size_t tpp_trace_n_templates(void);
 

@@ -143,7 +143,7 @@ static void test_csv(void)
         "message,workdays,days_present,days_absent,days_missing_punch,days_excused,late_minutes,"
         "early_minutes,deferred,perf_missing,besaran,percent,discipline_cut,performance_cut,tpp,"
         "pot_bulan_lalu,pot_hukdis,bpjs_employer,gross,bpjs_employee,deductions,net_before_tax,"
-        "pph21,net,period,run_id,pack_sha256\n";
+        "pph21,net,period,run_id,pack_sha256,zakat\n";
     CHECK(strncmp(text, want_header, strlen(want_header)) == 0);
 
     /* Line 1: the formula-looking name is quoted (it holds commas and quotes) and guarded. */
@@ -151,7 +151,7 @@ static void test_csv(void)
         "198703122010011002,\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",1.02.01,Dinas Kesehatan,"
         "Analis Kebijakan,III/c,9,12.345.678.9-012.000,Bank Sumut,0012345678,ok,,21,20,1,0,0,35,"
         "0,0,0,5000000,97.25,137500,0,4862500,0,0,194500,5057000,48625,243125,4813875,72958,"
-        "4740917,2025-03,7,ab12\n";
+        "4740917,2025-03,7,ab12,0\n";
     const char *row1 = text + strlen(want_header);
     CHECK(strncmp(row1, want_row1, strlen(want_row1)) == 0);
     if (strncmp(row1, want_row1, strlen(want_row1)) != 0)
