@@ -4,6 +4,7 @@
  * (the text traces of main 4d15976, before traces were stored compact). Also: the writer's
  * bytes are deterministic, every truncation of a trace is refused, and a compact trace is a
  * tenth of its text or less. */
+#include <glob.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -132,19 +133,24 @@ int main(void)
     expect *exp = NULL;
     size_t n_exp = load_expected(src, &exp);
     CHECK(n_exp >= 40);
-    static const char *const packs[] = {
-        "rules/packs/kementan-tukin-pattern-illustrative.yaml",
-        "rules/packs/ogan-ilir-2023-illustrative.yaml",
-        "rules/packs/penajam-paser-utara-2018-illustrative.yaml",
-        "rules/packs/samarinda-2022-illustrative.yaml",
-        "rules/packs/tulang-bawang-siaptuba-illustrative.yaml",
-        "tests/rules/base.yaml",
-        "tests/rules/constructs.yaml",
-        "tests/rules/full-month.yaml",
-    };
-    size_t n = 0, text = 0, compact = 0;
-    for (size_t i = 0; i < sizeof packs / sizeof packs[0]; i++)
-        check_pack(src, packs[i], exp, n_exp, &n, &text, &compact);
+    /* every pack with test cases: the region packs and the test packs */
+    size_t n = 0, text = 0, compact = 0, n_packs = 0;
+    static const char *const dirs[] = {"rules/packs", "tests/rules"};
+    for (size_t d = 0; d < 2; d++) {
+        char pat[1024];
+        snprintf(pat, sizeof pat, "%s/%s/*.yaml", src, dirs[d]);
+        glob_t g;
+        if (glob(pat, 0, NULL, &g) != 0)
+            continue;
+        for (size_t i = 0; i < g.gl_pathc; i++) {
+            char rel[512];
+            snprintf(rel, sizeof rel, "%s/%s", dirs[d], strrchr(g.gl_pathv[i], '/') + 1);
+            check_pack(src, rel, exp, n_exp, &n, &text, &compact);
+            n_packs++;
+        }
+        globfree(&g);
+    }
+    CHECK(n_packs >= 9);
     CHECK_I64((int64_t)n, (int64_t)n_exp);
     for (size_t k = 0; k < n_exp; k++)
         if (!exp[k].seen) {
