@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "engine/util.h"
+#include "rules/trace_enc.h"
 #include "tests/check.h"
 #include "tpp/eval.h"
 #include "tpp/rules.h"
@@ -123,6 +124,58 @@ static void check_pack(const char *src, const char *rel, expect *exp, size_t n_e
     tpp_rules_free(rs);
 }
 
+/* The controls of a joined trace (docs/compact-trace.md §5): PACK switches the pack the
+ * following steps' strings are read from, MONTH_BEGIN..MONTH_END put "month." before the step
+ * names; a trace naming a pack that was not given is refused. */
+static void test_controls(const char *src)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/tests/rules/full-month.yaml", src);
+    tpp_diags *d = tpp_diags_new(NULL);
+    tpp_ruleset *rs = NULL;
+    tpp_error err = {0};
+    CHECK(tpp_rules_load_file(path, d, &rs, NULL, NULL, &err) == TPP_OK);
+    tpp_diags_free(d);
+    if (rs == NULL)
+        return;
+    _Static_assert(TT_COUNT_ < 128, "the template numbers below are one-byte uvarints");
+    uint8_t t[256];
+    size_t n = 0;
+    t[n++] = TPP_TRACE_FORMAT;
+    t[n++] = 0; /* base day 0 */
+    t[n++] = TT_PACK;
+    t[n++] = 0x82; /* uvarint 130 = 2 * 64 + 2: 64 bytes inline */
+    t[n++] = 0x01;
+    memcpy(t + n, rs->sha256, 64);
+    n += 64;
+    t[n++] = TT_MONTH_BEGIN;
+    t[n++] = TT_ZAKAT_NO_RATE;
+    t[n++] = TT_MONTH_END;
+    t[n++] = TT_ZAKAT_NO_RATE;
+    static const char want[] =
+        "month.payment.zakat\t0\t-\t-\tasked for, but the pack in force sets no zakat rate "
+        "(payment.zakat)\n"
+        "payment.zakat\t0\t-\t-\tasked for, but the pack in force sets no zakat rate "
+        "(payment.zakat)\n";
+    const tpp_ruleset *packs[2] = {NULL, rs};
+    char *text = NULL;
+    size_t len = 0;
+    CHECK(tpp_trace_render_packs(packs, 2, t, n, &text, &len, &err) == TPP_OK);
+    CHECK_STR(text ? text : "", want);
+    free(text);
+    /* the pack it names is not among those given */
+    CHECK(tpp_trace_render_packs(packs, 1, t, n, &text, &len, &err) == TPP_ERR_INVALID);
+    CHECK(text == NULL);
+    t[5] ^= 1; /* another SHA-256 */
+    CHECK(tpp_trace_render_packs(packs, 2, t, n, &text, &len, &err) == TPP_ERR_INVALID);
+    /* the steps without the header, for appending to another trace */
+    const void *steps;
+    size_t sl;
+    CHECK(tpp_trace_steps(t, n, &steps, &sl) == TPP_OK && sl == n - 2 && steps == t + 2);
+    CHECK(tpp_trace_steps("\x02\x00", 2, &steps, &sl) == TPP_ERR_INVALID);
+    tpp_rules_free(rs);
+}
+
 int main(void)
 {
     if (sodium_init() < 0)
@@ -160,5 +213,6 @@ int main(void)
     printf("%zu cases: %zu bytes of text, %zu bytes compact\n", n, text, compact);
     CHECK(compact * 10 <= text);
     free(exp);
+    test_controls(src);
     return CHECK_DONE();
 }
