@@ -9,7 +9,7 @@
 #include "tpp/error.h"
 #include "tpp/rules.h"
 
-#define TPP_SCHEMA_VERSION 10
+#define TPP_SCHEMA_VERSION 11
 
 typedef struct tpp_store {
     sqlite3 *db;
