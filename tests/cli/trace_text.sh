@@ -1,5 +1,6 @@
 # The stored compact traces of the golden month and the sample region, printed by `tpp trace`,
-# are the text traces the text-trace evaluator stored (main 4d15976), employee by employee:
+# are the text traces the text-trace evaluator stored (main 4d15976; main a524fc0 stores the same),
+# employee by employee:
 # tests/data/trace-text/*.sha256 hold the SHA-256 of each.
 . "$(dirname "$0")/common.shlib"
 DATA="$TPP_SOURCE_DIR/tests/data/trace-text"
@@ -30,8 +31,9 @@ done
 # a pack version from 17 February), and in February Andi moves back on the 10th, asks for zakat
 # and has a sanction (line.* shares, month.* steps, a line whose month steps are of another pack
 # than its own segment); the golden month with the unit's zone known and zakat asked for under a
-# pack without a zakat rate. tests/data/trace-text/segments.sha256: the SHA-256 of each line's
-# text trace as main 3c823e3 stored it.
+# pack without a zakat rate; the same months with a deferral threshold (main 9ea871b: decided
+# over the month in engine/segment.c). tests/data/trace-text/segments.sha256: the SHA-256 of each
+# line's text trace as main a524fc0 (the last text-trace main) stored it.
 # --- segments-setup begin
 segments_workspaces() {
     FULL="$TPP_SOURCE_DIR/tests/rules/full-month.yaml"
@@ -98,6 +100,30 @@ segments_workspaces() {
     "$TPP" --db seg.db run --period 2025-01 >/dev/null || return 1
     "$TPP" --db seg.db run --period 2025-02 >/dev/null || return 1
 
+    # The same inputs under the same two packs with a deferral threshold of 50 minutes a month
+    # (as tests/cli/split_month.sh: Andi's 25 + 35 late minutes in January over his two lines and
+    # Sari's 25 + 35 in February over two segments of two packs are deferred by the month's
+    # discipline.defer step of engine/segment.c, though no segment alone is over 50) and of 30
+    # (the 35-minute segments alone are over it: still only the month's step, none of a segment).
+    for over in 50 30; do
+        for v in 1 2; do
+            awk -v over=$over '{ print }
+                 /^discipline:$/ {
+                     print "  defer: { minutes_over: " over ", cite: \"Uji: lebih dari " over \
+                           " menit sebulan, TPP ditunda\" }" }' p$v.yaml >d$over-$v.yaml
+        done
+        db=defer$over.db
+        "$TPP" --db $db init --rules d$over-1.yaml >/dev/null || return 1
+        "$TPP" --db $db rules add d$over-2.yaml >/dev/null || return 1
+        for k in "units units.csv" "employees emp.csv" "transfers trf.csv" "attendance att.csv" \
+            "performance perf.csv" "zakat zak.csv" "sanctions san.csv"; do
+            # shellcheck disable=SC2086
+            "$TPP" --db $db import $k >/dev/null 2>&1 || return 1
+        done
+        "$TPP" --db $db run --period 2025-01 >/dev/null || return 1
+        "$TPP" --db $db run --period 2025-02 >/dev/null || return 1
+    done
+
     golden_workspace zone.db || return 1
     printf 'unit_code,unit_name,timezone\n1.01.01,Dinas Pendidikan,WITA\n' >units1.csv
     printf 'nip,start_period,deduct,reference\n198002022005022002,2025-01,yes,BAZNAS 3\n' >zak1.csv
@@ -107,7 +133,8 @@ segments_workspaces() {
 }
 # --- segments-setup end
 if segments_workspaces; then ok; else bad "the segments workspaces"; fi
-for wp in seg.db:2025-01 seg.db:2025-02 zone.db:2025-01; do
+for wp in seg.db:2025-01 seg.db:2025-02 defer50.db:2025-01 defer50.db:2025-02 defer30.db:2025-01 \
+    defer30.db:2025-02 zone.db:2025-01; do
     db=${wp%%:*} period=${wp#*:}
     "$TPP" --db $db trace --period $period >t.txt || bad "$wp: tpp trace failed"
     rm -rf split && mkdir split
@@ -131,6 +158,13 @@ done
 "$TPP" --db zone.db trace --period 2025-01 198002022005022002 >t.txt
 grep -q "zone=WITA class=present" t.txt && ok || bad "no zone on the workdays"
 grep -q "sets no zakat rate" t.txt && ok || bad "no zakat without a rate"
+# deferral decided over the month: one step per line with the month's minutes, none of a segment
+"$TPP" --db defer50.db trace --period 2025-02 $P >t.txt
+grep -q "^discipline.defer	deferred	.*counted_minutes=60 over 50: .*segment by segment: 2025-02-01..2025-02-16 25 + 2025-02-17..2025-02-28 35)$" t.txt &&
+    ok || bad "no month deferral under two packs"
+"$TPP" --db defer30.db trace --period 2025-01 >t.txt
+[ "$(grep -c "^discipline.defer	" t.txt)" = 2 ] && ! grep -q "counted_minutes=35 " t.txt && ok ||
+    bad "a segment's own deferral step, or not one per line"
 
 # One employee, and a NIP that is not in the run.
 expect_exit 0 "trace of one NIP" -- "$TPP" --db golden-2025-01.db trace --period 2025-01 198002022005022002
