@@ -33,6 +33,7 @@ int cmd_keygen(int argc, char **argv, tpp_cli *cli);
 int cmd_config(int argc, char **argv, tpp_cli *cli);
 int cmd_diff(int argc, char **argv, tpp_cli *cli);
 int cmd_rapel(int argc, char **argv, tpp_cli *cli);
+int cmd_trace(int argc, char **argv, tpp_cli *cli);
 
 /** The one mapping from a status (and the count of data errors) to the documented exit codes:
  *  0 ok, 1 finished but data had errors, 2 usage, 3 invalid rules, 4 I/O or database, 70 bug. */

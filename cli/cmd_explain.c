@@ -11,9 +11,11 @@
 #include "cli/cli.h"
 #include "engine/mask.h"
 #include "engine/store.h"
+#include "engine/trace_read.h"
 #include "tpp/audit.h"
 #include "tpp/money.h"
 #include "tpp/rules.h"
+#include "tpp/trace.h"
 
 static const char usage[] = "usage: tpp [--db <file>] explain <nip> --period <YYYY-MM> "
                             "[--run <id>] [--lang id|en] [--format text|json]\n"
@@ -827,6 +829,8 @@ static tpp_status load(tpp_store *st, const char *nip, const char *period, long 
                        long long line, slip *s, tpp_error *err)
 {
     sqlite3_stmt *q = NULL;
+    unsigned char *blob = NULL;
+    size_t blen = 0;
     /* The sealed run of the period is the one that was paid; else the latest draft. */
     TPP_TRY(tpp_store_prepare(
         st,
@@ -877,14 +881,17 @@ static tpp_status load(tpp_store *st, const char *nip, const char *period, long 
                              &s->net};
         for (int i = 0; i < 13; i++)
             *nums[i] = sqlite3_column_int64(q, 8 + i);
-        const unsigned char *t = sqlite3_column_text(q, 21);
-        s->trace = strdup(t ? (const char *)t : "");
+        /* the compact trace, rendered below with the run's pack */
+        blen = (size_t)sqlite3_column_bytes(q, 21);
+        blob = malloc(blen + 1);
+        if (blob != NULL && blen > 0)
+            memcpy(blob, sqlite3_column_blob(q, 21), blen);
         col(q, 22, s->state, sizeof s->state);
         col(q, 23, s->pack_sha, sizeof s->pack_sha);
         col(q, 24, s->root, sizeof s->root);
         s->line = line;
         s->n_lines = sqlite3_column_int64(q, 28);
-        if (s->trace == NULL)
+        if (blob == NULL)
             rc = tpp_fail(err, TPP_ERR_NOMEM, TPP_NOLOC, "out of memory");
     } else if (got == SQLITE_DONE) {
         rc = tpp_fail(err, TPP_ERR_INVALID, TPP_NOLOC, "no result for NIP '%s' in period %s", nip,
@@ -893,13 +900,31 @@ static tpp_status load(tpp_store *st, const char *nip, const char *period, long 
         rc = tpp_store_fail(st, err, "cannot read results");
     }
     sqlite3_finalize(q);
+    if (rc != TPP_OK) {
+        free(blob);
+        return rc;
+    }
+
+    /* The run's own pack: to render the trace, and for each class's base and label. */
+    s->rs = stored_pack(st, s->pack_sha);
+    /* rendered with every pack of the run: a line of a month with a pack version starting
+     * inside it holds steps of both */
+    size_t tlen;
+    tpp_pack_cache *packs = s->rs != NULL ? tpp_pack_cache_new(st) : NULL;
+    rc = s->rs == NULL ? tpp_fail(err, TPP_ERR_INVALID, TPP_NOLOC,
+                                  "the rule pack of run %lld (sha256 %.16s...) cannot be loaded: "
+                                  "its trace cannot be read",
+                                  s->run_id, s->pack_sha)
+         : packs == NULL
+             ? tpp_fail(err, TPP_ERR_NOMEM, TPP_NOLOC, "out of memory")
+             : tpp_trace_text_of_run(packs, s->run_id, blob, blen, &s->trace, &tlen, err);
+    tpp_pack_cache_free(packs);
+    free(blob);
     if (rc != TPP_OK)
         return rc;
     parse_trace(s);
-
-    /* The run's own pack, for each class's base and label; and each later version a segment of
-     * the line was computed under (a pack version starting inside the month). */
-    s->rs = stored_pack(st, s->pack_sha);
+    /* Each later version a segment of the line was computed under (a pack version starting
+     * inside the month), for the per-segment summary. */
     for (size_t i = 0; i < s->n_steps; i++) {
         char sha[65];
         if (strcmp(s->steps[i].f[0], "segment") != 0 ||

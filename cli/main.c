@@ -39,6 +39,7 @@ static const struct tpp_cmd commands[] = {
     {"config", cmd_config, "workspace settings: signature blocks, signing key, bank templates"},
     {"diff", cmd_diff, "employees that differ between two runs, with the first differing step"},
     {"rapel", cmd_rapel, "two months paid together, each under its own run and pack"},
+    {"trace", cmd_trace, "print the text trace of a run's employees (rendered from the pack)"},
 };
 
 static const char main_usage[] =

@@ -10,6 +10,7 @@
 #include "engine/audit_int.h"
 #include "engine/canon.h"
 #include "engine/store.h"
+#include "engine/trace_read.h"
 #include "tpp/audit.h"
 
 static const char zero_hash[] = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -148,7 +149,7 @@ static void put_field(tpp_buf *b, const char *key, const char *s)
 }
 
 /* The canonical seal header (docs/canonical-trace.md §4); its SHA-256 is the seal hash.
- * Header 2 (schema 10) adds `packs`, the digest of every pack version the run computed under
+ * Header 2 (since schema 10) adds `packs`, the digest of every pack version the run computed under
  * (run_pack), so that a later version of a split month is sealed by the seal itself and not
  * only through the `segment` steps of the traces. */
 void tpp_seal_header(const tpp_seal_info *s, tpp_buf *b)
@@ -1050,8 +1051,23 @@ tpp_status tpp_proof_build_line(tpp_store *st, const char *nip, int line, int ye
         goto done;
     }
     tpp_canon_record(q, 0, s.period, &rec);
+    /* the trace as text, for the reader: informative, not hashed (the record holds the compact
+     * bytes the root covers) */
+    char *note = NULL;
+    size_t note_len = 0;
+    {
+        tpp_pack_cache *packs = tpp_pack_cache_new(st);
+        int tc = TPP_CANON_N_COLUMNS - 1;
+        rc = packs == NULL ? tpp_fail(err, TPP_ERR_NOMEM, TPP_NOLOC, "out of memory")
+                           : tpp_trace_text_of_run(packs, s.run_id, sqlite3_column_blob(q, tc),
+                                                   (size_t)sqlite3_column_bytes(q, tc), &note,
+                                                   &note_len, err);
+        tpp_pack_cache_free(packs);
+        if (rc != TPP_OK)
+            goto done;
+    }
 
-    tpp_buf_puts(&b, "tpp-inclusion-proof 1\n");
+    tpp_buf_puts(&b, "tpp-inclusion-proof 2\n");
     tpp_buf_printf(&b, "period %s\nrevision %d\nnip %s\n", s.period, s.revision, nip);
     tpp_buf_printf(&b, "tree-size %zu\nleaf-index %zu\nroot %s\nseal %s\n", ls.n, idx,
                    s.merkle_root, s.seal_hash);
@@ -1066,6 +1082,15 @@ tpp_status tpp_proof_build_line(tpp_store *st, const char *nip, int line, int ye
         tpp_hex_encode(path[i], 32, hex);
         tpp_buf_printf(&b, "path %s\n", hex);
     }
+    for (size_t at = 0; at < note_len;) {
+        const char *nl = memchr(note + at, '\n', note_len - at);
+        size_t n = nl ? (size_t)(nl - (note + at)) : note_len - at;
+        tpp_buf_puts(&b, "note ");
+        tpp_buf_append(&b, note + at, n);
+        tpp_buf_puts(&b, "\n");
+        at += n + 1;
+    }
+    free(note);
     tpp_buf_puts(&b, "end\n");
     if (b.oom || rec.oom) {
         rc = tpp_fail(err, TPP_ERR_NOMEM, TPP_NOLOC, "out of memory");

@@ -932,7 +932,8 @@ static tpp_status run_rows(run_writer *w, const emp_data *emps, const emp_out *o
                                     r->net};
             for (size_t t = 0; t < sizeof nums / sizeof nums[0]; t++)
                 sqlite3_bind_int64(q, k++, nums[t]);
-            sqlite3_bind_text(q, k++, r->trace ? r->trace : "", (int)r->trace_len, SQLITE_STATIC);
+            sqlite3_bind_blob(q, k++, r->trace ? (const void *)r->trace : "", (int)r->trace_len,
+                              SQLITE_STATIC);
             sqlite3_bind_int64(q, k++, (sqlite3_int64)ln + 1);
             if (sqlite3_step(q) != SQLITE_DONE)
                 return tpp_store_fail(w->st, err, "cannot store a result");
@@ -1013,7 +1014,8 @@ static tpp_status load_packs(tpp_store *st, month_data *md, tpp_error *err)
 }
 
 /* Employees are computed and stored a chunk at a time, so that only one chunk's traces (about
- * 5 KB an employee) are ever in memory: a national month is 4 million employees. The chunk is
+ * 0.4 KB an employee, compact: docs/compact-trace.md) are ever in memory: a national month is
+ * 4 million employees. The chunk is
  * large enough that the threads stay busy and small enough to stay in cache. */
 #define RUN_CHUNK 8192
 

@@ -104,8 +104,9 @@ static void hash_escaped(crypto_hash_sha256_state *h, const unsigned char *s, in
 
 /* The run's seal until finalize exists: SHA-256 over "tpp-run-seal 1\nrun <id>\npack <sha>\n"
  * and one line per stored result in (unit_code, nip) order, every column of the result table in
- * table order, tab-separated (SQLite's text of each value; trace included). Documented in
- * exporters/manifest.c. The rows come from the export's one pass over the run (below). */
+ * table order, tab-separated (SQLite's text of each value; the trace as its compact bytes, escaped
+ * like any value). Documented in exporters/manifest.c. The rows come from the export's one pass
+ * over the run (below). */
 static void seal_begin(crypto_hash_sha256_state *h, int64_t run_id, const char *pack_sha)
 {
     crypto_hash_sha256_init(h);

@@ -1,7 +1,6 @@
 /* The canonical employee record, version 2 (docs/canonical-trace.md). Every field is written as
- * "key SP length ':' bytes LF", integers in plain decimal, trace steps split into their five
- * fields: unambiguous, independent of thread count, locale and platform, and still readable
- * in a proof file. */
+ * "key SP length ':' bytes LF", integers in plain decimal, the line after the NIP, the trace
+ * last as its compact bytes: unambiguous, independent of thread count, locale and platform. */
 #include <stdio.h>
 #include <string.h>
 
@@ -97,44 +96,6 @@ void tpp_canon_trace_lines(const char *trace, size_t len,
         fn(user, i, trace + start, len - start);
 }
 
-/* A trace is "well formed" when it is empty or ends with LF and every line has exactly five
- * tab-separated fields; only then is it written as steps. Anything else (a hand-edited trace)
- * is written whole as trace-raw, so that two different traces never give the same record. */
-static bool well_formed(const char *t, size_t len)
-{
-    if (len == 0)
-        return true;
-    if (t[len - 1] != '\n')
-        return false;
-    int tabs = 0;
-    for (size_t k = 0; k < len; k++) {
-        if (t[k] == '\t') {
-            tabs++;
-        } else if (t[k] == '\n') {
-            if (tabs != 4)
-                return false;
-            tabs = 0;
-        }
-    }
-    return true;
-}
-
-static void put_step(void *user, size_t i, const char *line, size_t n)
-{
-    (void)i;
-    tpp_buf *b = user;
-    tpp_buf_puts(b, "step");
-    size_t start = 0;
-    for (size_t k = 0; k <= n; k++) {
-        if (k == n || line[k] == '\t') {
-            tpp_buf_append(b, " ", 1);
-            put_ns(b, line + start, k - start);
-            start = k + 1;
-        }
-    }
-    tpp_buf_append(b, "\n", 1);
-}
-
 void tpp_canon_record(sqlite3_stmt *q, int first_col, const char *period, tpp_buf *out)
 {
     tpp_buf_printf(out, "tpp-canonical-record %d\n", TPP_CANON_VERSION);
@@ -151,21 +112,11 @@ void tpp_canon_record(sqlite3_stmt *q, int first_col, const char *period, tpp_bu
             put_field(out, columns[i].name, s ? s : "", s ? n : 0);
         }
     }
+    /* the compact trace's bytes as stored (docs/compact-trace.md); version 1 had the text
+     * steps here, ten times the bytes to hash */
     int tc = first_col + TPP_CANON_N_COLUMNS - 1;
-    const char *t = (const char *)sqlite3_column_text(q, tc);
+    const char *t = (const char *)sqlite3_column_blob(q, tc);
     size_t tlen = t ? (size_t)sqlite3_column_bytes(q, tc) : 0;
-    if (t == NULL)
-        t = "";
-    if (well_formed(t, tlen)) {
-        size_t n_steps = 0;
-        for (size_t k = 0; k < tlen; k++)
-            n_steps += t[k] == '\n';
-        char num[24];
-        int n = snprintf(num, sizeof num, "%zu", n_steps);
-        put_field(out, "steps", num, (size_t)n);
-        tpp_canon_trace_lines(t, tlen, put_step, out);
-    } else {
-        put_field(out, "trace-raw", t, tlen);
-    }
+    put_field(out, "trace", t ? t : "", tlen);
     tpp_buf_puts(out, "end\n");
 }

@@ -3,8 +3,10 @@
 #include <string.h>
 
 #include "engine/store.h"
+#include "engine/trace_read.h"
 #include "tpp/date.h"
 #include "tpp/lifecycle.h"
+#include "tpp/trace.h"
 
 static const char *col_text(sqlite3_stmt *q, int i)
 {
@@ -82,6 +84,21 @@ static void first_difference(const char *ta, const char *tb, char *step, size_t 
     }
 }
 
+/* A run's packs copied out of the cache (whose list is for one run at a time). */
+static tpp_status run_packs(tpp_pack_cache *c, int64_t run_id, const tpp_ruleset *out[16],
+                            size_t *n, tpp_error *err)
+{
+    const tpp_ruleset *const *p;
+    size_t k;
+    TPP_TRY(tpp_pack_cache_run_packs(c, run_id, &p, &k, err));
+    if (k > 16)
+        return tpp_fail(err, TPP_ERR_INVALID, TPP_NOLOC, "run %lld has more than 16 rule packs",
+                        (long long)run_id);
+    memcpy(out, p, k * sizeof *p);
+    *n = k;
+    return TPP_OK;
+}
+
 tpp_status tpp_run_diff(tpp_store *st, int64_t run_a, int64_t run_b, tpp_diff_fn fn, void *user,
                         tpp_diff_summary *sum, tpp_error *err)
 {
@@ -101,7 +118,24 @@ tpp_status tpp_run_diff(tpp_store *st, int64_t run_a, int64_t run_b, tpp_diff_fn
         "FROM k LEFT JOIN a ON a.nip = k.nip AND a.line = k.line LEFT JOIN b ON b.nip = k.nip "
         "AND b.line = k.line ORDER BY k.nip, k.line";
     sqlite3_stmt *q;
-    TPP_TRY(tpp_store_prepare(st, sql, &q, err));
+    /* each run's traces are rendered with its own pack (a correction run may have another) */
+    tpp_pack_cache *packs = tpp_pack_cache_new(st);
+    if (packs == NULL)
+        return tpp_fail(err, TPP_ERR_NOMEM, TPP_NOLOC, "out of memory");
+    /* every pack of each run: a month with a pack version starting inside it has two */
+    const tpp_ruleset *packs_a[16], *packs_b[16];
+    size_t na_packs = 0, nb_packs = 0;
+    tpp_status prc = run_packs(packs, run_a, packs_a, &na_packs, err);
+    if (prc == TPP_OK)
+        prc = run_packs(packs, run_b, packs_b, &nb_packs, err);
+    const tpp_ruleset *rs_a = prc == TPP_OK ? packs_a[0] : NULL;
+    const tpp_ruleset *rs_b = prc == TPP_OK ? packs_b[0] : NULL;
+    if (prc == TPP_OK)
+        prc = tpp_store_prepare(st, sql, &q, err);
+    if (prc != TPP_OK) {
+        tpp_pack_cache_free(packs);
+        return prc;
+    }
     sqlite3_bind_int64(q, 1, run_a);
     sqlite3_bind_int64(q, 2, run_b);
     int rc;
@@ -122,8 +156,23 @@ tpp_status tpp_run_diff(tpp_store *st, int64_t run_a, int64_t run_b, tpp_diff_fn
         char step[128], ra[64], rb[64];
         step[0] = ra[0] = rb[0] = '\0';
         if (in_a && in_b) {
-            first_difference(col_text(q, 11), col_text(q, 12), step, sizeof step, ra, rb,
-                             sizeof ra);
+            const void *ba = sqlite3_column_blob(q, 11), *bb = sqlite3_column_blob(q, 12);
+            size_t la = (size_t)sqlite3_column_bytes(q, 11);
+            size_t lb = (size_t)sqlite3_column_bytes(q, 12);
+            /* the same bytes under the same pack are the same text */
+            if (rs_a != rs_b || la != lb || (la > 0 && memcmp(ba, bb, la) != 0)) {
+                char *ta = NULL, *tb = NULL;
+                size_t na, nb;
+                tpp_error e2 = {0};
+                if (tpp_trace_render_packs(packs_a, na_packs, ba, la, &ta, &na, &e2) != TPP_OK ||
+                    tpp_trace_render_packs(packs_b, nb_packs, bb, lb, &tb, &nb, &e2) != TPP_OK) {
+                    snprintf(step, sizeof step, "(unreadable trace: %.100s)", e2.msg);
+                } else {
+                    first_difference(ta, tb, step, sizeof step, ra, rb, sizeof ra);
+                }
+                free(ta);
+                free(tb);
+            }
             if (step[0] == '\0' && d.tpp_a == d.tpp_b && d.net_a == d.net_b &&
                 d.gross_a == d.gross_b) {
                 sum->n_same++;
@@ -150,6 +199,7 @@ tpp_status tpp_run_diff(tpp_store *st, int64_t run_a, int64_t run_b, tpp_diff_fn
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
         out = tpp_store_fail(st, err, "cannot compare the runs");
     sqlite3_finalize(q);
+    tpp_pack_cache_free(packs);
     return out;
 }
 

@@ -13,7 +13,9 @@
 
 #include "engine/audit_int.h"
 #include "engine/canon.h"
+#include "tpp/trace.h"
 #include "engine/store.h"
+#include "engine/trace_read.h"
 #include "engine/util.h"
 #include "tpp/audit.h"
 #include "tpp/batch.h"
@@ -423,13 +425,34 @@ static void step_name(const char *line, size_t len, char *out, size_t size)
 
 /* Report where one employee's sealed line and replayed line first differ. a and b are on rows
  * of tpp_canon_columns_sql. */
-static void first_difference(sqlite3_stmt *a, sqlite3_stmt *b, const char *nip,
-                             tpp_replay_report_fn report, void *user)
+static void first_difference(const tpp_ruleset *const *packs, size_t n_packs, sqlite3_stmt *a,
+                             sqlite3_stmt *b, const char *nip, tpp_replay_report_fn report,
+                             void *user)
 {
     int tc = TPP_CANON_N_COLUMNS - 1;
     lines la = {0}, lb = {0};
-    tpp_canon_trace_lines(col_text(a, tc), (size_t)sqlite3_column_bytes(a, tc), add_line, &la);
-    tpp_canon_trace_lines(col_text(b, tc), (size_t)sqlite3_column_bytes(b, tc), add_line, &lb);
+    /* both traces are of the run's packs (the replay recomputes with them) */
+    char *ta = NULL, *tb = NULL;
+    size_t na = 0, nb = 0;
+    tpp_error e2 = {0};
+    if (tpp_trace_render_packs(packs, n_packs, sqlite3_column_blob(a, tc),
+                               (size_t)sqlite3_column_bytes(a, tc), &ta, &na, &e2) != TPP_OK) {
+        /* a sealed trace that does not render was damaged: say so as its first step */
+        free(ta);
+        ta = NULL;
+        na = 0;
+        char msg[300];
+        snprintf(msg, sizeof msg, "(unreadable trace: %.200s)\t\t\t\t\n", e2.msg);
+        ta = strdup(msg);
+        na = ta ? strlen(ta) : 0;
+    }
+    if (tpp_trace_render_packs(packs, n_packs, sqlite3_column_blob(b, tc),
+                               (size_t)sqlite3_column_bytes(b, tc), &tb, &nb, &e2) != TPP_OK) {
+        tb = NULL;
+        nb = 0;
+    }
+    tpp_canon_trace_lines(ta ? ta : "", na, add_line, &la);
+    tpp_canon_trace_lines(tb ? tb : "", nb, add_line, &lb);
     char name[96], sa[640], sb[640];
     tpp_replay_diff d = {nip, "differs", name, sa, sb};
     size_t n = la.n < lb.n ? la.n : lb.n, i = 0;
@@ -463,6 +486,8 @@ static void first_difference(sqlite3_stmt *a, sqlite3_stmt *b, const char *nip,
     free(la.len);
     free(lb.s);
     free(lb.len);
+    free(ta);
+    free(tb);
 }
 
 static tpp_status compare(tpp_store *st, int64_t run_a, tpp_store *mem, int64_t run_b,
@@ -486,7 +511,14 @@ static tpp_status compare(tpp_store *st, int64_t run_a, tpp_store *mem, int64_t 
     snprintf(sql, sizeof sql, "SELECT %s FROM result WHERE run_id = ?1 AND nip = ?2 AND line = ?3",
              tpp_canon_columns_sql);
     sqlite3_stmt *qa = NULL, *qb = NULL;
-    rc = tpp_store_prepare(st, sql, &qa, err);
+    /* every pack of the sealed run, to read the traces of a line that differs */
+    const tpp_ruleset *const *packs = NULL;
+    size_t n_packs = 0;
+    tpp_pack_cache *cache = tpp_pack_cache_new(st);
+    rc = cache == NULL ? tpp_fail(err, TPP_ERR_NOMEM, TPP_NOLOC, "out of memory")
+                       : tpp_pack_cache_run_packs(cache, run_a, &packs, &n_packs, err);
+    if (rc == TPP_OK)
+        rc = tpp_store_prepare(st, sql, &qa, err);
     if (rc == TPP_OK)
         rc = tpp_store_prepare(mem, sql, &qb, err);
     size_t i = 0, j = 0;
@@ -516,7 +548,7 @@ static tpp_status compare(tpp_store *st, int64_t run_a, tpp_store *mem, int64_t 
                 sqlite3_bind_text(qb, 2, B.nip[j], -1, SQLITE_STATIC);
                 sqlite3_bind_int64(qb, 3, B.line[j]);
                 if (sqlite3_step(qa) == SQLITE_ROW && sqlite3_step(qb) == SQLITE_ROW)
-                    first_difference(qa, qb, A.nip[i], report, user);
+                    first_difference(packs, n_packs, qa, qb, A.nip[i], report, user);
                 else
                     rc = tpp_store_fail(st, err, "cannot read a result");
                 sqlite3_reset(qa);
@@ -528,6 +560,7 @@ static tpp_status compare(tpp_store *st, int64_t run_a, tpp_store *mem, int64_t 
     }
     sqlite3_finalize(qa);
     sqlite3_finalize(qb);
+    tpp_pack_cache_free(cache);
     tpp_leafset_release(&A);
     tpp_leafset_release(&B);
     return rc;

@@ -1,6 +1,6 @@
 -- Workspace schema. One source of truth: embedded into the binary at build time.
 -- Money is INTEGER whole rupiah; dates are TEXT ISO 8601; every table is STRICT.
-PRAGMA user_version = 11;
+PRAGMA user_version = 12;
 
 CREATE TABLE meta (
     key   TEXT PRIMARY KEY,
@@ -198,7 +198,7 @@ CREATE TABLE result (
     net_before_tax     INTEGER NOT NULL,   -- col 16
     pph21              INTEGER NOT NULL,   -- col 17
     net                INTEGER NOT NULL,   -- col 18
-    trace              TEXT NOT NULL,
+    trace              BLOB NOT NULL,      -- compact trace, docs/compact-trace.md (schema 12)
     -- schema 9: an employee transferred between OPDs in the month has one line per OPD, 1, 2, ...
     -- in the order of the days (engine/segment.c); everyone else has line 1.
     line               INTEGER NOT NULL DEFAULT 1 CHECK (line >= 1),

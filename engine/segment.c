@@ -13,64 +13,78 @@
  * month's TPP) and carried corrections are the month's too. Those month amounts are then
  * shared out over the lines in proportion to each line's col 8 (largest remainder), so that the
  * lines add up exactly to the month. */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "engine/segment.h"
 #include "engine/util.h"
+#include "rules/trace_enc.h"
+#include "tpp/trace.h"
 
-const char tpp_transfer_cite[] =
-    "Mutasi antar-OPD: tidak ada ketentuan (domain brief 3.9); prorata hari kerja tiap OPD, "
-    "satu baris per OPD; BPJS dan PPh 21 atas jumlah sebulan";
-static const char pack_cite[] = "Masa berlaku paket aturan (tpp rules add): tiap hari dihitung "
-                                "dengan versi yang berlaku pada hari itu";
+/* The citations are part of the trace templates that show them (rules/trace_templates.h). */
+const char tpp_transfer_cite[] = TT_CITE_TRANSFER;
 
-static void put_clean(tpp_buf *b, const char *s)
+/* A line's compact trace. Its own steps (segment, line.*, month.lines) hold no string of a pack
+ * (pool NULL: unit codes, pack ids and hashes inline), so they render under any pack; the
+ * evaluator's steps appended to it do, and a PACK step before them names the pack they were
+ * written under whenever it is not the one of the steps before (docs/compact-trace.md §5). */
+typedef struct ltrace {
+    tpp_tw w;
+    const tpp_ruleset *pack; /* the pack of the last PACK step, NULL before the first */
+    bool started;
+} ltrace;
+
+static void lt_start(ltrace *t, const tpp_month *month, const tpp_ruleset *rs)
 {
-    while (s && *s) {
-        size_t n = strcspn(s, "\t\n\r");
-        tpp_buf_append(b, s, n);
-        s += n;
-        if (*s) {
-            tpp_buf_append(b, " ", 1);
-            s++;
-        }
-    }
+    tpp_tw_start(&t->w, rs, month->first, 512);
+    t->w.pool = NULL;
+    t->pack = NULL;
+    t->started = true;
 }
 
-static void tstep(tpp_buf *b, const char *name, const char *result, const char *rounding,
-                  const char *cite, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
-static void tstep(tpp_buf *b, const char *name, const char *result, const char *rounding,
-                  const char *cite, const char *fmt, ...)
+static void lt_pack(ltrace *t, const tpp_ruleset *rs)
 {
-    char detail[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(detail, sizeof detail, fmt, ap);
-    va_end(ap);
-    put_clean(b, name);
-    tpp_buf_append(b, "\t", 1);
-    put_clean(b, result);
-    tpp_buf_append(b, "\t", 1);
-    put_clean(b, rounding ? rounding : "-");
-    tpp_buf_append(b, "\t", 1);
-    put_clean(b, cite ? cite : "-");
-    tpp_buf_append(b, "\t", 1);
-    put_clean(b, detail);
-    tpp_buf_append(b, "\n", 1);
+    if (t->pack == rs)
+        return;
+    tw_begin(&t->w, TT_PACK);
+    tw_s(&t->w, rs->sha256);
+    tw_end(&t->w);
+    t->pack = rs;
+}
+
+/* Append the steps of an evaluator's trace (written under rs). */
+static void lt_append(ltrace *t, const tpp_ruleset *rs, const void *trace, size_t len)
+{
+    const void *steps;
+    size_t n;
+    if (trace == NULL || tpp_trace_steps(trace, len, &steps, &n) != TPP_OK || n == 0)
+        return;
+    lt_pack(t, rs);
+    tw_raw(&t->w, steps, n);
+}
+
+/* Append another line's whole trace. */
+static void lt_append_line(ltrace *t, const ltrace *o)
+{
+    const void *steps;
+    size_t n;
+    if (!o->started || tpp_trace_steps(o->w.p, o->w.len, &steps, &n) != TPP_OK)
+        return;
+    tw_raw(&t->w, steps, n);
+    t->w.oom |= o->w.oom;
+    t->pack = o->pack;
+}
+
+static void lt_release(ltrace *t)
+{
+    free(t->w.p);
+    memset(t, 0, sizeof *t);
 }
 
 static const char *sched_name(tpp_schedule_kind k)
 {
     return k == TPP_SCHED_6DAY ? "6day" : k == TPP_SCHED_SHIFT ? "shift" : "5day";
-}
-
-static const char *mstr(tpp_money m, char buf[32])
-{
-    snprintf(buf, 32, "%lld", (long long)m);
-    return buf;
 }
 
 /* The employee's codes re-read under another pack version: absence and event types, sanctions
@@ -172,17 +186,14 @@ static void add_line(tpp_result *l, const tpp_result *r, size_t n_comp, bool *ov
         *ovf |= !tpp_money_add(l->components[i], r->components[i], &l->components[i]);
 }
 
-/* The month's payment steps, each named "month.<step>", into a line's trace. */
-static void month_steps(tpp_buf *b, const char *trace, size_t len)
+/* The month's payment steps (written under rs), each named "month.<step>", into a line's trace. */
+static void month_steps(ltrace *t, const tpp_ruleset *rs, const void *trace, size_t len)
 {
-    size_t start = 0;
-    for (size_t k = 0; k < len; k++) {
-        if (trace[k] != '\n')
-            continue;
-        tpp_buf_puts(b, "month.");
-        tpp_buf_append(b, trace + start, k + 1 - start);
-        start = k + 1;
-    }
+    tw_begin(&t->w, TT_MONTH_BEGIN);
+    tw_end(&t->w);
+    lt_append(t, rs, trace, len);
+    tw_begin(&t->w, TT_MONTH_END);
+    tw_end(&t->w);
 }
 
 enum { P_ER, P_EE, P_HUKDIS, P_BULAN_LALU, P_PPH, P_ZAKAT, N_PAY };
@@ -205,12 +216,10 @@ static tpp_money *pay_col(tpp_result *r, int k)
     }
 }
 
-static const char *const pay_step[N_PAY] = {"line.bpjs_employer", "line.bpjs_employee",
-                                            "line.pot_hukdis",    "line.pot_bulan_lalu",
-                                            "line.pph21",         "line.zakat"};
-static const char *const pay_label[N_PAY] = {"col 11/13 BPJS 4 %", "col 14 BPJS 1 %",
-                                             "col 10 POT. HUKDIS", "col 9 POT. BULAN LALU",
-                                             "col 17 PPh 21",      "zakat"};
+/* The line.* step of each payment column (the templates follow the column order). */
+static const tpp_tt pay_step[N_PAY] = {TT_LINE_BPJS_EMPLOYER, TT_LINE_BPJS_EMPLOYEE,
+                                       TT_LINE_POT_HUKDIS,    TT_LINE_POT_BULAN_LALU,
+                                       TT_LINE_PPH21,         TT_LINE_ZAKAT};
 
 static void line_totals(tpp_result *r)
 {
@@ -275,7 +284,7 @@ tpp_status tpp_eval_segments(const tpp_month *month, const tpp_employee *emp, co
                              size_t n_segs, tpp_line *lines, size_t *n_lines)
 {
     *n_lines = 0;
-    tpp_buf tr[64];
+    ltrace tr[64];
     memset(tr, 0, sizeof tr);
     if (n_segs == 0 || n_segs > 64)
         return TPP_ERR_INTERNAL;
@@ -284,7 +293,7 @@ tpp_status tpp_eval_segments(const tpp_month *month, const tpp_employee *emp, co
     const tpp_seg *last_seg = NULL;
     remap last_map = {0};
     tpp_employee last_emp = *emp;
-    char a[32], f[11], t[11];
+    char f[11];
     bool unit_split = false;
     int32_t seg_minutes[64];
     tpp_date seg_from[64], seg_to[64];
@@ -312,19 +321,26 @@ tpp_status tpp_eval_segments(const tpp_month *month, const tpp_employee *emp, co
         while (li < n && strcmp(lines[li].unit_code, sg->unit_code) != 0)
             li++;
         if (li == n) {
+            lt_start(&tr[n], month, sg->rs);
             memset(&lines[n], 0, sizeof lines[n]);
             lines[n].unit_code = sg->unit_code;
             lines[n].unit_name = sg->unit_name;
             n++;
         }
         tpp_date_format(e.start_date, f);
-        tpp_date_format(e.end_date, t);
-        tstep(&tr[li], "segment", sg->unit_code, NULL,
-              (s > 0 && sg->rs != segs[s - 1].rs) || (s == 0 && !unit_split) ? pack_cite
-                                                                             : tpp_transfer_cite,
-              "unit=%s schedule=%s from=%s to=%s pack=%s sha256=%s%s%s", sg->unit_code,
-              sched_name(sg->schedule), f, t, sg->rs->id, sg->rs->sha256,
-              sg->why && sg->why[0] ? " reference=" : "", sg->why ? sg->why : "");
+        tpp_tw *w = &tr[li].w;
+        bool by_pack = (s > 0 && sg->rs != segs[s - 1].rs) || (s == 0 && !unit_split);
+        tw_begin(w, by_pack ? TT_SEGMENT_PACK : TT_SEGMENT_TRANSFER);
+        tw_s(w, sg->unit_code);
+        tw_s(w, sg->unit_code);
+        tw_s(w, sched_name(sg->schedule));
+        tw_date(w, e.start_date);
+        tw_date(w, e.end_date);
+        tw_s(w, sg->rs->id);
+        tw_s(w, sg->rs->sha256);
+        tw_s(w, sg->why && sg->why[0] ? " reference=" : "");
+        tw_s(w, sg->why ? sg->why : "");
+        tw_end(w);
         char msg[160] = "";
         remap map = {0};
         if ((segs[0].schedule == TPP_SCHED_SHIFT) != (sg->schedule == TPP_SCHED_SHIFT)) {
@@ -351,7 +367,7 @@ tpp_status tpp_eval_segments(const tpp_month *month, const tpp_employee *emp, co
             oom = true;
             break;
         }
-        tpp_buf_append(&tr[li], r.trace ? r.trace : "", r.trace_len);
+        lt_append(&tr[li], sg->rs, r.trace, r.trace_len);
         if (r.status != TPP_OK) {
             fail_line(&lines[li], r.status, r.msg);
             failed = true;
@@ -370,6 +386,7 @@ tpp_status tpp_eval_segments(const tpp_month *month, const tpp_employee *emp, co
     if (oom)
         goto nomem;
     if (n == 0) {
+        lt_start(&tr[0], month, segs[0].rs);
         memset(&lines[0], 0, sizeof lines[0]);
         lines[0].unit_code = emp->unit_code;
         lines[0].unit_name = emp->unit_name;
@@ -387,16 +404,17 @@ tpp_status tpp_eval_segments(const tpp_month *month, const tpp_employee *emp, co
         for (size_t i = 0; i < n; i++)
             if (lines[i].r.status != TPP_OK)
                 bad = i;
-        tpp_buf all = {0};
+        ltrace all;
+        lt_start(&all, month, segs[0].rs);
         for (size_t i = 0; i < n; i++)
-            tpp_buf_append(&all, tr[i].data ? tr[i].data : "", tr[i].len);
+            lt_append_line(&all, &tr[i]);
         lines[0].r.status = lines[bad].r.status;
         memcpy(lines[0].r.msg, lines[bad].r.msg, sizeof lines[0].r.msg);
         lines[0].unit_code = lines[bad].unit_code;
         lines[0].unit_name = lines[bad].unit_name;
         n = 1;
         for (size_t i = 0; i < 64; i++)
-            tpp_buf_release(&tr[i]);
+            lt_release(&tr[i]);
         tr[0] = all;
         goto finish;
     }
@@ -412,6 +430,7 @@ tpp_status tpp_eval_segments(const tpp_month *month, const tpp_employee *emp, co
         char per[256] = "";
         size_t len = 0;
         for (size_t k = 0; k < n_done && len < sizeof per; k++) {
+            char t[11];
             tpp_date_format(seg_from[k], f);
             tpp_date_format(seg_to[k], t);
             len += (size_t)snprintf(per + len, sizeof per - len, "%s%s..%s %d", k ? " + " : "", f,
@@ -419,10 +438,12 @@ tpp_status tpp_eval_segments(const tpp_month *month, const tpp_employee *emp, co
         }
         for (size_t i = 0; i < n; i++) {
             lines[i].r.deferred = true;
-            tstep(&tr[i], "discipline.defer", "deferred", NULL, mrs->defer_cite,
-                  "counted_minutes=%lld over %d: payment to be deferred by BKPSDM (the month's "
-                  "minutes, segment by segment: %s)",
-                  (long long)month_minutes, (int)mrs->defer_minutes_over, per);
+            tw_begin(&tr[i].w, TT_DISCIPLINE_DEFER_MONTH);
+            tw_s(&tr[i].w, mrs->defer_cite);
+            tw_i(&tr[i].w, month_minutes);
+            tw_i(&tr[i].w, mrs->defer_minutes_over);
+            tw_s(&tr[i].w, per);
+            tw_end(&tr[i].w);
         }
     }
 
@@ -432,22 +453,27 @@ tpp_status tpp_eval_segments(const tpp_month *month, const tpp_employee *emp, co
         if (i == n - 1 && emp->carried < 0) {
             l->addition = -emp->carried;
             l->tpp += l->addition;
-            tstep(&tr[i], "correction", mstr(l->addition, a), NULL, NULL,
-                  "kekurangan bayar %lld carried from an earlier month, added to col 8",
-                  (long long)l->addition);
+            tw_begin(&tr[i].w, TT_CORRECTION_ADDED);
+            tw_i(&tr[i].w, l->addition);
+            tw_i(&tr[i].w, l->addition);
+            tw_end(&tr[i].w);
         }
-        tstep(&tr[i], "line.amount", mstr(l->tpp, a), NULL, NULL,
-              "unit=%s besaran=%lld discipline_cut=%lld performance_cut=%lld addition=%lld "
-              "(col 8, the sum of the unit's segments)",
-              lines[i].unit_code, (long long)l->besaran, (long long)l->discipline_cut,
-              (long long)l->performance_cut, (long long)l->addition);
+        tw_begin(&tr[i].w, TT_LINE_AMOUNT);
+        tw_i(&tr[i].w, l->tpp);
+        tw_s(&tr[i].w, lines[i].unit_code);
+        tw_i(&tr[i].w, l->besaran);
+        tw_i(&tr[i].w, l->discipline_cut);
+        tw_i(&tr[i].w, l->performance_cut);
+        tw_i(&tr[i].w, l->addition);
+        tw_end(&tr[i].w);
         if (l->besaran > 0) {
             tpp_money bp;
             if (tpp_money_mul_ratio(l->tpp, 10000, l->besaran, TPP_ROUND_HALF_UP, &bp)) {
                 l->percent_bp = (int32_t)bp;
-                snprintf(a, sizeof a, "%d.%02d", (int)(bp / 100), (int)(bp % 100));
-                tstep(&tr[i], "display.percent", a, "half_up", NULL,
-                      "col 7 = col 8 / col 6, 2 decimals");
+                tw_begin(&tr[i].w, TT_DISPLAY_PERCENT);
+                tw_i(&tr[i].w, (int)(bp / 100));
+                tw_i(&tr[i].w, (int)(bp % 100));
+                tw_end(&tr[i].w);
             }
         }
     }
@@ -466,15 +492,16 @@ tpp_status tpp_eval_segments(const tpp_month *month, const tpp_employee *emp, co
     if (tpp_eval_payment(last_seg->rs, month, &last_emp, &m) != TPP_OK)
         goto nomem;
     if (m.status != TPP_OK) {
-        tpp_buf all = {0};
+        ltrace all;
+        lt_start(&all, month, last_seg->rs);
         for (size_t i = 0; i < n; i++)
-            tpp_buf_append(&all, tr[i].data ? tr[i].data : "", tr[i].len);
-        tpp_buf_append(&all, m.trace ? m.trace : "", m.trace_len);
+            lt_append_line(&all, &tr[i]);
+        lt_append(&all, last_seg->rs, m.trace, m.trace_len);
         lines[0].r.status = m.status;
         memcpy(lines[0].r.msg, m.msg, sizeof m.msg);
         n = 1;
         for (size_t i = 0; i < 64; i++)
-            tpp_buf_release(&tr[i]);
+            lt_release(&tr[i]);
         tr[0] = all;
         tpp_result_release(&m);
         goto finish;
@@ -490,16 +517,19 @@ tpp_status tpp_eval_segments(const tpp_month *month, const tpp_employee *emp, co
         l->zakat = m.zakat;
         l->ter_base = m.ter_base;
         line_totals(l);
-        tpp_buf_append(&tr[0], m.trace ? m.trace : "", m.trace_len);
+        lt_append(&tr[0], last_seg->rs, m.trace, m.trace_len);
         tpp_result_release(&m);
         goto finish;
     }
     for (size_t i = 0; i < n; i++) {
-        tstep(&tr[i], "month.lines", mstr(m.tpp, a), NULL, tpp_transfer_cite,
-              "line %zu of %zu; col 8 of the month = %lld over %zu OPD lines; BPJS, sanctions, "
-              "corrections and PPh 21 once on the month, shared by col 8",
-              i + 1, n, (long long)m.tpp, n);
-        month_steps(&tr[i], m.trace ? m.trace : "", m.trace_len);
+        tw_begin(&tr[i].w, TT_MONTH_LINES);
+        tw_i(&tr[i].w, m.tpp);
+        tw_i(&tr[i].w, (int64_t)(i + 1));
+        tw_i(&tr[i].w, (int64_t)n);
+        tw_i(&tr[i].w, m.tpp);
+        tw_i(&tr[i].w, (int64_t)n);
+        tw_end(&tr[i].w);
+        month_steps(&tr[i], last_seg->rs, m.trace, m.trace_len);
     }
     if (!share(lines, n, &m)) {
         lines[0].r.status = TPP_ERR_INTERNAL;
@@ -515,29 +545,40 @@ tpp_status tpp_eval_segments(const tpp_month *month, const tpp_employee *emp, co
             tpp_money v = *pay_col(l, k);
             if (v == 0 && (k == P_HUKDIS || k == P_BULAN_LALU || k == P_ZAKAT))
                 continue;
-            tstep(&tr[i], pay_step[k], mstr(v, a), "largest_remainder", tpp_transfer_cite,
-                  "%s: share of the month's %lld by col 8 %lld / %lld", pay_label[k],
-                  (long long)*pay_col(&m, k), (long long)l->tpp, (long long)m.tpp);
+            tw_begin(&tr[i].w, pay_step[k]);
+            tw_i(&tr[i].w, v);
+            tw_i(&tr[i].w, *pay_col(&m, k));
+            tw_i(&tr[i].w, l->tpp);
+            tw_i(&tr[i].w, m.tpp);
+            tw_end(&tr[i].w);
         }
-        tstep(&tr[i], "payment.gross", mstr(l->gross, a), NULL, NULL,
-              "col 12 = tpp %lld + bpjs_employer %lld - pot_bulan_lalu %lld - pot_hukdis %lld",
-              (long long)l->tpp, (long long)l->bpjs_employer, (long long)l->pot_bulan_lalu,
-              (long long)l->pot_hukdis);
-        tstep(&tr[i], "payment.net", mstr(l->net, a), NULL, NULL,
-              "gross=%lld deductions=%lld net_before_tax=%lld pph21=%lld zakat=%lld",
-              (long long)l->gross, (long long)l->deductions, (long long)l->net_before_tax,
-              (long long)l->pph21, (long long)l->zakat);
+        tpp_tw *w = &tr[i].w;
+        tw_begin(w, TT_GROSS);
+        tw_i(w, l->gross);
+        tw_i(w, l->tpp);
+        tw_i(w, l->bpjs_employer);
+        tw_i(w, l->pot_bulan_lalu);
+        tw_i(w, l->pot_hukdis);
+        tw_end(w);
+        tw_begin(w, TT_NET);
+        tw_i(w, l->net);
+        tw_i(w, l->gross);
+        tw_i(w, l->deductions);
+        tw_i(w, l->net_before_tax);
+        tw_i(w, l->pph21);
+        tw_i(w, l->zakat);
+        tw_end(w);
     }
     tpp_result_release(&m);
 
 finish:
     remap_free(&last_map);
     for (size_t i = 0; i < n; i++) {
-        if (tr[i].oom)
+        if (tr[i].w.oom)
             goto nomem;
-        lines[i].r.trace = tr[i].data;
-        lines[i].r.trace_len = tr[i].len;
-        tr[i] = (tpp_buf){0};
+        lines[i].r.trace = tr[i].w.p;
+        lines[i].r.trace_len = tr[i].w.len;
+        tr[i] = (ltrace){0};
     }
     *n_lines = n;
     return TPP_OK;
@@ -545,7 +586,7 @@ finish:
 nomem:
     remap_free(&last_map);
     for (size_t i = 0; i < 64; i++)
-        tpp_buf_release(&tr[i]);
+        lt_release(&tr[i]);
     for (size_t i = 0; i < n; i++)
         lines[i].r.trace = NULL;
     return TPP_ERR_NOMEM;

@@ -9,7 +9,7 @@
 #include "tpp/error.h"
 #include "tpp/rules.h"
 
-#define TPP_SCHEMA_VERSION 11
+#define TPP_SCHEMA_VERSION 12
 
 typedef struct tpp_store {
     sqlite3 *db;

@@ -22,6 +22,7 @@
  * seal: until a run is sealed by finalize, the seal is "provisional": the SHA-256 of the text
  * "tpp-run-seal 1\nrun <id>\npack <pack sha256>\n" followed by one line per stored result of the
  * run in (unit_code, nip) order, every column of the result table tab-separated, the trace last
+ * (its compact bytes, docs/compact-trace.md)
  * (engine/batch_export.c builds it). Once finalize has sealed the run, the line is
  * "seal final <merkle root>": the root published for the month and checked by inclusion proofs.
  *

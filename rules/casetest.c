@@ -10,6 +10,7 @@
 
 #include "tpp/eval.h"
 #include "tpp/rules.h"
+#include "tpp/trace.h"
 
 static const char *const field_names[TPP_CF_COUNT] = {"besaran",
                                                       "discipline_cut",
@@ -76,30 +77,35 @@ static int64_t field_value(const tpp_result *r, tpp_case_field f)
 
 /* Offset of the line of the trace that produced a field: the last step whose name starts with
  * prefix (or equals it when exact). -1 when there is none. */
-static long find_step(const tpp_result *r, const char *prefix, bool exact)
+typedef struct text {
+    const char *s; /* the rendered trace */
+    size_t n;
+} text;
+
+static long find_step(const text *r, const char *prefix, bool exact)
 {
     long found = -1;
     size_t plen = strlen(prefix);
-    for (size_t at = 0; r->trace != NULL && at < r->trace_len;) {
-        const char *line = r->trace + at;
-        const char *tab = memchr(line, '\t', r->trace_len - at);
-        const char *nl = memchr(line, '\n', r->trace_len - at);
+    for (size_t at = 0; r->s != NULL && at < r->n;) {
+        const char *line = r->s + at;
+        const char *tab = memchr(line, '\t', r->n - at);
+        const char *nl = memchr(line, '\n', r->n - at);
         size_t name_len = tab ? (size_t)(tab - line) : 0;
         if (tab != NULL && (nl == NULL || tab < nl) && name_len >= plen &&
             memcmp(line, prefix, plen) == 0 && (!exact || name_len == plen))
             found = (long)at;
         if (nl == NULL)
             break;
-        at = (size_t)(nl - r->trace) + 1;
+        at = (size_t)(nl - r->s) + 1;
     }
     return found;
 }
 
-static void print_step(FILE *out, const tpp_result *r, long at)
+static void print_step(FILE *out, const text *r, long at)
 {
-    const char *line = r->trace + at;
-    const char *nl = memchr(line, '\n', r->trace_len - (size_t)at);
-    int len = nl ? (int)(nl - line) : (int)(r->trace_len - (size_t)at);
+    const char *line = r->s + at;
+    const char *nl = memchr(line, '\n', r->n - (size_t)at);
+    int len = nl ? (int)(nl - line) : (int)(r->n - (size_t)at);
     fprintf(out, "    first step that differs: ");
     for (int i = 0; i < len; i++)
         fputc(line[i] == '\t' ? ' ' : line[i], out);
@@ -234,8 +240,8 @@ static tpp_status build(const tpp_ruleset *rs, const tpp_rules_case *c, tpp_mont
 }
 
 /* Compare a case's expectations; print the differences. True when all agree. */
-static bool compare(const tpp_ruleset *rs, const tpp_rules_case *c, const tpp_result *r, FILE *out,
-                    tpp_diags *diags)
+static bool compare(const tpp_ruleset *rs, const tpp_rules_case *c, const tpp_result *r,
+                    const text *t, FILE *out, tpp_diags *diags)
 {
     bool ok = true;
     long first_step = -1;
@@ -258,7 +264,7 @@ static bool compare(const tpp_ruleset *rs, const tpp_rules_case *c, const tpp_re
         tpp_diag_error(diags, (tpp_srcloc){rs->path, x->pos.line, x->pos.col, NULL},
                        "test '%s': %s expected %lld, got %lld", c->name, field_names[x->field],
                        (long long)x->value, (long long)got);
-        long s = find_step(r, field_steps[x->field], x->field != TPP_CF_BESARAN);
+        long s = find_step(t, field_steps[x->field], x->field != TPP_CF_BESARAN);
         if (s >= 0 && (first_step < 0 || s < first_step))
             first_step = s;
     }
@@ -278,12 +284,12 @@ static bool compare(const tpp_ruleset *rs, const tpp_rules_case *c, const tpp_re
                        (long long)x->value, (long long)got);
         char name[64];
         snprintf(name, sizeof name, "component.%s", id);
-        long s = find_step(r, name, true);
+        long s = find_step(t, name, true);
         if (s >= 0 && (first_step < 0 || s < first_step))
             first_step = s;
     }
     if (!ok && first_step >= 0)
-        print_step(out, r, first_step);
+        print_step(out, t, first_step);
     return ok;
 }
 
@@ -303,8 +309,18 @@ tpp_status tpp_rules_run_tests(const tpp_ruleset *rs, FILE *out, tpp_diags *diag
         tpp_status rc = build(rs, c, &m, &e, &punches, &absences, &events);
         if (rc == TPP_OK)
             rc = tpp_eval_employee(rs, &m, &e, &r);
+        /* the failing step is shown from the rendered trace */
+        text t = {NULL, 0};
+        char *rendered = NULL;
         if (rc == TPP_OK) {
-            if (compare(rs, c, &r, out, diags)) {
+            tpp_error terr;
+            rc = tpp_trace_render(rs, r.trace, r.trace_len, &rendered, &t.n, &terr);
+            t.s = rendered;
+            if (rc == TPP_ERR_INVALID) /* a bug: the evaluator wrote what it cannot read */
+                rc = TPP_ERR_INTERNAL;
+        }
+        if (rc == TPP_OK) {
+            if (compare(rs, c, &r, &t, out, diags)) {
                 report->passed++;
                 fprintf(out, "ok    %s\n", c->name);
             } else {
@@ -312,6 +328,7 @@ tpp_status tpp_rules_run_tests(const tpp_ruleset *rs, FILE *out, tpp_diags *diag
             }
         }
         tpp_result_release(&r);
+        free(rendered);
         free(punches);
         free(absences);
         free(events);
@@ -319,4 +336,23 @@ tpp_status tpp_rules_run_tests(const tpp_ruleset *rs, FILE *out, tpp_diags *diag
             return rc;
     }
     return TPP_OK;
+}
+
+tpp_status tpp_rules_case_eval(const tpp_ruleset *rs, size_t i, tpp_result *out)
+{
+    memset(out, 0, sizeof *out);
+    if (i >= rs->n_cases)
+        return TPP_ERR_USAGE;
+    tpp_month m;
+    tpp_employee e;
+    tpp_punch *punches = NULL;
+    tpp_absence *absences = NULL;
+    tpp_event *events = NULL;
+    tpp_status rc = build(rs, &rs->cases[i], &m, &e, &punches, &absences, &events);
+    if (rc == TPP_OK)
+        rc = tpp_eval_employee(rs, &m, &e, out);
+    free(punches);
+    free(absences);
+    free(events);
+    return rc;
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "engine/util.h"
+#include "rules/trace_enc.h"
 #include "tpp/eval.h"
 
 /* Discipline cuts are summed exactly per base, then rounded once per base. */
@@ -17,12 +18,12 @@ typedef struct ctx {
     const tpp_month *month;
     const tpp_employee *emp;
     tpp_result *out;
-    tpp_buf trace;
+    tpp_tw trace;
     tpp_ratio bucket[N_BUCKETS]; /* percent per base */
     bool failed;
     const tpp_shift *shifts; /* a rostered shift worker's shifts in the month */
     size_t n_shifts;
-    char zone_what[16]; /* "zone=WITA " when the unit's zone is known, else "" */
+    const char *zone; /* the unit's zone ("WITA") named on each workday line, or NULL */
 } ctx;
 
 void tpp_result_release(tpp_result *r)
@@ -60,295 +61,15 @@ static void base_name(const tpp_ruleset *rs, int bucket, char *buf, size_t size)
                  rs->components[(bucket - 2) / 2].id);
 }
 
-/* ---- The trace text, by hand ----
- * A month writes about 35 trace lines (5.7 KB) per employee, which made formatting most of the
- * compute phase. Lines are now written straight into the trace buffer and their details built
- * by small appenders instead of vsnprintf. The stored text must not change by a byte (seals,
- * golden slips and replays hash it), so the appenders reproduce printf's output exactly, and a
- * detail is still cut at 511 bytes as the 512-byte vsnprintf buffer cut it. */
+/* ---- The compact trace ----
+ * Each step is written as its template number and its values (rules/trace_templates.h,
+ * docs/compact-trace.md); the text ("step\tresult\trounding\tcitation\tdetail") is made
+ * only when someone reads it (tpp_trace_render). A step is
+ *     tw_begin(&c->trace, TT_X); one tw_* call per conversion of X, in order; tw_end(...);
+ * A month writes about 35 steps, 300-500 bytes. */
 
-typedef struct dtl {
-    size_t n;
-    char s[512];
-} dtl;
-
-static inline void d_mem(dtl *d, const char *s, size_t n)
-{
-    size_t room = sizeof d->s - 1 - d->n;
-    if (n > room)
-        n = room;
-    memcpy(d->s + d->n, s, n);
-    d->n += n;
-}
-
-#define D_LIT(d, lit) d_mem((d), (lit), sizeof(lit) - 1)
-
-static inline void d_str(dtl *d, const char *s)
-{
-    d_mem(d, s, strlen(s));
-}
-
-/* The decimal text of v ("%lld"), written to buf (at least 21 bytes, no NUL); its length. */
-static size_t fmt_i64(char *buf, int64_t v)
-{
-    char t[24], *e = t + sizeof t, *p = e;
-    uint64_t mag = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
-    do {
-        *--p = (char)('0' + mag % 10);
-        mag /= 10;
-    } while (mag);
-    if (v < 0)
-        *--p = '-';
-    memcpy(buf, p, (size_t)(e - p));
-    return (size_t)(e - p);
-}
-
-static inline void d_int(dtl *d, int64_t v)
-{
-    char t[24];
-    d_mem(d, t, fmt_i64(t, v));
-}
-
-/* "%02d" */
-static inline void d_int02(dtl *d, int v)
-{
-    if (v >= 0 && v < 10) {
-        char t[2] = {'0', (char)('0' + v)};
-        d_mem(d, t, 2);
-    } else {
-        d_int(d, v);
-    }
-}
-
-/* tpp_ratio_format's text into a 40-byte buffer (so at most 39 bytes), without snprintf. */
-static size_t fmt_ratio(char *buf, tpp_ratio r)
-{
-    int64_t num = r.num, den = r.den;
-    while (den > 1 && den % 10 == 0 && num % 10 == 0) {
-        num /= 10;
-        den /= 10;
-    }
-    char t[64];
-    size_t n;
-    if (den == 1) {
-        n = fmt_i64(t, num);
-    } else {
-        int decimals = 0;
-        for (int64_t x = den; x > 1; x /= 10)
-            decimals++;
-        unsigned long long mag = num < 0 ? 0ULL - (unsigned long long)num : (unsigned long long)num;
-        unsigned long long q = mag / (unsigned long long)den, rem = mag % (unsigned long long)den;
-        n = 0;
-        if (num < 0)
-            t[n++] = '-';
-        n += fmt_i64(t + n, (int64_t)q); /* q <= 2^63 / 2: den > 1 here */
-        t[n++] = '.';
-        char r2[24], *e = r2 + sizeof r2, *p = e;
-        do {
-            *--p = (char)('0' + rem % 10);
-            rem /= 10;
-        } while (rem);
-        for (int w = (int)(e - p); w < decimals; w++)
-            t[n++] = '0';
-        memcpy(t + n, p, (size_t)(e - p));
-        n += (size_t)(e - p);
-    }
-    if (n > 39)
-        n = 39;
-    memcpy(buf, t, n);
-    return n;
-}
-
-static inline void d_ratio(dtl *d, tpp_ratio r)
-{
-    char t[40];
-    d_mem(d, t, fmt_ratio(t, r));
-}
-
-/* A time of a day as HH:MM; minutes past 24:00 belong to the next day ("07:00+1"). */
-static void d_hhmm_day(dtl *d, int32_t minutes)
-{
-    if (minutes >= 1440) {
-        d_int02(d, (int)((minutes - 1440) / 60) % 100);
-        D_LIT(d, ":");
-        d_int02(d, (int)(minutes % 60));
-        D_LIT(d, "+1");
-    } else {
-        d_int02(d, (int)(minutes / 60) % 100);
-        D_LIT(d, ":");
-        d_int02(d, (int)(minutes % 60));
-    }
-}
-
-/* printf for the conversions this file uses (%s %c %d %u with l/ll/z and a 0 flag or a width,
- * and %%), with printf's output; any other format falls back to vsnprintf. */
-static void d_vformat(dtl *d, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
-static void d_vformat(dtl *d, const char *fmt, va_list ap)
-{
-    va_list ap0;
-    va_copy(ap0, ap);
-    for (const char *f = fmt; *f;) {
-        const char *pct = strchr(f, '%');
-        if (pct == NULL) {
-            d_str(d, f);
-            break;
-        }
-        d_mem(d, f, (size_t)(pct - f));
-        f = pct + 1;
-        bool zero = false;
-        int width = 0, lng = 0;
-        if (*f == '0')
-            zero = true, f++;
-        while (*f >= '0' && *f <= '9')
-            width = width * 10 + (*f++ - '0');
-        while (*f == 'l' || *f == 'z')
-            lng += *f == 'z' ? 2 : 1, f++;
-        char t[32];
-        size_t n;
-        const char *s = t;
-        switch (*f) {
-        case '%':
-            if (width || zero || lng)
-                goto fallback;
-            t[0] = '%', n = 1;
-            break;
-        case 'd':
-            n = fmt_i64(t, lng >= 2 ? (int64_t)va_arg(ap, long long)
-                           : lng    ? (int64_t)va_arg(ap, long)
-                                    : (int64_t)va_arg(ap, int));
-            break;
-        case 'u': {
-            unsigned long long u = lng >= 2 ? va_arg(ap, unsigned long long)
-                                   : lng    ? va_arg(ap, unsigned long)
-                                            : va_arg(ap, unsigned);
-            if (u > (unsigned long long)INT64_MAX)
-                goto fallback;
-            n = fmt_i64(t, (int64_t)u);
-            break;
-        }
-        case 'c':
-            if (lng || zero)
-                goto fallback;
-            t[0] = (char)va_arg(ap, int), n = 1;
-            break;
-        case 's':
-            if (lng || zero)
-                goto fallback;
-            s = va_arg(ap, const char *);
-            if (s == NULL)
-                s = "(null)";
-            n = strlen(s);
-            break;
-        default:
-            goto fallback;
-        }
-        f++;
-        if ((size_t)width > n) {
-            static const char zeros[] = "0000000000000000000000000000000";
-            static const char blanks[] = "                               ";
-            size_t pad = (size_t)width - n;
-            if (pad >= sizeof zeros)
-                goto fallback;
-            if (zero && *s == '-' && (f[-1] == 'd')) {
-                d_mem(d, "-", 1);
-                d_mem(d, zeros, pad);
-                d_mem(d, s + 1, n - 1);
-                continue;
-            }
-            d_mem(d, zero ? zeros : blanks, pad);
-        }
-        d_mem(d, s, n);
-    }
-    va_end(ap0);
-    d->s[d->n] = '\0';
-    return;
-fallback:
-    vsnprintf(d->s, sizeof d->s, fmt, ap0);
-    va_end(ap0);
-    d->n = strlen(d->s);
-}
-
-/* The trace buffer starts at the size a month's trace grows to (8 KiB holds ~35 lines), so
- * it is not reallocated line by line. */
-#define TRACE_INITIAL 8192
-
-static void put_grow(tpp_buf *b, const char *s, size_t n)
-{
-    if (b->oom)
-        return;
-    size_t cap = b->cap ? b->cap : TRACE_INITIAL;
-    while (cap < b->len + n + 1)
-        cap *= 2;
-    char *p = realloc(b->data, cap);
-    if (p == NULL) {
-        b->oom = 1;
-        return;
-    }
-    b->data = p;
-    b->cap = cap;
-    memcpy(b->data + b->len, s, n);
-    b->len += n;
-}
-
-static inline void put(tpp_buf *b, const char *s, size_t n)
-{
-    if (b->len + n < b->cap) {
-        memcpy(b->data + b->len, s, n);
-        b->len += n;
-    } else {
-        put_grow(b, s, n);
-    }
-}
-
-/* A field with tabs and line breaks turned into blanks: whole clean runs at a time. */
-static void put_clean(tpp_buf *b, const char *s)
-{
-    while (s && *s) {
-        size_t n = strcspn(s, "\t\n\r");
-        put(b, s, n);
-        s += n;
-        if (*s) {
-            put(b, " ", 1);
-            s++;
-        }
-    }
-}
-
-/* One trace line: step, result, rounding, citation, detail. Tabs and newlines never appear
- * inside fields because every field is built here from pack text and numbers; pack text is
- * sanitised on the way in. */
-static void line(ctx *c, const char *name, const char *result, const char *rounding,
-                 const char *cite, dtl *d)
-{
-    tpp_buf *b = &c->trace;
-    d->s[d->n] = '\0';
-    put_clean(b, name);
-    put(b, "\t", 1);
-    put_clean(b, result);
-    put(b, "\t", 1);
-    put_clean(b, rounding ? rounding : "-");
-    put(b, "\t", 1);
-    put_clean(b, cite ? cite : "-");
-    put(b, "\t", 1);
-    put_clean(b, d->s);
-    put(b, "\n", 1);
-    if (!b->oom)
-        b->data[b->len] = '\0';
-}
-
-static void step(ctx *c, const char *name, const char *result, const char *rounding,
-                 const char *cite, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
-static void step(ctx *c, const char *name, const char *result, const char *rounding,
-                 const char *cite, const char *fmt, ...)
-{
-    dtl d;
-    d.n = 0;
-    va_list ap;
-    va_start(ap, fmt);
-    d_vformat(&d, fmt, ap);
-    va_end(ap);
-    line(c, name, result, rounding, cite, &d);
-}
+/* A trace starts at this size; most months fit, so it is allocated once. */
+#define TRACE_INITIAL 768
 
 static void fail(ctx *c, tpp_status code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -362,20 +83,9 @@ static void fail(ctx *c, tpp_status code, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(c->out->msg, sizeof c->out->msg, fmt, ap);
     va_end(ap);
-    step(c, "error", "-", NULL, NULL, "%s", c->out->msg);
-}
-
-static const char *money_str(tpp_money m, char *buf)
-{
-    buf[fmt_i64(buf, m)] = '\0';
-    return buf;
-}
-
-/* buf holds 40 bytes */
-static const char *ratio_str(tpp_ratio r, char *buf)
-{
-    buf[fmt_ratio(buf, r)] = '\0';
-    return buf;
+    tw_begin(&c->trace, TT_ERROR);
+    tw_s(&c->trace, c->out->msg);
+    tw_end(&c->trace);
 }
 
 static bool is_holiday(const tpp_month *m, tpp_date d)
@@ -461,6 +171,13 @@ static const tpp_band *band_hit(const tpp_band_table *t, int32_t minutes, tpp_ra
     return first;
 }
 
+/* The codes band_hit joined, as the band's own (pack) string when it is the only one, so
+ * that the trace stores its number rather than its text. */
+static const char *band_codes(const tpp_band *b, const char *codes)
+{
+    return b->code != NULL && strcmp(b->code, codes) == 0 ? b->code : codes;
+}
+
 /* Which absence class (in the pack's precedence order) covers day d, or -1. */
 static int absence_class(const ctx *c, tpp_date d)
 {
@@ -474,30 +191,30 @@ static int absence_class(const ctx *c, tpp_date d)
     return best;
 }
 
-/* A time of a day as HH:MM, "07:00+1" past midnight, into buf (at least 12 bytes). */
-static void hhmm_day(int32_t minutes, char *buf)
+/* A workday's template: the DAY_*_ZONE twin (same order, "zone=WITA " first in the detail) when
+ * the unit's zone is known. */
+static tpp_tt day_tpl(const ctx *c, tpp_tt t)
 {
-    dtl d;
-    d.n = 0;
-    d_hhmm_day(&d, minutes);
-    memcpy(buf, d.s, d.n);
-    buf[d.n] = '\0';
+    return c->zone ? (tpp_tt)(t - TT_DAY_ABSENCE + TT_DAY_ABSENCE_ZONE) : t;
+}
+
+/* The detail's prefix of a workday: the zone (DAY_*_ZONE templates only), then the shift. */
+static void tw_where(ctx *c, bool shift, int32_t start, int32_t end)
+{
+    if (c->zone)
+        tw_s(&c->trace, c->zone);
+    tw_shift(&c->trace, shift, start, end);
 }
 
 /* Classify one workday from its counted check-in and check-out (minutes after midnight of the
- * day, -1 = none), against the scheduled start and end. `what` prefixes the detail (a shift
- * names itself there; ordinary days leave it empty). */
+ * day, -1 = none), against the scheduled start and end. A shift names itself in the detail
+ * (`shift`), after the unit's zone when it is known (tw_where). */
 static void classify_core(ctx *c, tpp_date d, int32_t start, int32_t end, int32_t in, int32_t outm,
-                          int32_t n_counted, const char *what)
+                          int32_t n_counted, bool shift)
 {
     const tpp_ruleset *rs = c->rs;
     tpp_result *out = c->out;
-    /* One line a workday: the hottest trace line, so it is built by hand (same text). */
-    char sname[16] = "day.";
-    tpp_date_format(d, sname + 4);
-    dtl t;
-    t.n = 0;
-    d_str(&t, what);
+    tpp_tw *w = &c->trace;
 
     int cls = absence_class(c, d);
     if (cls >= 0) {
@@ -505,41 +222,41 @@ static void classify_core(ctx *c, tpp_date d, int32_t start, int32_t end, int32_
         out->days_excused++;
         out->discipline_minutes += a->minutes;
         add_cut(c, a->base, a->percent);
-        D_LIT(&t, "class=");
-        d_str(&t, a->id);
-        D_LIT(&t, " scans=");
-        d_int(&t, n_counted);
-        D_LIT(&t, " cut=");
-        d_ratio(&t, a->percent);
-        D_LIT(&t, "%");
-        line(c, sname, a->id, NULL, a->cite, &t);
+        tw_begin(w, day_tpl(c, TT_DAY_ABSENCE));
+        tw_date(w, d);
+        tw_s(w, a->id);
+        tw_s(w, a->cite);
+        tw_where(c, shift, start, end);
+        tw_s(w, a->id);
+        tw_i(w, n_counted);
+        tw_r(w, a->percent);
+        tw_end(w);
         return;
     }
     if (in < 0 && outm < 0) {
         out->days_absent++;
         out->discipline_minutes += rs->absent.minutes;
         add_cut(c, rs->absent.base, rs->absent.percent);
-        D_LIT(&t, "class=absent scans=0 cut=");
-        d_ratio(&t, rs->absent.percent);
-        D_LIT(&t, "%");
-        line(c, sname, "absent", NULL, rs->absent.cite, &t);
+        tw_begin(w, day_tpl(c, TT_DAY_ABSENT));
+        tw_date(w, d);
+        tw_s(w, rs->absent.cite);
+        tw_where(c, shift, start, end);
+        tw_r(w, rs->absent.percent);
+        tw_end(w);
         return;
     }
     if (in < 0 || outm < 0) {
         out->days_missing_punch++;
         out->discipline_minutes += rs->missing_punch.minutes;
         add_cut(c, rs->missing_punch.base, rs->missing_punch.percent);
-        if (in < 0)
-            D_LIT(&t, "class=missing_in out=");
-        else
-            D_LIT(&t, "class=missing_out in=");
-        d_hhmm_day(&t, in >= 0 ? in : outm);
-        D_LIT(&t, " counted_minutes=");
-        d_int(&t, rs->missing_punch.minutes);
-        D_LIT(&t, " cut=");
-        d_ratio(&t, rs->missing_punch.percent);
-        D_LIT(&t, "%");
-        line(c, sname, "missing_punch", NULL, rs->missing_punch.cite, &t);
+        tw_begin(w, day_tpl(c, in < 0 ? TT_DAY_MISSING_IN : TT_DAY_MISSING_OUT));
+        tw_date(w, d);
+        tw_s(w, rs->missing_punch.cite);
+        tw_where(c, shift, start, end);
+        tw_hm(w, in >= 0 ? in : outm);
+        tw_i(w, rs->missing_punch.minutes);
+        tw_r(w, rs->missing_punch.percent);
+        tw_end(w);
         return;
     }
     out->days_present++;
@@ -552,7 +269,7 @@ static void classify_core(ctx *c, tpp_date d, int32_t start, int32_t end, int32_
     out->discipline_minutes += late + early;
     /* A cumulative table is looked up once for the month's minutes (cumulative()). */
     bool overflow = false;
-    tpp_ratio lp, ep;
+    tpp_ratio lp = {0, 1}, ep = {0, 1};
     char lcodes[64] = "-", ecodes[64] = "-";
     const tpp_band *lb = late > 0 && rs->late.mode == TPP_MINUTES_PER_DAY
                              ? band_hit(&rs->late, late, &lp, lcodes, sizeof lcodes, &overflow)
@@ -569,32 +286,17 @@ static void classify_core(ctx *c, tpp_date d, int32_t start, int32_t end, int32_
     const char *cite = lb   ? (lb->cite ? lb->cite : rs->late.cite)
                        : eb ? (eb->cite ? eb->cite : rs->early.cite)
                             : rs->calendar_cite;
-    D_LIT(&t, "class=present in=");
-    d_hhmm_day(&t, in);
-    D_LIT(&t, " out=");
-    d_hhmm_day(&t, outm);
-    D_LIT(&t, " late=");
-    d_int(&t, late);
-    D_LIT(&t, " band=");
-    if (lb) {
-        d_str(&t, lcodes);
-        D_LIT(&t, " cut=");
-        d_ratio(&t, lp);
-    } else {
-        D_LIT(&t, "- cut=0");
-    }
-    D_LIT(&t, "% early=");
-    d_int(&t, early);
-    D_LIT(&t, " band=");
-    if (eb) {
-        d_str(&t, ecodes);
-        D_LIT(&t, " cut=");
-        d_ratio(&t, ep);
-    } else {
-        D_LIT(&t, "- cut=0");
-    }
-    D_LIT(&t, "%");
-    line(c, sname, lb || eb ? "present_cut" : "present", NULL, cite, &t);
+    tw_begin(w, day_tpl(c, lb || eb ? TT_DAY_PRESENT_CUT : TT_DAY_PRESENT));
+    tw_date(w, d);
+    tw_s(w, cite);
+    tw_where(c, shift, start, end);
+    tw_hm(w, in);
+    tw_hm(w, outm);
+    tw_i(w, late);
+    tw_band(w, lb ? band_codes(lb, lcodes) : NULL, lp);
+    tw_i(w, early);
+    tw_band(w, eb ? band_codes(eb, ecodes) : NULL, ep);
+    tw_end(w);
 }
 
 static void classify_day(ctx *c, tpp_date d, const tpp_hours *h, size_t *pi)
@@ -621,7 +323,7 @@ static void classify_day(ctx *c, tpp_date d, const tpp_hours *h, size_t *pi)
             outm = m;
         }
     }
-    classify_core(c, d, h->start, h->end, in, outm, n_counted, c->zone_what);
+    classify_core(c, d, h->start, h->end, in, outm, n_counted, false);
 }
 
 /* At most one shift a day, so a month holds at most 31. */
@@ -734,11 +436,7 @@ static void classify_shifts(ctx *c, const tpp_shift *sh, size_t n, tpp_date firs
     for (size_t k = 0; k < n && !c->failed; k++) {
         if (sh[k].day < first || sh[k].day > last)
             continue;
-        char what[64], ts[12], te[12];
-        hhmm_day(sh[k].start, ts);
-        hhmm_day(sh[k].end, te);
-        snprintf(what, sizeof what, "%sshift=%s-%s ", c->zone_what, ts, te);
-        classify_core(c, sh[k].day, sh[k].start, sh[k].end, in[k], outm[k], counted[k], what);
+        classify_core(c, sh[k].day, sh[k].start, sh[k].end, in[k], outm[k], counted[k], true);
     }
 }
 
@@ -748,14 +446,14 @@ static void cumulative(ctx *c)
     const tpp_ruleset *rs = c->rs;
     const tpp_band_table *tables[2] = {&rs->late, &rs->early};
     const int32_t minutes[2] = {c->out->late_minutes, c->out->early_minutes};
-    const char *names[2] = {"discipline.late_month", "discipline.early_month"};
+    const tpp_tt tt[2] = {TT_LATE_MONTH, TT_EARLY_MONTH};
     for (int i = 0; i < 2; i++) {
         const tpp_band_table *t = tables[i];
         if (t->mode != TPP_MINUTES_CUMULATIVE || minutes[i] <= 0)
             continue;
         bool overflow = false;
         tpp_ratio p;
-        char codes[64], pct[40];
+        char codes[64];
         const tpp_band *b = band_hit(t, minutes[i], &p, codes, sizeof codes, &overflow);
         if (overflow) {
             fail(c, TPP_ERR_OVERFLOW, "band percentages overflow");
@@ -764,8 +462,14 @@ static void cumulative(ctx *c)
         if (b == NULL)
             continue;
         add_cut(c, t->base, p);
-        step(c, names[i], codes, NULL, b->cite ? b->cite : t->cite,
-             "minutes_in_month=%d band=%s cut=%s%%", (int)minutes[i], codes, ratio_str(p, pct));
+        tpp_tw *w = &c->trace;
+        tw_begin(w, tt[i]);
+        tw_s(w, band_codes(b, codes));
+        tw_s(w, b->cite ? b->cite : t->cite);
+        tw_i(w, minutes[i]);
+        tw_s(w, band_codes(b, codes));
+        tw_r(w, p);
+        tw_end(w);
     }
 }
 
@@ -783,7 +487,8 @@ static void discipline(ctx *c)
     const tpp_ruleset *rs = c->rs;
     tpp_result *out = c->out;
     const char *rnd = tpp_rounding_name(rs->discipline_rounding);
-    char a[32], pct[40], bname[64];
+    char bname[64];
+    tpp_tw *w = &c->trace;
     tpp_money total = 0;
     for (int b = 0; b < N_BUCKETS; b++) {
         if (c->bucket[b].num == 0)
@@ -798,9 +503,15 @@ static void discipline(ctx *c)
             return;
         }
         base_name(rs, b, bname, sizeof bname);
-        step(c, "discipline.cut", money_str(amount, a), rnd, rs->late.cite,
-             "base=%s base_amount=%lld divisor=%lld percent=%s", bname, (long long)base,
-             (long long)extra, ratio_str(c->bucket[b], pct));
+        tw_begin(w, TT_DISCIPLINE_CUT);
+        tw_i(w, amount);
+        tw_s(w, rnd);
+        tw_s(w, rs->late.cite);
+        tw_s(w, bname);
+        tw_i(w, base);
+        tw_i(w, extra);
+        tw_r(w, c->bucket[b]);
+        tw_end(w);
     }
     /* The monthly cap, in rupiah of its own base. */
     tpp_money extra, cap;
@@ -813,31 +524,40 @@ static void discipline(ctx *c)
     }
     out->cut_percent = c->bucket[0];
     if (total > cap) {
-        char t[32];
-        step(c, "discipline.cap", money_str(cap, a), rnd, rs->cap_cite,
-             "cuts=%s capped at %s%% of the base", money_str(total, t),
-             ratio_str(rs->cap_percent, pct));
+        tw_begin(w, TT_DISCIPLINE_CAP);
+        tw_i(w, cap);
+        tw_s(w, rnd);
+        tw_s(w, rs->cap_cite);
+        tw_i(w, total);
+        tw_r(w, rs->cap_percent);
+        tw_end(w);
         total = cap;
     }
     out->discipline_cut = total;
-    step(c, "discipline.total", money_str(total, a), NULL, rs->cap_cite,
-         "late_minutes=%d early_minutes=%d days_absent=%d days_missing_punch=%d",
-         (int)out->late_minutes, (int)out->early_minutes, (int)out->days_absent,
-         (int)out->days_missing_punch);
+    tw_begin(w, TT_DISCIPLINE_TOTAL);
+    tw_i(w, total);
+    tw_s(w, rs->cap_cite);
+    tw_i(w, out->late_minutes);
+    tw_i(w, out->early_minutes);
+    tw_i(w, out->days_absent);
+    tw_i(w, out->days_missing_punch);
+    tw_end(w);
     /* A segment's minutes count towards the month's threshold: engine/segment.c decides. */
     if (!c->emp->segment_only && rs->defer_minutes_over > 0 &&
         out->discipline_minutes > rs->defer_minutes_over) {
         out->deferred = true;
-        step(c, "discipline.defer", "deferred", NULL, rs->defer_cite,
-             "counted_minutes=%d over %d: payment to be deferred by BKPSDM",
-             (int)out->discipline_minutes, (int)rs->defer_minutes_over);
+        tw_begin(w, TT_DISCIPLINE_DEFER);
+        tw_s(w, rs->defer_cite);
+        tw_i(w, out->discipline_minutes);
+        tw_i(w, rs->defer_minutes_over);
+        tw_end(w);
     }
 }
 
 static void events(ctx *c, tpp_date first, tpp_date last)
 {
     const tpp_ruleset *rs = c->rs;
-    char date[11], pct[40], name[64];
+    tpp_tw *w = &c->trace;
     for (size_t i = 0; i < c->emp->n_events; i++) {
         const tpp_event *ev = &c->emp->events[i];
         if (ev->day < first || ev->day > last)
@@ -852,10 +572,15 @@ static void events(ctx *c, tpp_date first, tpp_date last)
             return;
         }
         add_cut(c, r->base, p);
-        tpp_date_format(ev->day, date);
-        snprintf(name, sizeof name, "event.%s", date);
-        step(c, name, r->id, NULL, r->cite, "type=%s minutes=%d units=%lld cut=%s%%", r->id,
-             (int)ev->minutes, (long long)units, ratio_str(p, pct));
+        tw_begin(w, TT_EVENT);
+        tw_date(w, ev->day);
+        tw_s(w, r->id);
+        tw_s(w, r->cite);
+        tw_s(w, r->id);
+        tw_i(w, (int)ev->minutes);
+        tw_i(w, units);
+        tw_r(w, p);
+        tw_end(w);
     }
 }
 
@@ -868,6 +593,7 @@ static void performance(ctx *c)
     tpp_ratio mult = rs->missing_multiplier;
     const char *pred = "missing";
     const char *cite = rs->perf_cite;
+    tpp_tw *w = &c->trace;
     char score_text[48];
     if (rs->perf_mode == TPP_PERF_SCORE && e->has_score) {
         /* score % capped, as a multiplier: min(score, cap) / 100 */
@@ -878,7 +604,7 @@ static void performance(ctx *c)
         }
         mult.num = s.num;
         char sc[40];
-        ratio_str(e->score, sc);
+        tpp_ratio_format(e->score, sc, sizeof sc);
         snprintf(score_text, sizeof score_text, "score=%s", sc);
         pred = score_text;
     } else if (rs->perf_mode == TPP_PERF_PREDICATE && e->predicate >= 0) {
@@ -893,24 +619,33 @@ static void performance(ctx *c)
          * (tpp_rules_perf_period), so the trace names what was read. */
         int py, pm;
         tpp_rules_perf_period(rs, c->month->year, c->month->month, &py, &pm);
-        char per[16];
-        snprintf(per, sizeof per, "%04d-%02d", py % 10000, pm % 100);
-        step(c, "performance.period", per, NULL, rs->perf_lag.cite,
-             "performance of %s applies to %04d-%02d (lag %d %s)", per, c->month->year,
-             c->month->month, (int)(rs->perf_lag.months ? rs->perf_lag.months : rs->perf_lag.years),
-             rs->perf_lag.months ? "month(s)" : "year(s)");
+        tw_begin(w, rs->perf_lag.months ? TT_PERFORMANCE_LAG_MONTHS : TT_PERFORMANCE_LAG_YEARS);
+        tw_i(w, py % 10000);
+        tw_i(w, pm % 100);
+        tw_s(w, rs->perf_lag.cite);
+        tw_i(w, py % 10000);
+        tw_i(w, pm % 100);
+        tw_i(w, c->month->year);
+        tw_i(w, c->month->month);
+        tw_i(w, (int)(rs->perf_lag.months ? rs->perf_lag.months : rs->perf_lag.years));
+        tw_end(w);
     }
     tpp_money paid;
-    char a[32], m[40];
     if (!tpp_money_mul_ratio(comp, mult.num, mult.den, rs->perf_rounding, &paid)) {
         fail(c, TPP_ERR_OVERFLOW, "overflow computing performance");
         return;
     }
     out->performance_cut = comp - paid;
-    step(c, "performance", money_str(paid, a), tpp_rounding_name(rs->perf_rounding), cite,
-         "component=%s amount=%lld predicate=%s multiplier=%s cut=%lld",
-         rs->components[rs->perf_component].id, (long long)comp, pred, ratio_str(mult, m),
-         (long long)out->performance_cut);
+    tw_begin(w, TT_PERFORMANCE);
+    tw_i(w, paid);
+    tw_s(w, tpp_rounding_name(rs->perf_rounding));
+    tw_s(w, cite);
+    tw_s(w, rs->components[rs->perf_component].id);
+    tw_i(w, comp);
+    tw_s(w, pred);
+    tw_r(w, mult);
+    tw_i(w, out->performance_cut);
+    tw_end(w);
 }
 
 /* ---- multi-month state and the payment side (SPEC §4 steps 7-9) ---- */
@@ -950,7 +685,7 @@ static void sanctions(ctx *c)
     const char *rnd = tpp_rounding_name(rs->discipline_rounding);
     int now = month_index(c->month->year, c->month->month);
     tpp_money total = 0;
-    char a[32], p[40], name[64];
+    tpp_tw *w = &c->trace;
     for (size_t i = 0; i < e->n_sanctions; i++) {
         const tpp_emp_sanction *s = &e->sanctions[i];
         if (s->rule < 0 || (size_t)s->rule >= rs->n_sanctions)
@@ -967,11 +702,19 @@ static void sanctions(ctx *c)
             fail(c, TPP_ERR_OVERFLOW, "overflow computing sanction %s", r->id);
             return;
         }
-        snprintf(name, sizeof name, "sanction.%s", r->id);
-        step(c, name, money_str(amount, a), rnd, r->cite,
-             "started=%04d-%02d month %d of %d: %s%% of %lld (divisor %lld)", s->start_year,
-             s->start_month, now - start + 1, (int)months, ratio_str(pct, p), (long long)bv,
-             (long long)div);
+        tw_begin(w, TT_SANCTION);
+        tw_s(w, r->id);
+        tw_i(w, amount);
+        tw_s(w, rnd);
+        tw_s(w, r->cite);
+        tw_i(w, s->start_year);
+        tw_i(w, s->start_month);
+        tw_i(w, now - start + 1);
+        tw_i(w, (int)months);
+        tw_r(w, pct);
+        tw_i(w, bv);
+        tw_i(w, div);
+        tw_end(w);
     }
     if (total == 0)
         return;
@@ -979,13 +722,17 @@ static void sanctions(ctx *c)
     if (room < 0)
         room = 0;
     if (total > room) {
-        step(c, "sanction.limit", money_str(room, a), NULL, NULL,
-             "sanctions %lld exceed what is left of col 8 after BPJS 1 %% (%lld)", (long long)total,
-             (long long)room);
+        tw_begin(w, TT_SANCTION_LIMIT);
+        tw_i(w, room);
+        tw_i(w, total);
+        tw_i(w, room);
+        tw_end(w);
         total = room;
     }
     o->pot_hukdis = total;
-    step(c, "sanction.total", money_str(total, a), NULL, NULL, "col 10 POT. HUKDIS");
+    tw_begin(w, TT_SANCTION_TOTAL);
+    tw_i(w, total);
+    tw_end(w);
 }
 
 /* A correction carried from an earlier month: kelebihan bayar (> 0) is taken back in col 9 as
@@ -996,15 +743,16 @@ static void correction_deduction(ctx *c)
     tpp_money owed = c->emp->carried;
     if (owed <= 0)
         return;
-    char a[32];
     tpp_money room = o->tpp - o->bpjs_employee - o->pot_hukdis;
     if (room < 0)
         room = 0;
     o->pot_bulan_lalu = owed < room ? owed : room;
-    step(c, "correction", money_str(o->pot_bulan_lalu, a), NULL, NULL,
-         "col 9 POT. BULAN LALU: kelebihan bayar %lld carried from an earlier month; %lld left "
-         "for a later month",
-         (long long)owed, (long long)(owed - o->pot_bulan_lalu));
+    tpp_tw *w = &c->trace;
+    tw_begin(w, TT_CORRECTION_TAKEN);
+    tw_i(w, o->pot_bulan_lalu);
+    tw_i(w, owed);
+    tw_i(w, owed - o->pot_bulan_lalu);
+    tw_end(w);
 }
 
 /* The TER table in force on a day (the latest valid_from <= day), or NULL. */
@@ -1073,7 +821,8 @@ static void pph21_annual(ctx *c, int cat)
     const tpp_employee *e = c->emp;
     tpp_result *o = c->out;
     const char *rnd = tpp_rounding_name(rs->payment_rounding);
-    char a[32], p[40], detail[320];
+    char detail[320];
+    tpp_tw *w = &c->trace;
     (void)cat;
     if (!e->has_annual) {
         fail(c, TPP_ERR_RULE,
@@ -1098,39 +847,65 @@ static void pph21_annual(ctx *c, int cat)
         fail(c, TPP_ERR_OVERFLOW, "overflow in the annual PPh 21");
         return;
     }
-    step(c, "pph21.annual.gross", money_str(gross_year, a), NULL, an->cite,
-         "ytd_gross %lld + salary_gross %lld + col 12 %lld", (long long)e->ytd_gross,
-         (long long)e->salary_gross, (long long)o->gross);
+    tw_begin(w, TT_ANNUAL_GROSS);
+    tw_i(w, gross_year);
+    tw_s(w, an->cite);
+    tw_i(w, e->ytd_gross);
+    tw_i(w, e->salary_gross);
+    tw_i(w, o->gross);
+    tw_end(w);
     if (job_cost > an->job_cost_max)
         job_cost = an->job_cost_max;
-    step(c, "pph21.annual.job_cost", money_str(job_cost, a), rnd, an->cite,
-         "biaya jabatan %s%% of %lld, at most %lld", ratio_str(an->job_cost_percent, p),
-         (long long)gross_year, (long long)an->job_cost_max);
+    tw_begin(w, TT_ANNUAL_JOB_COST);
+    tw_i(w, job_cost);
+    tw_s(w, rnd);
+    tw_s(w, an->cite);
+    tw_r(w, an->job_cost_percent);
+    tw_i(w, gross_year);
+    tw_i(w, an->job_cost_max);
+    tw_end(w);
     neto = gross_year - job_cost - e->annual_pension;
     pkp = neto - pk->amount;
     if (pkp < 0)
         pkp = 0;
     pkp -= pkp % 1000; /* PKP rounded down to whole thousands (UU PPh Pasal 17 ayat 4) */
-    step(c, "pph21.annual.pkp", money_str(pkp, a), "down_thousand", an->cite,
-         "neto %lld (gross - job cost - pension %lld) - PTKP %s %lld", (long long)neto,
-         (long long)e->annual_pension, pk->ptkp, (long long)pk->amount);
+    tw_begin(w, TT_ANNUAL_PKP);
+    tw_i(w, pkp);
+    tw_s(w, an->cite);
+    tw_i(w, neto);
+    tw_i(w, e->annual_pension);
+    tw_s(w, pk->ptkp);
+    tw_i(w, pk->amount);
+    tw_end(w);
     if (!bracket_tax(an, pkp, rs->payment_rounding, &tax, detail, sizeof detail)) {
         fail(c, TPP_ERR_OVERFLOW, "overflow in the Pasal 17 brackets");
         return;
     }
-    step(c, "pph21.annual.tax", money_str(tax, a), rnd, an->cite, "%s", detail);
+    tw_begin(w, TT_ANNUAL_TAX);
+    tw_i(w, tax);
+    tw_s(w, rnd);
+    tw_s(w, an->cite);
+    tw_s(w, detail);
+    tw_end(w);
     due = tax - e->ytd_pph21 - e->salary_pph21;
     if (due < 0) {
-        step(c, "pph21.annual.overpaid", money_str(-due, a), NULL, an->cite,
-             "withheld %lld + salary %lld exceed the year's tax: lebih bayar, refunded by the "
-             "withholder, not on this list",
-             (long long)e->ytd_pph21, (long long)e->salary_pph21);
+        tw_begin(w, TT_ANNUAL_OVERPAID);
+        tw_i(w, -due);
+        tw_s(w, an->cite);
+        tw_i(w, e->ytd_pph21);
+        tw_i(w, e->salary_pph21);
+        tw_end(w);
         due = 0;
     }
     o->pph21 = due;
-    step(c, "payment.pph21", money_str(due, a), NULL, an->cite,
-         "annual tax %lld - withheld Jan..%02d %lld - salary run %lld (col 17)", (long long)tax,
-         an->month - 1, (long long)e->ytd_pph21, (long long)e->salary_pph21);
+    tw_begin(w, TT_PPH21_ANNUAL);
+    tw_i(w, due);
+    tw_s(w, an->cite);
+    tw_i(w, tax);
+    tw_i(w, an->month - 1);
+    tw_i(w, e->ytd_pph21);
+    tw_i(w, e->salary_pph21);
+    tw_end(w);
 }
 
 /* PPh 21 withheld (PP 58/2023): TER of the category on the month's salary + TPP gross (col 12,
@@ -1142,7 +917,7 @@ static void pph21_withheld(ctx *c)
     const tpp_employee *e = c->emp;
     tpp_result *o = c->out;
     const char *rnd = tpp_rounding_name(rs->payment_rounding);
-    char a[32], p[40];
+    tpp_tw *w = &c->trace;
     int cat = -1;
     for (size_t i = 0; e->ptkp != NULL && i < rs->n_ptkp; i++)
         if (strcmp(rs->ptkp[i].ptkp, e->ptkp) == 0)
@@ -1156,9 +931,14 @@ static void pph21_withheld(ctx *c)
         fail(c, TPP_ERR_OVERFLOW, "overflow computing the TER base");
         return;
     }
-    step(c, "pph21.base", money_str(o->ter_base, a), NULL, rs->pph21_cite,
-         "salary_gross %lld + col 12 %lld; ptkp=%s category=%c", (long long)e->salary_gross,
-         (long long)o->gross, e->ptkp, 'A' + cat);
+    tw_begin(w, TT_PPH21_BASE);
+    tw_i(w, o->ter_base);
+    tw_s(w, rs->pph21_cite);
+    tw_i(w, e->salary_gross);
+    tw_i(w, o->gross);
+    tw_s(w, e->ptkp);
+    tw_c(w, (char)('A' + cat));
+    tw_end(w);
     if (rs->annual.defined && c->month->month == rs->annual.month) {
         pph21_annual(c, cat);
         return;
@@ -1183,23 +963,33 @@ static void pph21_withheld(ctx *c)
         fail(c, TPP_ERR_OVERFLOW, "overflow computing TER");
         return;
     }
-    char to[32];
-    if (row->to == TPP_MONEY_OPEN)
-        snprintf(to, sizeof to, "~");
-    else
-        money_str(row->to, to);
-    step(c, "pph21.ter", money_str(tax, a), rnd, t->cite, "category %c row %lld..%s: %s%% of %lld",
-         'A' + cat, (long long)row->from, to, ratio_str(row->rate, p), (long long)o->ter_base);
+    tw_begin(w, row->to == TPP_MONEY_OPEN ? TT_PPH21_TER_OPEN : TT_PPH21_TER);
+    tw_i(w, tax);
+    tw_s(w, rnd);
+    tw_s(w, t->cite);
+    tw_c(w, (char)('A' + cat));
+    tw_i(w, row->from);
+    if (row->to != TPP_MONEY_OPEN)
+        tw_i(w, row->to);
+    tw_r(w, row->rate);
+    tw_i(w, o->ter_base);
+    tw_end(w);
     tpp_money due = tax - e->salary_pph21;
     if (due < 0) {
-        step(c, "pph21.salary_excess", money_str(-due, a), NULL, rs->pph21_cite,
-             "the salary run withheld %lld, more than TER on salary + TPP",
-             (long long)e->salary_pph21);
+        tw_begin(w, TT_PPH21_SALARY_EXCESS);
+        tw_i(w, -due);
+        tw_s(w, rs->pph21_cite);
+        tw_i(w, e->salary_pph21);
+        tw_end(w);
         due = 0;
     }
     o->pph21 = due;
-    step(c, "payment.pph21", money_str(due, a), NULL, rs->pph21_cite,
-         "TER %lld - salary run %lld (col 17)", (long long)tax, (long long)e->salary_pph21);
+    tw_begin(w, TT_PPH21_TER_DUE);
+    tw_i(w, due);
+    tw_s(w, rs->pph21_cite);
+    tw_i(w, tax);
+    tw_i(w, e->salary_pph21);
+    tw_end(w);
 }
 
 /* Step 2, acting officials (Plt/Plh): with at least min_workdays acting workdays in the month,
@@ -1214,13 +1004,14 @@ static bool acting(ctx *c, tpp_money *full, tpp_date first, tpp_date last)
     if (e->n_assignments == 0)
         return true;
     if (!ar->defined) {
-        step(c, "acting.ignored", "-", NULL, NULL,
-             "%zu acting assignment(s), but the pack has no 'acting' rule", e->n_assignments);
+        tw_begin(&c->trace, TT_ACTING_IGNORED);
+        tw_i(&c->trace, (int64_t)e->n_assignments);
+        tw_end(&c->trace);
         return true;
     }
     const char *rnd = tpp_rounding_name(rs->besaran_rounding);
     tpp_money best = *full;
-    char a[32], p[40], f[11], t[11], name[48];
+    tpp_tw *w = &c->trace;
     for (size_t i = 0; i < e->n_assignments; i++) {
         const tpp_assignment *as = &e->assignments[i];
         tpp_date from = as->start > first ? as->start : first;
@@ -1228,27 +1019,38 @@ static bool acting(ctx *c, tpp_money *full, tpp_date first, tpp_date last)
         int days = 0;
         for (tpp_date d = from; d <= to; d++)
             days += is_workday(c, d);
-        tpp_date_format(as->start, f);
-        tpp_date_format(as->end, t);
-        snprintf(name, sizeof name, "acting.%s", as->kind == TPP_ACTING_PLH ? "plh" : "plt");
+        const char *kind = as->kind == TPP_ACTING_PLH ? "plh" : "plt";
         if (as->kelas < 1 || as->kelas > TPP_MAX_CLASS || rs->besaran[as->kelas] == 0) {
             fail(c, TPP_ERR_RULE, "the rule pack has no besaran for acting class %d", as->kelas);
             return false;
         }
         if (days < ar->min_workdays) {
-            step(c, name, "0", NULL, ar->cite,
-                 "class=%d %s..%s acting_workdays=%d under %d: no acting TPP", as->kelas, f, t,
-                 days, (int)ar->min_workdays);
+            tw_begin(w, TT_ACTING_SHORT);
+            tw_s(w, kind);
+            tw_s(w, ar->cite);
+            tw_i(w, as->kelas);
+            tw_date(w, as->start);
+            tw_date(w, as->end);
+            tw_i(w, days);
+            tw_i(w, ar->min_workdays);
+            tw_end(w);
             continue;
         }
         tpp_money acting_full = rs->besaran[as->kelas], v;
         bool higher = as->kelas > e->kelas;
         if (higher && ar->higher == TPP_ACTING_HIGHER_TAKES_ACTING) {
             v = acting_full > *full ? acting_full : *full;
-            step(c, name, money_str(v, a), NULL, ar->cite,
-                 "class=%d (own %d: higher level) %s..%s acting_workdays=%d: the acting class's "
-                 "besaran %lld",
-                 as->kelas, e->kelas, f, t, days, (long long)acting_full);
+            tw_begin(w, TT_ACTING_HIGHER);
+            tw_s(w, kind);
+            tw_i(w, v);
+            tw_s(w, ar->cite);
+            tw_i(w, as->kelas);
+            tw_i(w, e->kelas);
+            tw_date(w, as->start);
+            tw_date(w, as->end);
+            tw_i(w, days);
+            tw_i(w, acting_full);
+            tw_end(w);
         } else {
             tpp_money up;
             if (!tpp_money_mul_ratio(acting_full, ar->same_level_percent.num,
@@ -1257,12 +1059,23 @@ static bool acting(ctx *c, tpp_money *full, tpp_date first, tpp_date last)
                 fail(c, TPP_ERR_OVERFLOW, "overflow computing the acting uplift");
                 return false;
             }
-            step(c, name, money_str(v, a), rnd, ar->cite,
-                 "class=%d (own %d: %s) %s..%s acting_workdays=%d: %lld + %s%% of %lld = %lld + "
-                 "%lld",
-                 as->kelas, e->kelas, higher ? "higher level, same uplift" : "same level", f, t,
-                 days, (long long)*full, ratio_str(ar->same_level_percent, p),
-                 (long long)acting_full, (long long)*full, (long long)up);
+            tw_begin(w, TT_ACTING_SAME);
+            tw_s(w, kind);
+            tw_i(w, v);
+            tw_s(w, rnd);
+            tw_s(w, ar->cite);
+            tw_i(w, as->kelas);
+            tw_i(w, e->kelas);
+            tw_s(w, higher ? "higher level, same uplift" : "same level");
+            tw_date(w, as->start);
+            tw_date(w, as->end);
+            tw_i(w, days);
+            tw_i(w, *full);
+            tw_r(w, ar->same_level_percent);
+            tw_i(w, acting_full);
+            tw_i(w, *full);
+            tw_i(w, up);
+            tw_end(w);
         }
         if (v > best)
             best = v;
@@ -1275,16 +1088,20 @@ static void payment(ctx *c)
 {
     const tpp_ruleset *rs = c->rs;
     tpp_result *o = c->out;
-    char a[32];
+    tpp_tw *w = &c->trace;
     const char *rnd = tpp_rounding_name(rs->payment_rounding);
     /* The BPJS wage cap is shared with the salary: only the TPP slice under it is charged. */
     tpp_money room = rs->bpjs_wage_cap - c->emp->salary_bpjs_base;
     if (room < 0)
         room = 0;
     tpp_money slice = o->tpp < room ? o->tpp : room;
-    step(c, "payment.bpjs_base", money_str(slice, a), NULL, rs->bpjs_cite,
-         "tpp=%lld salary_bpjs_base=%lld wage_cap=%lld", (long long)o->tpp,
-         (long long)c->emp->salary_bpjs_base, (long long)rs->bpjs_wage_cap);
+    tw_begin(w, TT_BPJS_BASE);
+    tw_i(w, slice);
+    tw_s(w, rs->bpjs_cite);
+    tw_i(w, o->tpp);
+    tw_i(w, c->emp->salary_bpjs_base);
+    tw_i(w, rs->bpjs_wage_cap);
+    tw_end(w);
     if (!tpp_money_mul_ratio(slice, rs->bpjs_employer_percent.num,
                              rs->bpjs_employer_percent.den * 100, rs->payment_rounding,
                              &o->bpjs_employer) ||
@@ -1294,12 +1111,20 @@ static void payment(ctx *c)
         fail(c, TPP_ERR_OVERFLOW, "overflow computing BPJS");
         return;
     }
-    char p[40];
-    step(c, "payment.bpjs_employer", money_str(o->bpjs_employer, a), rnd, rs->bpjs_cite,
-         "%s%% of %lld, added (col 11) and deducted (col 13)",
-         ratio_str(rs->bpjs_employer_percent, p), (long long)slice);
-    step(c, "payment.bpjs_employee", money_str(o->bpjs_employee, a), rnd, rs->bpjs_cite,
-         "%s%% of %lld (col 14)", ratio_str(rs->bpjs_employee_percent, p), (long long)slice);
+    tw_begin(w, TT_BPJS_EMPLOYER);
+    tw_i(w, o->bpjs_employer);
+    tw_s(w, rnd);
+    tw_s(w, rs->bpjs_cite);
+    tw_r(w, rs->bpjs_employer_percent);
+    tw_i(w, slice);
+    tw_end(w);
+    tw_begin(w, TT_BPJS_EMPLOYEE);
+    tw_i(w, o->bpjs_employee);
+    tw_s(w, rnd);
+    tw_s(w, rs->bpjs_cite);
+    tw_r(w, rs->bpjs_employee_percent);
+    tw_i(w, slice);
+    tw_end(w);
 
     sanctions(c);
     correction_deduction(c);
@@ -1308,23 +1133,30 @@ static void payment(ctx *c)
     o->gross = o->tpp + o->bpjs_employer - o->pot_bulan_lalu - o->pot_hukdis;
     o->deductions = o->bpjs_employer + o->bpjs_employee;
     o->net_before_tax = o->gross - o->deductions;
-    step(c, "payment.gross", money_str(o->gross, a), NULL, NULL,
-         "col 12 = tpp %lld + bpjs_employer %lld - pot_bulan_lalu %lld - pot_hukdis %lld",
-         (long long)o->tpp, (long long)o->bpjs_employer, (long long)o->pot_bulan_lalu,
-         (long long)o->pot_hukdis);
+    tw_begin(w, TT_GROSS);
+    tw_i(w, o->gross);
+    tw_i(w, o->tpp);
+    tw_i(w, o->bpjs_employer);
+    tw_i(w, o->pot_bulan_lalu);
+    tw_i(w, o->pot_hukdis);
+    tw_end(w);
     o->pph21 = 0;
     if (rs->pph21_mode == TPP_PPH21_WITHHELD) {
         pph21_withheld(c);
         if (c->failed)
             return;
     } else {
-        step(c, "payment.pph21", "0", NULL, rs->pph21_cite, "mode=%s",
-             rs->pph21_mode == TPP_PPH21_NONE ? "none" : "borne_by_pemda");
+        tw_begin(w, rs->pph21_mode == TPP_PPH21_NONE ? TT_PPH21_NONE : TT_PPH21_BORNE);
+        tw_s(w, rs->pph21_cite);
+        tw_end(w);
     }
     if (o->pph21 > o->net_before_tax) {
-        step(c, "pph21.limit", money_str(o->net_before_tax, a), NULL, rs->pph21_cite,
-             "PPh 21 %lld exceeds col 16; the rest (%lld) stays with the withholder",
-             (long long)o->pph21, (long long)(o->pph21 - o->net_before_tax));
+        tw_begin(w, TT_PPH21_LIMIT);
+        tw_i(w, o->net_before_tax);
+        tw_s(w, rs->pph21_cite);
+        tw_i(w, o->pph21);
+        tw_i(w, o->pph21 - o->net_before_tax);
+        tw_end(w);
         o->pph21 = o->net_before_tax;
     }
     tpp_money after_tax = o->net_before_tax - o->pph21;
@@ -1335,18 +1167,26 @@ static void payment(ctx *c)
             fail(c, TPP_ERR_OVERFLOW, "overflow computing zakat");
             return;
         }
-        step(c, "payment.zakat", money_str(o->zakat, a), rnd, rs->zakat.cite,
-             "%s%% of %lld (net after PPh 21), asked for by the employee",
-             ratio_str(rs->zakat.percent, p), (long long)after_tax);
+        tw_begin(w, TT_ZAKAT);
+        tw_i(w, o->zakat);
+        tw_s(w, rnd);
+        tw_s(w, rs->zakat.cite);
+        tw_r(w, rs->zakat.percent);
+        tw_i(w, after_tax);
+        tw_end(w);
     } else if (c->emp->zakat && !rs->zakat.defined) {
-        step(c, "payment.zakat", "0", NULL, NULL,
-             "asked for, but the pack in force sets no zakat rate (payment.zakat)");
+        tw_begin(w, TT_ZAKAT_NO_RATE);
+        tw_end(w);
     }
     o->net = after_tax - o->zakat;
-    step(c, "payment.net", money_str(o->net, a), NULL, NULL,
-         "gross=%lld deductions=%lld net_before_tax=%lld pph21=%lld zakat=%lld",
-         (long long)o->gross, (long long)o->deductions, (long long)o->net_before_tax,
-         (long long)o->pph21, (long long)o->zakat);
+    tw_begin(w, TT_NET);
+    tw_i(w, o->net);
+    tw_i(w, o->gross);
+    tw_i(w, o->deductions);
+    tw_i(w, o->net_before_tax);
+    tw_i(w, o->pph21);
+    tw_i(w, o->zakat);
+    tw_end(w);
 }
 
 /* Step 2 beyond the class table: a position's own amount, criteria as shares of the basic TPP,
@@ -1356,13 +1196,16 @@ static bool besaran_extras(ctx *c, tpp_money *full, tpp_date first, tpp_date las
     const tpp_ruleset *rs = c->rs;
     const tpp_employee *e = c->emp;
     const char *rnd = tpp_rounding_name(rs->besaran_rounding);
-    char a[32], p[40];
+    tpp_tw *w = &c->trace;
     for (size_t i = 0; e->position != NULL && i < rs->n_positions; i++) {
         if (strcmp(rs->positions[i].position, e->position) != 0)
             continue;
         *full = rs->positions[i].amount;
-        step(c, "besaran.position", money_str(*full, a), NULL, rs->positions[i].cite, "position=%s",
-             e->position);
+        tw_begin(w, TT_BESARAN_POSITION);
+        tw_i(w, *full);
+        tw_s(w, rs->positions[i].cite);
+        tw_s(w, rs->positions[i].position); /* equal to e->position, and in the pack */
+        tw_end(w);
         break;
     }
     if (rs->n_criteria > 0) {
@@ -1380,14 +1223,22 @@ static bool besaran_extras(ctx *c, tpp_money *full, tpp_date first, tpp_date las
                 fail(c, TPP_ERR_OVERFLOW, "overflow computing criterion %s", cr->id);
                 return false;
             }
-            char name[64];
-            snprintf(name, sizeof name, "besaran.criterion.%s", cr->id);
-            step(c, name, money_str(part, a), rnd, cr->cite, "%s%% of %lld + %lld",
-                 ratio_str(cr->percent[e->kelas], p), (long long)basic, (long long)fixed);
+            tw_begin(w, TT_BESARAN_CRITERION);
+            tw_s(w, cr->id);
+            tw_i(w, part);
+            tw_s(w, rnd);
+            tw_s(w, cr->cite);
+            tw_r(w, cr->percent[e->kelas]);
+            tw_i(w, basic);
+            tw_i(w, fixed);
+            tw_end(w);
         }
         *full = sum;
-        step(c, "besaran.criteria", money_str(sum, a), NULL, rs->besaran_cite,
-             "sum of %zu criteria", rs->n_criteria);
+        tw_begin(w, TT_BESARAN_CRITERIA);
+        tw_i(w, sum);
+        tw_s(w, rs->besaran_cite);
+        tw_i(w, (int64_t)rs->n_criteria);
+        tw_end(w);
     }
     if (*full <= 0) {
         fail(c, TPP_ERR_RULE, "the besaran for class %d is 0", e->kelas);
@@ -1404,8 +1255,14 @@ static bool besaran_extras(ctx *c, tpp_money *full, tpp_date first, tpp_date las
             fail(c, TPP_ERR_OVERFLOW, "overflow applying the status multiplier");
             return false;
         }
-        step(c, "besaran.status", money_str(m, a), rnd, st->cite, "status=%s %lld x %s", st->status,
-             (long long)*full, ratio_str(st->multiplier, p));
+        tw_begin(w, TT_BESARAN_STATUS);
+        tw_i(w, m);
+        tw_s(w, rnd);
+        tw_s(w, st->cite);
+        tw_s(w, st->status);
+        tw_i(w, *full);
+        tw_r(w, st->multiplier);
+        tw_end(w);
         *full = m; /* 0 for a status that stops the TPP (CLTN, tugas belajar): a zero line */
     }
     return true;
@@ -1457,10 +1314,11 @@ tpp_status tpp_eval_employee(const tpp_ruleset *rs, const tpp_month *month, cons
     memset(out, 0, sizeof *out);
     ctx c = {.rs = rs, .month = month, .emp = emp, .out = out};
     if (emp->zone != NULL && emp->zone[0] != '\0')
-        snprintf(c.zone_what, sizeof c.zone_what, "zone=%.5s ", emp->zone);
+        c.zone = emp->zone;
     for (int b = 0; b < N_BUCKETS; b++)
         c.bucket[b] = (tpp_ratio){0, 1};
-    char a[32], f[11], t[11];
+    tpp_tw *w = &c.trace;
+    tpp_tw_start(w, rs, month->first, TRACE_INITIAL);
 
     /* Step 1: eligibility and workdays. */
     if (emp->rostered && emp->schedule == TPP_SCHED_SHIFT) {
@@ -1495,18 +1353,14 @@ tpp_status tpp_eval_employee(const tpp_ruleset *rs, const tpp_month *month, cons
         for (tpp_date d = first; d <= last; d++)
             out->workdays += hours_of(rs, month, emp->schedule, d) != NULL;
     }
-    tpp_date_format(first, f);
-    tpp_date_format(last, t);
-    snprintf(a, sizeof a, "%d", (int)out->workdays);
-    if (emp->rostered)
-        step(&c, "eligibility.workdays", a, NULL, rs->calendar_cite,
-             "from=%s to=%s workdays_month=%d holidays=%d workdays=rostered_shifts "
-             "holidays_apply=no",
-             f, t, (int)out->workdays_month, (int)month->n_holidays);
-    else
-        step(&c, "eligibility.workdays", a, NULL, rs->calendar_cite,
-             "from=%s to=%s workdays_month=%d holidays=%d", f, t, (int)out->workdays_month,
-             (int)month->n_holidays);
+    tw_begin(w, emp->rostered ? TT_WORKDAYS_ROSTER : TT_WORKDAYS);
+    tw_i(w, out->workdays);
+    tw_s(w, rs->calendar_cite);
+    tw_date(w, first);
+    tw_date(w, last);
+    tw_i(w, out->workdays_month);
+    tw_i(w, (int)month->n_holidays);
+    tw_end(w);
 
     /* Step 2 (minimal): besaran by class, prorated by workdays for a partial month. */
     if (emp->kelas < 1 || emp->kelas > TPP_MAX_CLASS || rs->besaran[emp->kelas] == 0) {
@@ -1514,7 +1368,11 @@ tpp_status tpp_eval_employee(const tpp_ruleset *rs, const tpp_month *month, cons
         goto done;
     }
     tpp_money full = rs->besaran[emp->kelas];
-    step(&c, "besaran.class", money_str(full, a), NULL, rs->besaran_cite, "class=%d", emp->kelas);
+    tw_begin(w, TT_BESARAN_CLASS);
+    tw_i(w, full);
+    tw_s(w, rs->besaran_cite);
+    tw_i(w, emp->kelas);
+    tw_end(w);
     if (!besaran_extras(&c, &full, first, last))
         goto done;
     out->besaran = full;
@@ -1525,9 +1383,14 @@ tpp_status tpp_eval_employee(const tpp_ruleset *rs, const tpp_month *month, cons
             fail(&c, TPP_ERR_RULE, "cannot prorate: no workdays in the month");
             goto done;
         }
-        step(&c, "besaran.prorate", money_str(out->besaran, a),
-             tpp_rounding_name(rs->besaran_rounding), rs->calendar_cite, "%lld x %d / %d workdays",
-             (long long)full, (int)out->workdays, (int)out->workdays_month);
+        tw_begin(w, TT_BESARAN_PRORATE);
+        tw_i(w, out->besaran);
+        tw_s(w, tpp_rounding_name(rs->besaran_rounding));
+        tw_s(w, rs->calendar_cite);
+        tw_i(w, full);
+        tw_i(w, out->workdays);
+        tw_i(w, out->workdays_month);
+        tw_end(w);
     }
 
     /* Step 3: components, split so that the parts sum exactly to the besaran. */
@@ -1543,10 +1406,13 @@ tpp_status tpp_eval_employee(const tpp_ruleset *rs, const tpp_month *month, cons
         goto done;
     }
     for (size_t i = 0; i < rs->n_components; i++) {
-        char name[64], p[40];
-        snprintf(name, sizeof name, "component.%s", rs->components[i].id);
-        step(&c, name, money_str(out->components[i], a), "largest_remainder", rs->components_cite,
-             "%s%% of %lld", ratio_str(rs->components[i].percent, p), (long long)out->besaran);
+        tw_begin(w, TT_COMPONENT);
+        tw_s(w, rs->components[i].id);
+        tw_i(w, out->components[i]);
+        tw_s(w, rs->components_cite);
+        tw_r(w, rs->components[i].percent);
+        tw_i(w, out->besaran);
+        tw_end(w);
     }
 
     /* Steps 4 and 5: classify each workday, then the events, then cut once per base. */
@@ -1580,23 +1446,29 @@ tpp_status tpp_eval_employee(const tpp_ruleset *rs, const tpp_month *month, cons
     /* Step 8: JUMLAH TPP, never below zero. */
     tpp_money tpp = out->besaran - out->discipline_cut - out->performance_cut;
     if (tpp < 0) {
-        step(&c, "tpp.floor", "0", NULL, rs->cap_cite, "cuts exceed the besaran by %lld",
-             (long long)-tpp);
+        tw_begin(w, TT_TPP_FLOOR);
+        tw_s(w, rs->cap_cite);
+        tw_i(w, -tpp);
+        tw_end(w);
         tpp = 0;
     }
     if (emp->carried < 0) {
         /* kekurangan bayar of an earlier month, paid with this month's TPP (col 8) */
         out->addition = -emp->carried;
         tpp += out->addition;
-        step(&c, "correction", money_str(out->addition, a), NULL, NULL,
-             "kekurangan bayar %lld carried from an earlier month, added to col 8",
-             (long long)out->addition);
+        tw_begin(w, TT_CORRECTION_ADDED);
+        tw_i(w, out->addition);
+        tw_i(w, out->addition);
+        tw_end(w);
     }
     out->tpp = tpp;
-    step(&c, "tpp.amount", money_str(tpp, a), NULL, NULL,
-         "besaran=%lld discipline_cut=%lld performance_cut=%lld addition=%lld (col 8)",
-         (long long)out->besaran, (long long)out->discipline_cut, (long long)out->performance_cut,
-         (long long)out->addition);
+    tw_begin(w, TT_TPP_AMOUNT);
+    tw_i(w, tpp);
+    tw_i(w, out->besaran);
+    tw_i(w, out->discipline_cut);
+    tw_i(w, out->performance_cut);
+    tw_i(w, out->addition);
+    tw_end(w);
     if (out->besaran > 0) {
         tpp_money bp;
         if (!tpp_money_mul_ratio(tpp, 10000, out->besaran, TPP_ROUND_HALF_UP, &bp)) {
@@ -1604,8 +1476,10 @@ tpp_status tpp_eval_employee(const tpp_ruleset *rs, const tpp_month *month, cons
             goto done;
         }
         out->percent_bp = (int32_t)bp;
-        snprintf(a, sizeof a, "%d.%02d", (int)(bp / 100), (int)(bp % 100));
-        step(&c, "display.percent", a, "half_up", NULL, "col 7 = col 8 / col 6, 2 decimals");
+        tw_begin(w, TT_DISPLAY_PERCENT);
+        tw_i(w, (int)(bp / 100));
+        tw_i(w, (int)(bp % 100));
+        tw_end(w);
     }
 
     if (emp->segment_only)
@@ -1618,10 +1492,10 @@ tpp_status tpp_eval_employee(const tpp_ruleset *rs, const tpp_month *month, cons
 
 done:
     if (c.trace.oom) {
-        tpp_buf_release(&c.trace);
+        free(c.trace.p);
         return TPP_ERR_NOMEM;
     }
-    out->trace = c.trace.data;
+    out->trace = c.trace.p;
     out->trace_len = c.trace.len;
     return TPP_OK;
 }
@@ -1636,14 +1510,15 @@ tpp_status tpp_eval_payment(const tpp_ruleset *rs, const tpp_month *month, const
     out->msg[0] = '\0';
     out->trace = NULL;
     out->trace_len = 0;
+    tpp_tw_start(&c.trace, rs, month->first, TRACE_INITIAL);
     payment(&c);
     if (!c.failed)
         invariants(&c);
     if (c.trace.oom) {
-        tpp_buf_release(&c.trace);
+        free(c.trace.p);
         return TPP_ERR_NOMEM;
     }
-    out->trace = c.trace.data;
+    out->trace = c.trace.p;
     out->trace_len = c.trace.len;
     return TPP_OK;
 }

@@ -12,6 +12,7 @@
 
 #include "engine/util.h"
 #include "rules/load.h"
+#include "rules/trace_enc.h"
 #include "tpp/model.h"
 #include "tpp/rules.h"
 
@@ -2023,6 +2024,13 @@ tpp_status tpp_rules_load(const char *path, const char *text, size_t len, tpp_di
         tpp_rl_arena_free(L.keep);
         return rc;
     }
+    /* the strings a compact trace refers to by number (rules/trace.c) */
+    L.rs->trace_pool_ = tpp_trace_pool_build(L.rs);
+    if (L.rs->trace_pool_ == NULL) {
+        tpp_rules_free(L.rs);
+        return tpp_fail(err, TPP_ERR_NOMEM, file_loc, "out of memory while loading rule pack '%s'",
+                        path);
+    }
     *out = L.rs;
     return TPP_OK;
 }
@@ -2053,6 +2061,7 @@ void tpp_rules_free(tpp_ruleset *rs)
 {
     if (rs == NULL)
         return;
+    tpp_trace_pool_free(rs->trace_pool_);
     tpp_rl_arena_free(rs->owner_);
     free(rs);
 }

@@ -252,18 +252,21 @@ static bool netstring(const char **p, const char *end, const char **val, size_t 
     return true;
 }
 
-/* The canonical record v1 or v2 (docs/canonical-trace.md §2; v2 adds the employee's `line`
- * after `nip`): header, then lines of a key and one or more netstrings, then "end\n" as the very
- * last bytes. */
-static bool parse_record(const uint8_t *rec, size_t len, record_view *v)
+/* The canonical record (docs/canonical-trace.md §2): header, then lines of a key and one
+ * or more netstrings, then "end\n" as the very last bytes. Version 1 has the trace as "step"
+ * lines of five values (or one "trace-raw"); version 2 has the employee's `line` after `nip` and
+ * the trace as one "trace" value, the compact trace's bytes, and no step lines. */
+static bool parse_record(const uint8_t *rec, size_t len, int version, record_view *v)
 {
     memset(v, 0, sizeof *v);
     const char *p = (const char *)rec, *end = p + len;
-    const char header[] = "tpp-canonical-record 1\n", header2[] = "tpp-canonical-record 2\n";
-    if (len < sizeof header - 1 ||
-        (memcmp(p, header, sizeof header - 1) != 0 && memcmp(p, header2, sizeof header2 - 1) != 0))
-        return reject("the record is not a canonical record of version 1 or 2");
-    p += sizeof header - 1;
+    const char *header = version == 1 ? "tpp-canonical-record 1\n" : "tpp-canonical-record 2\n";
+    size_t hl = strlen(header);
+    if (len < hl || memcmp(p, header, hl) != 0)
+        return reject(version == 1 ? "the record is not a canonical record of version 1"
+                                   : "the record is not a canonical record of version 2");
+    p += hl;
+    int n_trace = 0;
     for (;;) {
         if (end - p == 4 && memcmp(p, "end\n", 4) == 0)
             break;
@@ -287,6 +290,11 @@ static bool parse_record(const uint8_t *rec, size_t len, record_view *v)
             return reject("the record is malformed (line does not end)");
         p++;
         bool is_step = kl == 4 && memcmp(k, "step", 4) == 0;
+        if (version == 2 && (is_step || (kl == 5 && memcmp(k, "steps", 5) == 0) ||
+                             (kl == 9 && memcmp(k, "trace-raw", 9) == 0)))
+            return reject("the record is malformed (a version 1 trace in a version 2 record)");
+        if (version == 2 && kl == 5 && memcmp(k, "trace", 5) == 0)
+            n_trace++;
         if (is_step ? n_values != 5 : n_values != 1)
             return reject("the record is malformed (wrong number of values)");
         struct {
@@ -308,6 +316,10 @@ static bool parse_record(const uint8_t *rec, size_t len, record_view *v)
     }
     if (v->period == NULL || v->nip == NULL)
         return reject("the record has no period or nip");
+    if (version == 2 && n_trace != 1)
+        return reject("the record does not hold exactly one trace");
+    if (version == 2 && v->line == NULL)
+        return reject("the record of version 2 has no line");
     return true;
 }
 
@@ -316,6 +328,8 @@ static bool parse_record(const uint8_t *rec, size_t len, record_view *v)
 #define MAX_PATH 64
 
 typedef struct proof {
+    int version; /* 1 or 2: the version of the record it carries too */
+    size_t n_notes; /* version 2: lines of the trace as text, informative, not hashed */
     const char *period, *nip;
     size_t period_len, nip_len;
     uint64_t revision, tree_size, leaf_index;
@@ -331,8 +345,12 @@ static bool parse_proof(const char *text, size_t len, proof *pf)
     cursor c = {text, text + len};
     const char *v;
     size_t vl;
-    if (!line_is(&c, "tpp-inclusion-proof 1"))
-        return reject("not an inclusion proof of version 1");
+    if (line_is(&c, "tpp-inclusion-proof 1"))
+        pf->version = 1;
+    else if (line_is(&c, "tpp-inclusion-proof 2"))
+        pf->version = 2;
+    else
+        return reject("not an inclusion proof of version 1 or 2");
     if (!line_kv(&c, "period", &pf->period, &pf->period_len) || pf->period_len != 7)
         return reject("missing or bad 'period' line");
     if (!line_kv(&c, "revision", &v, &vl) || !decimal(v, vl, &pf->revision))
@@ -362,6 +380,10 @@ static bool parse_proof(const char *text, size_t len, proof *pf)
             return reject("a path hash is not 64 lowercase hex digits");
         pf->n_path++;
     }
+    /* version 2: the trace as text for the reader, one "note" line per step; any bytes but LF.
+     * Not covered by the root: the verifier only counts them. */
+    while (pf->version == 2 && line_kv(&c, "note", &v, &vl))
+        pf->n_notes++;
     if (!line_is(&c, "end"))
         return reject("truncated or malformed: no 'end' line where expected");
     if (c.p != c.end)
@@ -415,7 +437,7 @@ static bool verify(const char *text, size_t len, const uint8_t published[32], ui
     if (size != 0 && pf->tree_size != size)
         return reject("the proof's tree-size is not the published number of lines");
     record_view rv;
-    if (!parse_record(pf->record, pf->record_len, &rv))
+    if (!parse_record(pf->record, pf->record_len, pf->version, &rv))
         return false;
     if (rv.period_len != pf->period_len || memcmp(rv.period, pf->period, pf->period_len) != 0)
         return reject("the record's period is not the proof's period");
@@ -439,6 +461,10 @@ static bool verify(const char *text, size_t len, const uint8_t published[32], ui
     if (rv.tpp && rv.net)
         printf("  jumlah TPP %.*s, diterima %.*s (rupiah); status %.*s\n", (int)rv.tpp_len, rv.tpp,
                (int)rv.net_len, rv.net, (int)rv.status_len, rv.status ? rv.status : "");
+    if (pf->version == 2)
+        printf("  %zu 'note' lines: the trace as text, informative only: the root covers the\n"
+               "  record's compact trace, which the run's rule pack renders as that text\n",
+               pf->n_notes);
 #endif
     return true;
 }

@@ -173,9 +173,11 @@ typedef struct tpp_result {
     tpp_money addition;       /* owed from an earlier month, included in col 8 */
     tpp_money ter_base;       /* PPh 21: salary gross + col 12 */
 
-    /* The trace: one line per named step, "step\tresult\trounding\tcitation\tdetail\n".
-     * Heap memory; owned by the result, freed by tpp_result_release(). */
-    char *trace;
+    /* The compact trace (docs/compact-trace.md): one template number and its values per
+     * named step; tpp_trace_render() (tpp/trace.h) gives the text, one line per step,
+     * "step\tresult\trounding\tcitation\tdetail\n". Heap memory; owned by the result, freed
+     * by tpp_result_release(). */
+    unsigned char *trace;
     size_t trace_len;
 } tpp_result;
 

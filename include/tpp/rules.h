@@ -485,6 +485,7 @@ typedef struct tpp_ruleset {
     tpp_perf_lag perf_lag; /* performance.lag */
 
     void *owner_; /* private: storage for the strings above */
+    struct tpp_trace_pool *trace_pool_; /* private: the strings a compact trace refers to */
 } tpp_ruleset;
 
 /**
@@ -537,6 +538,11 @@ typedef struct tpp_case_report {
  */
 tpp_status tpp_rules_run_tests(const tpp_ruleset *rs, FILE *out, tpp_diags *diags,
                                tpp_case_report *report);
+
+struct tpp_result;
+/** Evaluate the pack's test case i as tpp_rules_run_tests does, into *out (release it with
+ *  tpp_result_release). TPP_ERR_USAGE when there is no case i. */
+tpp_status tpp_rules_case_eval(const tpp_ruleset *rs, size_t i, struct tpp_result *out);
 
 typedef enum tpp_rules_format {
     TPP_RULES_MARKDOWN,

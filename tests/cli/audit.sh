@@ -80,10 +80,14 @@ tamper() {
 }
 drop() { echo "DROP TRIGGER $1;"; }
 
+# The compact trace (docs/compact-trace.md) of E02 holds its TL1 day, 2025-01-07, as the bytes
+# 3c (late=30) 01 (a band) 25 (the band code TL1, pack string 18) 32 14 (2.5 = 25/10); the edit
+# makes the percentage 0.1 (02 14), which renders as 'band=TL1 cut=0.1%'.
+TL1_EDIT="CAST(replace(CAST(trace AS TEXT), char(60, 1, 37, 50, 20), char(60, 1, 37, 2, 20)) AS BLOB)"
 tamper result-net "TAMPERED result row [0-9]+ employee $E02: payroll columns of run 1 differ" \
     "$(drop result_sealed_no_update) UPDATE result SET net = net + 100000 WHERE run_id = 1 AND nip = '$E02'"
 tamper trace "TAMPERED result row [0-9]+ employee $E02: column trace of run 1 differs" \
-    "$(drop result_sealed_no_update) UPDATE result SET trace = replace(trace, 'band=TL1 cut=2.5%', 'band=TL1 cut=0%') WHERE run_id = 1 AND nip = '$E02'"
+    "$(drop result_sealed_no_update) UPDATE result SET trace = $TL1_EDIT WHERE run_id = 1 AND nip = '$E02'"
 tamper result-deleted "TAMPERED result employee $E02: sealed line of run 1 is missing" \
     "$(drop result_sealed_no_delete) DELETE FROM result WHERE run_id = 1 AND nip = '$E02'"
 tamper result-added "TAMPERED result row [0-9]+ employee 199901012020011999: line of run 1 is not in seal" \
@@ -148,7 +152,7 @@ sqlite3 r.db "$(drop run_sealed_no_update) UPDATE run SET engine_version = '0.0.
 expect_exit 0 "replay under another engine" -- "$TPP" --db r.db replay --period 2025-01
 head -1 out | grep -q "^ENGINE DIFFERS: run 1 was computed by tpp 0.0.9" && ok || { bad "engine difference not first"; cat out >&2; }
 cp g.db r2.db
-sqlite3 r2.db "$(drop result_sealed_no_update) UPDATE result SET trace = replace(trace, 'band=TL1 cut=2.5%', 'band=TL1 cut=0%') WHERE run_id = 1 AND nip = '$E02'; UPDATE result SET net = 1 WHERE run_id = 1 AND nip = '198001012005011001'"
+sqlite3 r2.db "$(drop result_sealed_no_update) UPDATE result SET trace = $TL1_EDIT WHERE run_id = 1 AND nip = '$E02'; UPDATE result SET net = 1 WHERE run_id = 1 AND nip = '198001012005011001'"
 expect_exit 1 "replay of an edited run" -- "$TPP" --db r2.db replay --period 2025-01
 expect_output "DIFFERS $E02: first difference at day.2025-01-07" "first differing step named"
 expect_output "DIFFERS 198001012005011001: first difference at column:net" "differing column named"

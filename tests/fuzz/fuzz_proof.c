@@ -25,7 +25,7 @@ static bool engine_verdict(const proof *pf, const uint8_t published[32], uint64_
     if (size != 0 && pf->tree_size != size)
         return false;
     record_view rv;
-    if (!parse_record(pf->record, pf->record_len, &rv))
+    if (!parse_record(pf->record, pf->record_len, pf->version, &rv))
         return false;
     if (rv.period_len != pf->period_len || memcmp(rv.period, pf->period, pf->period_len) != 0 ||
         rv.nip_len != pf->nip_len || memcmp(rv.nip, pf->nip, pf->nip_len) != 0)

@@ -12,6 +12,7 @@
 #include "engine/store.h"
 #include "tests/check.h"
 #include "tpp/audit.h"
+#include "tpp/trace.h"
 
 static void leaves_of(size_t n, uint8_t (*out)[32])
 {
@@ -90,50 +91,63 @@ static void test_all_paths(void)
     CHECK(memcmp(node, as_leaf, 32) != 0);
 }
 
-/* The example record of docs/canonical-trace.md §2.3, byte for byte. */
-static const char example[] =
-    "tpp-canonical-record 2\n"
-    "period 7:2025-01\n"
-    "nip 18:198002022005022002\n"
-    "line 1:1\n"
-    "name 12:Budi Santoso\n"
-    "unit_code 7:1.01.01\n"
-    "unit_name 16:Dinas Pendidikan\n"
-    "position 10:Analis E02\n"
-    "grade 5:III/b\n"
-    "class 1:9\n"
-    "npwp 0:\n"
-    "bank_name 0:\n"
-    "bank_account 0:\n"
-    "status 2:ok\n"
-    "message 0:\n"
-    "workdays 2:19\n"
-    "days_present 2:19\n"
-    "days_absent 1:0\n"
-    "days_missing_punch 1:0\n"
-    "days_excused 1:0\n"
-    "late_minutes 2:30\n"
-    "early_minutes 1:0\n"
-    "deferred 1:0\n"
-    "perf_missing 1:0\n"
-    "besaran 7:4355208\n"
-    "percent_bp 4:9750\n"
-    "discipline_cut 6:108880\n"
-    "performance_cut 1:0\n"
-    "tpp 7:4246328\n"
-    "pot_bulan_lalu 1:0\n"
-    "pot_hukdis 1:0\n"
-    "bpjs_employer 6:169853\n"
-    "gross 7:4416181\n"
-    "bpjs_employee 5:42463\n"
-    "deductions 6:212316\n"
-    "net_before_tax 7:4203865\n"
-    "pph21 1:0\n"
-    "net 7:4203865\n"
-    "steps 1:2\n"
-    "step 14:day.2025-01-07 11:present_cut 1:- 13:Pasal 13: TL1 25:late=30 band=TL1 cut=2.5%\n"
-    "step 11:payment.net 7:4203865 1:- 1:- 0:\n"
-    "end\n";
+/* The example record of docs/canonical-trace.md §2.3, byte for byte: the payroll columns, then
+ * the compact trace (docs/compact-trace.md) of two steps, its pack strings written inline so
+ * that it renders without a pack. */
+#define TRACE_BYTES                                                                                \
+    "\x01\xf2\xb9\x02\x13\x0c\x1c\x50\x61\x73\x61\x6c\x20\x31\x33\x3a\x20\x54\x4c\x31\x00\xc0"     \
+    "\x07\x8a\x0f\x3c\x01\x08\x54\x4c\x31\x32\x14\x00\x00\x37\xb2\x95\x81\x04\xea\x8a\x9b\x04"     \
+    "\xb8\xf5\x19\xb2\x95\x81\x04\x00\x00"
+#define TRACE_HEX                                                                                  \
+    "01f2b902130c1c506173616c2031333a20544c3100c0078a0f3c0108544c313214000037b2958104ea8a9b04"     \
+    "b8f519b29581040000"
+
+static const char example_head[] = "tpp-canonical-record 2\n"
+                                   "period 7:2025-01\n"
+                                   "nip 18:198002022005022002\n"
+                                   "line 1:1\n"
+                                   "name 12:Budi Santoso\n"
+                                   "unit_code 7:1.01.01\n"
+                                   "unit_name 16:Dinas Pendidikan\n"
+                                   "position 10:Analis E02\n"
+                                   "grade 5:III/b\n"
+                                   "class 1:9\n"
+                                   "npwp 0:\n"
+                                   "bank_name 0:\n"
+                                   "bank_account 0:\n"
+                                   "status 2:ok\n"
+                                   "message 0:\n"
+                                   "workdays 2:19\n"
+                                   "days_present 2:19\n"
+                                   "days_absent 1:0\n"
+                                   "days_missing_punch 1:0\n"
+                                   "days_excused 1:0\n"
+                                   "late_minutes 2:30\n"
+                                   "early_minutes 1:0\n"
+                                   "deferred 1:0\n"
+                                   "perf_missing 1:0\n"
+                                   "besaran 7:4355208\n"
+                                   "percent_bp 4:9750\n"
+                                   "discipline_cut 6:108880\n"
+                                   "performance_cut 1:0\n"
+                                   "tpp 7:4246328\n"
+                                   "pot_bulan_lalu 1:0\n"
+                                   "pot_hukdis 1:0\n"
+                                   "bpjs_employer 6:169853\n"
+                                   "gross 7:4416181\n"
+                                   "bpjs_employee 5:42463\n"
+                                   "deductions 6:212316\n"
+                                   "net_before_tax 7:4203865\n"
+                                   "pph21 1:0\n"
+                                   "net 7:4203865\n"
+                                   "trace 53:";
+
+/* What the example's trace renders as. */
+static const char example_text[] =
+    "day.2025-01-07\tpresent_cut\t-\tPasal 13: TL1\tclass=present in=08:00 out=16:05 late=30 "
+    "band=TL1 cut=2.5% early=0 band=- cut=0%\n"
+    "payment.net\t4203865\t-\t-\tgross=4416181 deductions=212316 net_before_tax=4203865 pph21=0 "
+    "zakat=0\n";
 
 static const char insert_sql[] =
     "PRAGMA foreign_keys = OFF;"
@@ -143,9 +157,7 @@ static const char insert_sql[] =
     "INSERT INTO result VALUES (1, '198002022005022002', 'Budi Santoso', '1.01.01', "
     "'Dinas Pendidikan', 'Analis E02', 'III/b', 9, '', '', '', 'ok', '', 19, 19, 0, 0, 0, 30, 0, "
     "0, 0, 4355208, 9750, 108880, 0, 4246328, 0, 0, 169853, 4416181, 42463, 212316, 4203865, 0, "
-    "4203865, 'day.2025-01-07' || char(9) || 'present_cut' || char(9) || '-' || char(9) || "
-    "'Pasal 13: TL1' || char(9) || 'late=30 band=TL1 cut=2.5%' || char(10) || 'payment.net' || "
-    "char(9) || '4203865' || char(9) || '-' || char(9) || '-' || char(9) || char(10), 1);";
+    "4203865, X'" TRACE_HEX "', 1);";
 
 static void record_of(tpp_store *st, tpp_buf *b)
 {
@@ -169,12 +181,33 @@ static void test_canon(void)
     CHECK(tpp_store_exec(st, insert_sql, &err) == TPP_OK);
     tpp_buf b = {0};
     record_of(st, &b);
-    CHECK_STR(b.data, example);
+    /* the record: the fixed head, the 53 trace bytes, "\nend\n" */
+    static const char trace[] = TRACE_BYTES;
+    size_t hl = sizeof example_head - 1, tl = sizeof trace - 1;
+    CHECK_I64((int64_t)tl, 53);
+    CHECK_I64((int64_t)b.len, (int64_t)(hl + tl + 5));
+    if (b.len == hl + tl + 5) {
+        CHECK(memcmp(b.data, example_head, hl) == 0);
+        CHECK(memcmp(b.data + hl, trace, tl) == 0);
+        CHECK(memcmp(b.data + hl + tl, "\nend\n", 5) == 0);
+    }
     uint8_t leaf[32];
     char hex[65];
     tpp_merkle_leaf_hash(b.data, b.len, leaf);
     tpp_hex_encode(leaf, 32, hex);
-    CHECK_STR(hex, "96f247a26346fffb0acbb362390e6f04a8ae1043c8ea8090c888269d4dbeb9c4");
+    CHECK_STR(hex, "0b3ca34ebbc67c56456329494f0a6de483a4949b9e9210cae4687dc2cd7b3e74");
+
+    /* The trace renders as its two text steps (strings inline: no pack needed). */
+    char *text = NULL;
+    size_t n = 0;
+    CHECK(tpp_trace_render(NULL, trace, tl, &text, &n, &err) == TPP_OK);
+    CHECK_STR(text, example_text);
+    free(text);
+    /* Damaged bytes are refused, never rendered as something else. */
+    CHECK(tpp_trace_render(NULL, trace, tl - 1, &text, &n, &err) == TPP_ERR_INVALID);
+    CHECK(text == NULL);
+    CHECK(tpp_trace_render(NULL, "\x02", 1, &text, &n, &err) == TPP_ERR_INVALID);
+    CHECK(tpp_trace_render(NULL, "\x01\x00\x7f", 3, &text, &n, &err) == TPP_ERR_INVALID);
 
     /* Every column of `result` but run_id is in the record: a column added to the table
      * without a new canonical version would otherwise go unsealed. (The record's order is its
@@ -182,7 +215,7 @@ static void test_canon(void)
     sqlite3_stmt *q = NULL;
     CHECK(tpp_store_prepare(st, "SELECT name FROM pragma_table_info('result') ORDER BY cid", &q,
                             NULL) == TPP_OK);
-    int n = 0;
+    int nc = 0;
     while (sqlite3_step(q) == SQLITE_ROW) {
         const char *name = (const char *)sqlite3_column_text(q, 0);
         if (strcmp(name, "run_id") == 0)
@@ -193,20 +226,18 @@ static void test_canon(void)
         if (!found)
             fprintf(stderr, "column %s is not in the canonical record\n", name);
         CHECK(found);
-        n++;
+        nc++;
     }
     sqlite3_finalize(q);
-    CHECK_I64(n, TPP_CANON_N_COLUMNS);
+    CHECK_I64(nc, TPP_CANON_N_COLUMNS);
 
-    /* A trace that is not well formed is kept whole: two different traces never give one
-     * record (the missing final LF would otherwise vanish). */
-    CHECK(tpp_store_exec(st, "UPDATE result SET trace = rtrim(trace, char(10))", &err) == TPP_OK);
+    /* The trace is length-prefixed: one byte less is another record. */
+    CHECK(tpp_store_exec(st, "UPDATE result SET trace = substr(trace, 1, 52)", &err) == TPP_OK);
     record_of(st, &b);
-    CHECK(strstr(b.data, "\ntrace-raw ") != NULL);
-    CHECK(strstr(b.data, "\nstep ") == NULL);
-    CHECK(tpp_store_exec(st, "UPDATE result SET trace = ''", &err) == TPP_OK);
+    CHECK(strstr(b.data, "\ntrace 52:") != NULL);
+    CHECK(tpp_store_exec(st, "UPDATE result SET trace = X''", &err) == TPP_OK);
     record_of(st, &b);
-    CHECK(strstr(b.data, "\nsteps 1:0\nend\n") != NULL);
+    CHECK(strstr(b.data, "\ntrace 0:\nend\n") != NULL);
     tpp_buf_release(&b);
     tpp_store_close(st);
 }
