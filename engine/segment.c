@@ -280,6 +280,25 @@ static void fail_line(tpp_line *l, tpp_status code, const char *msg)
     snprintf(l->r.msg, sizeof l->r.msg, "%s", msg);
 }
 
+/* The employee as one segment sees them: dates clipped to it, its OPD and schedule, and the
+ * payment side left to the month. False when not employed in the segment. */
+static bool segment_employee(const tpp_employee *emp, const tpp_seg *sg, tpp_employee *e)
+{
+    *e = *emp;
+    e->start_date =
+        emp->start_date == TPP_DATE_NONE || emp->start_date < sg->from ? sg->from : emp->start_date;
+    e->end_date = emp->end_date == TPP_DATE_NONE || emp->end_date > sg->to ? sg->to : emp->end_date;
+    if (e->start_date > e->end_date)
+        return false;
+    e->unit_code = sg->unit_code;
+    e->unit_name = sg->unit_name;
+    e->schedule = sg->schedule;
+    e->rostered = sg->schedule == TPP_SCHED_SHIFT; /* the roster is read for the month */
+    e->segment_only = true;
+    e->carried = 0;
+    return true;
+}
+
 tpp_status tpp_eval_segments(const tpp_month *month, const tpp_employee *emp, const tpp_seg *segs,
                              size_t n_segs, tpp_line *lines, size_t *n_lines)
 {
@@ -301,22 +320,42 @@ tpp_status tpp_eval_segments(const tpp_month *month, const tpp_employee *emp, co
     for (size_t s = 1; s < n_segs; s++)
         unit_split |= strcmp(segs[s].unit_code, segs[0].unit_code) != 0;
 
+    /* Band tables in cumulative mode (Kementan "kumulatif 1 bulan") are looked up on the
+     * month's minutes, not a segment's: a first pass adds up every segment's late and early
+     * minutes, and each segment then takes the month's band on its own base. */
+    bool cumulative = false;
+    for (size_t s = 0; s < n_segs; s++)
+        cumulative |= segs[s].rs->late.mode == TPP_MINUTES_CUMULATIVE ||
+                      segs[s].rs->early.mode == TPP_MINUTES_CUMULATIVE;
+    int32_t month_late = 0, month_early = 0;
+    for (size_t s = 0; cumulative && n_segs > 1 && s < n_segs; s++) {
+        tpp_employee e;
+        if (!segment_employee(emp, &segs[s], &e))
+            continue;
+        char msg[160];
+        remap map = {0};
+        bool ok = remap_codes(&segs[s], &e, &map, msg, sizeof msg, &oom);
+        tpp_result r;
+        if (ok && tpp_eval_employee(segs[s].rs, month, &e, &r) != TPP_OK)
+            oom = true;
+        else if (ok) {
+            month_late += r.late_minutes; /* errors are reported by the pass below */
+            month_early += r.early_minutes;
+            tpp_result_release(&r);
+        }
+        remap_free(&map);
+        if (oom)
+            goto nomem;
+    }
+
     for (size_t s = 0; s < n_segs && !failed; s++) {
         const tpp_seg *sg = &segs[s];
-        tpp_employee e = *emp;
-        e.start_date = emp->start_date == TPP_DATE_NONE || emp->start_date < sg->from
-                           ? sg->from
-                           : emp->start_date;
-        e.end_date =
-            emp->end_date == TPP_DATE_NONE || emp->end_date > sg->to ? sg->to : emp->end_date;
-        if (e.start_date > e.end_date)
+        tpp_employee e;
+        if (!segment_employee(emp, sg, &e))
             continue; /* not employed in this segment */
-        e.unit_code = sg->unit_code;
-        e.unit_name = sg->unit_name;
-        e.schedule = sg->schedule;
-        e.rostered = sg->schedule == TPP_SCHED_SHIFT; /* the roster is read for the month */
-        e.segment_only = true;
-        e.carried = 0;
+        e.month_minutes = cumulative && n_segs > 1;
+        e.month_late_minutes = month_late;
+        e.month_early_minutes = month_early;
         size_t li = 0;
         while (li < n && strcmp(lines[li].unit_code, sg->unit_code) != 0)
             li++;

@@ -445,7 +445,10 @@ static void cumulative(ctx *c)
 {
     const tpp_ruleset *rs = c->rs;
     const tpp_band_table *tables[2] = {&rs->late, &rs->early};
-    const int32_t minutes[2] = {c->out->late_minutes, c->out->early_minutes};
+    /* A segment of a split month looks up the month's minutes (engine/segment.c adds them). */
+    const bool month = c->emp->segment_only && c->emp->month_minutes;
+    const int32_t minutes[2] = {month ? c->emp->month_late_minutes : c->out->late_minutes,
+                                month ? c->emp->month_early_minutes : c->out->early_minutes};
     const tpp_tt tt[2] = {TT_LATE_MONTH, TT_EARLY_MONTH};
     for (int i = 0; i < 2; i++) {
         const tpp_band_table *t = tables[i];

@@ -123,6 +123,12 @@ typedef struct tpp_employee {
      * the month; engine/segment.c): stop after col 8 (JUMLAH TPP). The payment side is computed
      * once on the month's total by tpp_eval_payment(). */
     bool segment_only;
+    /* With segment_only, for band tables in cumulative mode (the month's minutes looked up
+     * once): the late and early minutes of the whole month, every segment added up, when
+     * month_minutes is set; each segment then takes the month's band on its own base. */
+    bool month_minutes;
+    int32_t month_late_minutes;
+    int32_t month_early_minutes;
 } tpp_employee;
 
 /** The month being computed, shared by all employees. */

@@ -268,6 +268,27 @@ if [ "$got" = "$want" ]; then ok; else bad "weekday to shift: $got"; fi
 got=$(sqlite3 s.db "SELECT status FROM result WHERE nip = '$P'")
 [ "$got" = ok ] && ok || bad "the other employee is computed: $got"
 
+# ---- a band table in cumulative mode over a split month ---------------------------------
+# The same January under a pack whose late table is "kumulatif 1 bulan" (the month's minutes
+# looked up once): Andi's 25 + 35 = 60 minutes fall in TL2 (31-60) for the month, so each line
+# takes 1 % of its own disiplin, not TL1 for the 25 minutes of line 1:
+#   line 1: 1 % x 1,043,478 = 10,434.78 -> 10,435; col 8 = 2,608,696 - 10,435 = 2,598,261
+#   line 2: 1 % x 1,333,333 = 13,333.33 -> 13,333; col 8 = 3,333,333 - 13,333 = 3,320,000
+sed 's/^  late:$/  late:\n    minutes: cumulative/' p1.yaml >p1c.yaml
+"$TPP" --db c.db init --rules p1c.yaml >/dev/null || bad "init c.db"
+for k in "units units.csv" "employees emp.csv" "transfers trf.csv" "attendance att.csv" \
+    "performance perf.csv"; do
+    # shellcheck disable=SC2086
+    "$TPP" --db c.db import $k >/dev/null || bad "import $k into c.db"
+done
+expect_exit 0 "January, cumulative late table" -- "$TPP" --db c.db run --period 2025-01
+got=$(sqlite3 c.db "SELECT group_concat(line || ':' || late_minutes || ':' || discipline_cut ||
+    ':' || tpp, ' ') FROM (SELECT * FROM result WHERE nip = '$E' ORDER BY line)")
+if [ "$got" = "1:25:10435:2598261 2:35:13333:3320000" ]; then ok
+else bad "cumulative band over the month: $got"; fi
+expect_exit 0 "explain, cumulative" -- "$TPP" --db c.db explain "$E" --period 2025-01 --lang en
+expect_output "discipline.late_month +TL2 .*minutes_in_month=60 band=TL2 cut=1%" "the month's minutes"
+
 # ---- bad transfer files: every error, file:line:col, nothing stored ----------------------
 {
     echo "nip,date,from_unit,to_unit,to_schedule"
