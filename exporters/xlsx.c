@@ -962,8 +962,10 @@ static char *dir_of(const char *path)
     return strndup(path, (size_t)(slash - path));
 }
 
-tpp_status tpp_export_xlsx(const char *path, const tpp_export_meta *meta, const tpp_payline *lines,
-                           size_t n, tpp_error *err)
+/* Write the workbook to "<path>.tmp-<pid>"; rename it into place when commit is set (else the
+ * caller does, with tpp_file_commit). */
+static tpp_status export_xlsx(const char *path, const tpp_export_meta *meta,
+                              const tpp_payline *lines, size_t n, bool commit, tpp_error *err)
 {
     if (path == NULL || meta == NULL || (lines == NULL && n > 0))
         return tpp_fail(err, TPP_ERR_INTERNAL, TPP_NOLOC, "xlsx export: missing argument");
@@ -1031,7 +1033,7 @@ tpp_status tpp_export_xlsx(const char *path, const tpp_export_meta *meta, const 
                       lxw_strerror(e));
         if (err != NULL)
             err->lib_code = (int)e;
-    } else {
+    } else if (commit) {
         rc = tpp_file_commit(tmp, path, err);
     }
     tpp_buf_release(&w.compose);
@@ -1039,4 +1041,16 @@ tpp_status tpp_export_xlsx(const char *path, const tpp_export_meta *meta, const 
     free(tmpdir);
     free(g);
     return rc;
+}
+
+tpp_status tpp_export_xlsx(const char *path, const tpp_export_meta *meta, const tpp_payline *lines,
+                           size_t n, tpp_error *err)
+{
+    return export_xlsx(path, meta, lines, n, true, err);
+}
+
+tpp_status tpp_export_xlsx_staged(const char *path, const tpp_export_meta *meta,
+                                  const tpp_payline *lines, size_t n, tpp_error *err)
+{
+    return export_xlsx(path, meta, lines, n, false, err);
 }
