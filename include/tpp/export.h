@@ -93,6 +93,9 @@ typedef struct tpp_export_meta {
     const tpp_unit_signatures *unit_sign; /* per-OPD overrides */
     size_t n_unit_sign;
     const struct tpp_ruleset *rules; /* the run's pack: the XLSX gets a "Rumus" sheet */
+    /* XLSX: threads that write the OPD sheets (0: 2; 1: one after the other). The bytes are the
+     * same for any number. */
+    int threads;
 } tpp_export_meta;
 
 /** Indonesian date in words, "31 Januari 2025", into buf; false when the date is invalid. */
