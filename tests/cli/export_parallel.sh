@@ -56,4 +56,19 @@ if [ "$left" -eq 0 ]; then ok; else bad "files left after a failed export: $(ls 
 # CSV and bank alone do not check the XLSX identities: they are written
 expect_exit 0 "csv of the same run" -- "$TPP" --db g.db export --period 2025-01 --no-sign \
     --format csv --out broken-csv
+
+# Two lines of one employee in one OPD (a run never has them; a workspace edited by hand may):
+# the export cannot order them by (OPD, NIP) alone and takes SQLite's order, as before.
+expect_exit 0 "third run" -- "$TPP" --db g.db run --period 2025-01
+rid=$(sqlite3 g.db "SELECT max(id) FROM run")
+nip=$(sqlite3 g.db "SELECT nip FROM result WHERE run_id = $rid AND status = 'ok' ORDER BY nip LIMIT 1")
+sqlite3 g.db "CREATE TABLE dup AS SELECT * FROM result WHERE run_id = $rid AND nip = '$nip';
+    UPDATE dup SET line = 2, name = 'Duplikat'; INSERT INTO result SELECT * FROM dup; DROP TABLE dup"
+expect_exit 0 "export with a doubled line" -- "$TPP" --db g.db export --period 2025-01 \
+    --no-sign --format csv --out dup
+want=$(sqlite3 g.db "SELECT r.name FROM (SELECT rowid AS id, row_number() OVER () AS k FROM
+    (SELECT rowid FROM result WHERE run_id = $rid ORDER BY unit_code, nip)) o
+    JOIN result r ON r.rowid = o.id ORDER BY o.k" | grep -n . | grep -E "Duplikat" | cut -d: -f1)
+got=$(tail -n +2 dup/tpp-2025-01.csv | grep -n . | grep -E ",Duplikat," | cut -d: -f1)
+if [ -n "$want" ] && [ "$got" = "$want" ]; then ok; else bad "doubled line at $got, SQLite's order $want"; fi
 finish
