@@ -146,13 +146,15 @@ static void seal_row(crypto_hash_sha256_state *h, sqlite3_stmt *q, tpp_buf *row)
         crypto_hash_sha256_update(h, (const unsigned char *)row->data, row->len);
 }
 
+static tpp_status run_order(tpp_store *st, int64_t run_id, int64_t **out, size_t *n_out,
+                            tpp_error *err);
+
 /* The provisional seal of a draft run, on its own thread and its own read connection to the
- * workspace (a SQLite connection is used by one thread at a time), over the rows in the order the
- * export reads them. */
+ * workspace (a SQLite connection is used by one thread at a time), from the start of the export:
+ * it asks SQLite for the rows' order itself (the order the seal is defined by, and the lines'). */
 typedef struct seal_job {
     const char *db_path;
-    const int64_t *rowids;
-    size_t n;
+    size_t n; /* rows hashed */
     int64_t run_id;
     const char *pack_sha;
     atomic_bool stop; /* the export failed elsewhere: the seal is not needed */
@@ -167,10 +169,13 @@ static void *seal_main(void *arg)
     tpp_store *st = NULL;
     sqlite3_stmt *q = NULL;
     tpp_buf row = {0};
+    int64_t *rowids = NULL;
     j->rc = tpp_store_open(j->db_path, &st, &j->err);
     /* Every trace is read once: a large page cache would only hold pages never read again. */
     if (j->rc == TPP_OK)
         j->rc = tpp_store_exec(st, "PRAGMA cache_size = -8192", &j->err);
+    if (j->rc == TPP_OK)
+        j->rc = run_order(st, j->run_id, &rowids, &j->n, &j->err);
     if (j->rc == TPP_OK)
         j->rc = tpp_store_prepare(st, "SELECT * FROM result WHERE rowid = ?1", &q, &j->err);
     if (j->rc == TPP_OK) {
@@ -178,7 +183,7 @@ static void *seal_main(void *arg)
         seal_begin(&h, j->run_id, j->pack_sha);
         for (size_t i = 0; i < j->n && j->rc == TPP_OK && !atomic_load(&j->stop); i++) {
             sqlite3_reset(q);
-            sqlite3_bind_int64(q, 1, j->rowids[i]);
+            sqlite3_bind_int64(q, 1, rowids[i]);
             if (sqlite3_step(q) != SQLITE_ROW)
                 j->rc = tpp_store_fail(st, &j->err, "cannot read the run's results for its seal");
             else
@@ -191,6 +196,7 @@ static void *seal_main(void *arg)
         tpp_hex(d, sizeof d, j->hex);
     }
     tpp_buf_release(&row);
+    free(rowids);
     sqlite3_finalize(q);
     tpp_store_close(st);
     return NULL;
@@ -843,15 +849,8 @@ tpp_status tpp_batch_export_opt(tpp_store *st, const tpp_export_options *opt,
         fill_signatures(&cfg, NULL, date, &sign);
         meta.sign = &sign;
     }
-    bool ordered = false;
-    if (rc == TPP_OK)
-        rc = read_run(st, run_id, a, &lines, &rowids, &n, &ordered, err);
-    if (rc == TPP_OK && !ordered)
-        rc = run_order(st, run_id, &rowids, &n, err);
     if (rc == TPP_OK && !sealed) {
         sj.db_path = st->path;
-        sj.rowids = rowids;
-        sj.n = n;
         sj.run_id = run_id;
         sj.pack_sha = pack_sha;
         if (pthread_create(&seal_thread, NULL, seal_main, &sj) == 0)
@@ -859,6 +858,11 @@ tpp_status tpp_batch_export_opt(tpp_store *st, const tpp_export_options *opt,
         else
             seal_main(&sj); /* no thread to be had: the same work, in line */
     }
+    bool ordered = false;
+    if (rc == TPP_OK)
+        rc = read_run(st, run_id, a, &lines, &rowids, &n, &ordered, err);
+    if (rc == TPP_OK && !ordered)
+        rc = run_order(st, run_id, &rowids, &n, err);
     if (rc == TPP_OK && !ordered) {
         lines = n ? malloc(n * sizeof *lines) : NULL;
         if (n > 0 && lines == NULL)
@@ -937,6 +941,10 @@ tpp_status tpp_batch_export_opt(tpp_store *st, const tpp_export_options *opt,
             *err = sj.err;
         rc = sj.rc;
     }
+    if (rc == TPP_OK && !sealed && sj.n != n)
+        rc = tpp_fail(err, TPP_ERR_DB, TPP_NOLOC,
+                      "the run's results changed during the export (%zu lines, %zu sealed)", n,
+                      sj.n);
     /* Everything is written and synced: rename the files into place, in manifest order. */
     if (rc == TPP_OK && (formats & TPP_EXPORT_XLSX)) {
         snprintf(xlsx.sha256, sizeof xlsx.sha256, "%s", xj.sha256);
