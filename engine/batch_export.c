@@ -1,9 +1,23 @@
 /* Export a stored run: read its lines in payment-list order (OPD, then NIP) and hand them to the
  * exporters; then list every file written, with its hash, count and total, in the signed
- * manifest. Reads only what the run stored, so an export never recomputes anything. */
+ * manifest. Reads only what the run stored, so an export never recomputes anything.
+ *
+ * Two cores are used, without changing a byte of any file: the XLSX payment list (the bulk of the
+ * work, libxlsxwriter) is written on a thread of its own while this thread renders, hashes and
+ * stages the CSV and the bank files; a draft run's provisional seal (a SHA-256 over every stored
+ * result, traces included) is computed on a third thread with its own read connection while the
+ * lines are read. Each file is hashed by the thread that wrote it, from the bytes it wrote, so the
+ * manifest does not read the files again. The CSV and the bank files are renamed into place only
+ * once the XLSX has succeeded: a failed export leaves the directory as the serial order did. */
+#include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
@@ -83,30 +97,29 @@ static tpp_status load_pack_meta(tpp_store *st, const char *sha, tpp_arena *a,
 
 /* ---- the provisional seal ---------------------------------------------------------------- */
 
-static void hash_escaped(crypto_hash_sha256_state *h, const unsigned char *s, int len)
+/* Tabs and line breaks separate the fields and records, so they (and the escape) are escaped:
+ * the hashed text is unambiguous. The row is escaped into a buffer and hashed in one update (a
+ * trace has hundreds of tabs and line breaks; one SHA-256 update per escape cost more than the
+ * hashing itself). */
+static void put_escaped(tpp_buf *b, const unsigned char *s, int len)
 {
-    /* Tabs and line breaks separate the fields and records, so they (and the escape) are
-     * escaped: the hashed text is unambiguous. */
     int from = 0;
     for (int i = 0; i < len; i++) {
-        const char *esc = s[i] == '\\'   ? "\\\\"
-                          : s[i] == '\t' ? "\\t"
-                          : s[i] == '\n' ? "\\n"
-                                         : NULL;
-        if (esc == NULL)
+        unsigned char c = s[i];
+        if (c != '\\' && c != '\t' && c != '\n')
             continue;
-        crypto_hash_sha256_update(h, s + from, (unsigned long long)(i - from));
-        crypto_hash_sha256_update(h, (const unsigned char *)esc, 2);
+        tpp_buf_append(b, (const char *)s + from, (size_t)(i - from));
+        tpp_buf_append(b, c == '\\' ? "\\\\" : c == '\t' ? "\\t" : "\\n", 2);
         from = i + 1;
     }
-    crypto_hash_sha256_update(h, s + from, (unsigned long long)(len - from));
+    tpp_buf_append(b, (const char *)s + from, (size_t)(len - from));
 }
 
 /* The run's seal until finalize exists: SHA-256 over "tpp-run-seal 1\nrun <id>\npack <sha>\n"
  * and one line per stored result in (unit_code, nip) order, every column of the result table in
  * table order, tab-separated (SQLite's text of each value; the trace as its compact bytes, escaped
- * like any value). Documented in exporters/manifest.c. The rows come from the export's one pass
- * over the run (below). */
+ * like any value). Documented in exporters/manifest.c. Only a draft's export computes it
+ * (seal_main, below): a sealed run's manifest carries the run's Merkle root instead. */
 static void seal_begin(crypto_hash_sha256_state *h, int64_t run_id, const char *pack_sha)
 {
     crypto_hash_sha256_init(h);
@@ -116,18 +129,77 @@ static void seal_begin(crypto_hash_sha256_state *h, int64_t run_id, const char *
     crypto_hash_sha256_update(h, (const unsigned char *)head, (unsigned long long)hl);
 }
 
-/* q: a row of SELECT * FROM result */
-static void seal_row(crypto_hash_sha256_state *h, sqlite3_stmt *q)
+/* q: a row of SELECT * FROM result; row: scratch buffer. */
+static void seal_row(crypto_hash_sha256_state *h, sqlite3_stmt *q, tpp_buf *row)
 {
     int nc = sqlite3_column_count(q);
+    row->len = 0;
     for (int c = 0; c < nc; c++) {
         const unsigned char *v = sqlite3_column_text(q, c);
         if (c > 0)
-            crypto_hash_sha256_update(h, (const unsigned char *)"\t", 1);
+            tpp_buf_append(row, "\t", 1);
         if (v != NULL)
-            hash_escaped(h, v, sqlite3_column_bytes(q, c));
+            put_escaped(row, v, sqlite3_column_bytes(q, c));
     }
-    crypto_hash_sha256_update(h, (const unsigned char *)"\n", 1);
+    tpp_buf_append(row, "\n", 1);
+    if (!row->oom)
+        crypto_hash_sha256_update(h, (const unsigned char *)row->data, row->len);
+}
+
+static tpp_status run_order(tpp_store *st, int64_t run_id, int64_t **out, size_t *n_out,
+                            tpp_error *err);
+
+/* The provisional seal of a draft run, on its own thread and its own read connection to the
+ * workspace (a SQLite connection is used by one thread at a time), from the start of the export:
+ * it asks SQLite for the rows' order itself (the order the seal is defined by, and the lines'). */
+typedef struct seal_job {
+    const char *db_path;
+    size_t n; /* rows hashed */
+    int64_t run_id;
+    const char *pack_sha;
+    atomic_bool stop; /* the export failed elsewhere: the seal is not needed */
+    char hex[65];
+    tpp_status rc;
+    tpp_error err;
+} seal_job;
+
+static void *seal_main(void *arg)
+{
+    seal_job *j = arg;
+    tpp_store *st = NULL;
+    sqlite3_stmt *q = NULL;
+    tpp_buf row = {0};
+    int64_t *rowids = NULL;
+    j->rc = tpp_store_open(j->db_path, &st, &j->err);
+    /* Every trace is read once: a large page cache would only hold pages never read again. */
+    if (j->rc == TPP_OK)
+        j->rc = tpp_store_exec(st, "PRAGMA cache_size = -8192", &j->err);
+    if (j->rc == TPP_OK)
+        j->rc = run_order(st, j->run_id, &rowids, &j->n, &j->err);
+    if (j->rc == TPP_OK)
+        j->rc = tpp_store_prepare(st, "SELECT * FROM result WHERE rowid = ?1", &q, &j->err);
+    if (j->rc == TPP_OK) {
+        crypto_hash_sha256_state h;
+        seal_begin(&h, j->run_id, j->pack_sha);
+        for (size_t i = 0; i < j->n && j->rc == TPP_OK && !atomic_load(&j->stop); i++) {
+            sqlite3_reset(q);
+            sqlite3_bind_int64(q, 1, rowids[i]);
+            if (sqlite3_step(q) != SQLITE_ROW)
+                j->rc = tpp_store_fail(st, &j->err, "cannot read the run's results for its seal");
+            else
+                seal_row(&h, q, &row);
+        }
+        if (j->rc == TPP_OK && row.oom)
+            j->rc = tpp_fail(&j->err, TPP_ERR_NOMEM, TPP_NOLOC, "out of memory");
+        unsigned char d[crypto_hash_sha256_BYTES];
+        crypto_hash_sha256_final(&h, d);
+        tpp_hex(d, sizeof d, j->hex);
+    }
+    tpp_buf_release(&row);
+    free(rowids);
+    sqlite3_finalize(q);
+    tpp_store_close(st);
+    return NULL;
 }
 
 /* The columns of a payline, by name: the pass reads whole rows (SELECT *) for the seal. */
@@ -290,27 +362,33 @@ static size_t split_list(const char *v, tpp_arena *a, const char **out, size_t m
     return n;
 }
 
-/* The bank files to write: templates loaded and every paid line assigned, before any file is
- * written, so that a bad template or an unassigned line leaves the directory as it was. */
+/* The bank files to write: templates loaded, every paid line assigned and each file rendered in
+ * memory, before any file is written, so that a bad template, an unassigned line or a value that
+ * does not fit leaves the directory as it was. The rendered bytes are the ones written. */
 typedef struct bank_plan {
     size_t nb;
     tpp_bank_template *t[TPP_EXPORT_MAX_BANKS];
     const tpp_payline **take; /* nb x n: the lines of bank b start at take[b * n] */
     size_t counts[TPP_EXPORT_MAX_BANKS];
+    char *buf[TPP_EXPORT_MAX_BANKS];
+    size_t len[TPP_EXPORT_MAX_BANKS];
+    tpp_file_stats stats[TPP_EXPORT_MAX_BANKS];
     tpp_bank_param params[64];
     size_t n_params;
 } bank_plan;
 
 static void bank_plan_release(bank_plan *bp)
 {
-    for (size_t b = 0; b < bp->nb; b++)
+    for (size_t b = 0; b < bp->nb; b++) {
         tpp_bank_template_free(bp->t[b]);
+        free(bp->buf[b]);
+    }
     free(bp->take);
 }
 
 static tpp_status plan_banks(const tpp_export_options *opt, const settings *cfg, tpp_arena *a,
-                             const tpp_payline *lines, size_t n, bank_plan *bp,
-                             tpp_export_summary *sum, tpp_error *err)
+                             const tpp_export_meta *meta, const tpp_payline *lines, size_t n,
+                             bank_plan *bp, tpp_export_summary *sum, tpp_error *err)
 {
     const char *names[TPP_EXPORT_MAX_BANKS];
     size_t nb = 0;
@@ -367,40 +445,134 @@ static tpp_status plan_banks(const tpp_export_options *opt, const settings *cfg,
                         "%s: every paid line must be in exactly one bank file (add a template "
                         "whose 'banks:' lists it, or one without 'banks:')",
                         unassigned, doubled, first_bad);
-    /* Render each file once in memory now: a value that does not fit its template fails here,
-     * before anything is written. */
-    for (size_t b = 0; b < nb; b++) {
-        char *buf;
-        size_t len;
-        tpp_file_stats fs;
-        tpp_export_meta m = {.year = opt->year, .month = opt->month, .run_id = sum->run_id};
-        TPP_TRY(tpp_bank_render(bp->t[b], &m, bp->take + b * n, bp->counts[b], bp->params,
-                                bp->n_params, &buf, &len, &fs, err));
-        free(buf);
-    }
+    for (size_t b = 0; b < nb; b++)
+        TPP_TRY(tpp_bank_render(bp->t[b], meta, bp->take + b * n, bp->counts[b], bp->params,
+                                bp->n_params, &bp->buf[b], &bp->len[b], &bp->stats[b], err));
     return TPP_OK;
 }
 
-static tpp_status write_banks(const bank_plan *bp, const char *out_dir, size_t n,
-                              const tpp_export_meta *meta, const char *period,
-                              tpp_export_summary *sum, tpp_manifest *man, tpp_error *err)
+/* ---- files written in two steps ------------------------------------------------------------ */
+
+/* A file written and synced under its temporary name "<path>.tmp-<pid>" (what
+ * tpp_file_write_atomic and engine/stale_tmp.c use), renamed into place by staged_commit. */
+typedef struct staged {
+    char path[1024];
+    char tmp[1100];
+    bool live;
+    char sha256[65];
+    uint64_t bytes;
+} staged;
+
+static tpp_status stage_file(staged *s, const char *path, const void *data, size_t len,
+                             tpp_error *err)
 {
-    for (size_t b = 0; b < bp->nb; b++) {
-        char *path = sum->bank_path[b];
-        snprintf(path, sizeof sum->bank_path[b], "%s/bank-%s-%s.%s", out_dir,
-                 tpp_bank_template_id(bp->t[b]), period, tpp_bank_template_ext(bp->t[b]));
-        tpp_file_stats fs;
-        TPP_TRY(tpp_export_bank(path, bp->t[b], meta, bp->take + b * n, bp->counts[b], bp->params,
-                                bp->n_params, &fs, err));
-        sum->n_banks++;
-        sum->bank_records[b] = fs.records;
-        sum->bank_total[b] = fs.total;
-        tpp_manifest_file *mf = &man->files[man->n_files++];
-        snprintf(mf->name, sizeof mf->name, "%s", strrchr(path, '/') + 1);
-        snprintf(mf->kind, sizeof mf->kind, "bank:%s", tpp_bank_template_id(bp->t[b]));
-        mf->stats = fs;
+    snprintf(s->path, sizeof s->path, "%s", path);
+    snprintf(s->tmp, sizeof s->tmp, "%s.tmp-%ld", path, (long)getpid());
+    tpp_sha256_hex(data, len, s->sha256);
+    s->bytes = len;
+    int fd = open(s->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    if (fd < 0)
+        return tpp_fail(err, TPP_ERR_IO, TPP_NOLOC, "cannot create '%s': %s", s->tmp,
+                        strerror(errno));
+    s->live = true;
+    const char *p = data;
+    size_t left = len;
+    while (left > 0) {
+        ssize_t put = write(fd, p, left);
+        if (put < 0 && errno == EINTR)
+            continue;
+        if (put <= 0) {
+            int e = put < 0 ? errno : EIO;
+            close(fd);
+            return tpp_fail(err, TPP_ERR_IO, TPP_NOLOC, "cannot write '%s': %s", s->tmp,
+                            strerror(e));
+        }
+        p += put;
+        left -= (size_t)put;
     }
+    /* Synced now, while the XLSX is still being written; the commit's fsync is then cheap. */
+    if (fsync(fd) != 0) {
+        int e = errno;
+        close(fd);
+        return tpp_fail(err, TPP_ERR_IO, TPP_NOLOC, "cannot sync '%s': %s", s->tmp, strerror(e));
+    }
+    if (close(fd) != 0)
+        return tpp_fail(err, TPP_ERR_IO, TPP_NOLOC, "cannot write '%s': %s", s->tmp,
+                        strerror(errno));
     return TPP_OK;
+}
+
+static tpp_status staged_commit(staged *s, tpp_error *err)
+{
+    s->live = false; /* tpp_file_commit removes the temporary file when it fails */
+    return tpp_file_commit(s->tmp, s->path, err);
+}
+
+static void staged_drop(staged *s)
+{
+    if (s->live)
+        unlink(s->tmp);
+    s->live = false;
+}
+
+/* Streamed, so that a large region's XLSX is never read whole into memory. */
+static tpp_status hash_file(const char *path, char hex[65], uint64_t *bytes, tpp_error *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return tpp_fail(err, TPP_ERR_IO, TPP_NOLOC, "cannot open '%s': %s", path, strerror(errno));
+    crypto_hash_sha256_state st;
+    crypto_hash_sha256_init(&st);
+    unsigned char buf[1 << 16];
+    size_t got;
+    *bytes = 0;
+    while ((got = fread(buf, 1, sizeof buf, f)) > 0) {
+        crypto_hash_sha256_update(&st, buf, got);
+        *bytes += got;
+    }
+    int bad = ferror(f);
+    fclose(f);
+    if (bad)
+        return tpp_fail(err, TPP_ERR_IO, TPP_NOLOC, "cannot read '%s'", path);
+    unsigned char h[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256_final(&st, h);
+    tpp_hex(h, sizeof h, hex);
+    return TPP_OK;
+}
+
+/* The XLSX payment list on its own thread: written to its temporary name, then hashed while its
+ * pages are still in the cache. */
+typedef struct xlsx_job {
+    const char *path; /* final name; written to its temporary name (staged) */
+    const char *tmp;
+    const tpp_export_meta *meta;
+    const tpp_payline *lines;
+    size_t n;
+    char sha256[65];
+    uint64_t bytes;
+    tpp_status rc;
+    tpp_error err;
+} xlsx_job;
+
+static void *xlsx_main(void *arg)
+{
+    xlsx_job *j = arg;
+    j->rc = tpp_export_xlsx_staged(j->path, j->meta, j->lines, j->n, &j->err);
+    if (j->rc == TPP_OK)
+        j->rc = hash_file(j->tmp, j->sha256, &j->bytes, &j->err);
+    return NULL;
+}
+
+static void manifest_add(tpp_manifest *man, const char *name, const char *kind,
+                         const tpp_file_stats *stats, const char *sha256, uint64_t bytes)
+{
+    tpp_manifest_file *mf = &man->files[man->n_files++];
+    snprintf(mf->name, sizeof mf->name, "%s", name);
+    snprintf(mf->kind, sizeof mf->kind, "%s", kind);
+    mf->stats = *stats;
+    mf->hashed = true;
+    snprintf(mf->sha256, sizeof mf->sha256, "%s", sha256);
+    mf->bytes = bytes;
 }
 
 /* Temporary files of an earlier export into out_dir that was killed before its renames: only
@@ -424,6 +596,207 @@ static tpp_status remove_stale_temps(const char *out_dir, const char *period, un
     return tpp_remove_stale_temps(out_dir, list, n, &sum->n_stale_removed, err);
 }
 
+/* The run's rows in payment-list order, as rowids. Only the keys are sorted: sorting whole rows
+ * would hold every trace of the run in the sorter (in memory: the workspace keeps temporary
+ * B-trees there), gigabytes at national size. */
+static tpp_status run_order(tpp_store *st, int64_t run_id, int64_t **out, size_t *n_out,
+                            tpp_error *err)
+{
+    sqlite3_stmt *q = NULL;
+    TPP_TRY(tpp_store_prepare(
+        st, "SELECT rowid FROM result WHERE run_id = ?1 ORDER BY unit_code, nip", &q, err));
+    sqlite3_bind_int64(q, 1, run_id);
+    int64_t *v = NULL;
+    size_t n = 0, cap = 0;
+    int step;
+    tpp_status rc = TPP_OK;
+    while ((step = sqlite3_step(q)) == SQLITE_ROW) {
+        if (n == cap) {
+            size_t nc = cap ? cap * 2 : 1024;
+            int64_t *b = realloc(v, nc * sizeof *b);
+            if (b == NULL) {
+                rc = tpp_fail(err, TPP_ERR_NOMEM, TPP_NOLOC, "out of memory");
+                break;
+            }
+            v = b;
+            cap = nc;
+        }
+        v[n++] = sqlite3_column_int64(q, 0);
+    }
+    if (rc == TPP_OK && step != SQLITE_DONE)
+        rc = tpp_store_fail(st, err, "cannot read the run's results");
+    sqlite3_finalize(q);
+    if (rc != TPP_OK) {
+        free(v);
+        return rc;
+    }
+    *out = v;
+    *n_out = n;
+    return TPP_OK;
+}
+
+/* The SELECT list of a payline, in line_columns order, after `first` (e.g. "rowid, "). */
+static tpp_status line_query(tpp_store *st, const char *first, const char *where,
+                             sqlite3_stmt **q, tpp_error *err)
+{
+    tpp_buf sql = {0};
+    tpp_buf_printf(&sql, "SELECT %s", first);
+    for (int i = 0; i < N_LINE_COLUMNS; i++)
+        tpp_buf_printf(&sql, "%s%s", i ? ", " : "", line_columns[i]);
+    tpp_buf_printf(&sql, " FROM result WHERE %s", where);
+    if (sql.oom)
+        return tpp_fail(err, TPP_ERR_NOMEM, TPP_NOLOC, "out of memory");
+    tpp_status rc = tpp_store_prepare(st, sql.data, q, err);
+    tpp_buf_release(&sql);
+    return rc;
+}
+
+/* One payline from the row of a line_query; its columns start at c0. */
+static void fill_line(tpp_payline *l, sqlite3_stmt *q, int c0, tpp_arena *a)
+{
+    memset(l, 0, sizeof *l);
+    const char **texts[] = {&l->nip,   &l->name, &l->unit_code, &l->unit_name,   &l->position,
+                            &l->grade, &l->npwp, &l->bank_name, &l->bank_account};
+    for (int i = 0; i < 9; i++)
+        *texts[i] = dup_col(a, q, c0 + i);
+    l->kelas = sqlite3_column_int(q, c0 + 9);
+    const unsigned char *status = sqlite3_column_text(q, c0 + 10);
+    l->ok = status != NULL && strcmp((const char *)status, "ok") == 0;
+    l->message = dup_col(a, q, c0 + 11);
+    int32_t *ints[] = {&l->workdays,           &l->days_present, &l->days_absent,
+                       &l->days_missing_punch, &l->days_excused, &l->late_minutes,
+                       &l->early_minutes};
+    for (int i = 0; i < 7; i++)
+        *ints[i] = sqlite3_column_int(q, c0 + 12 + i);
+    l->deferred = sqlite3_column_int(q, c0 + 19) != 0;
+    l->perf_missing = sqlite3_column_int(q, c0 + 20) != 0;
+    l->besaran = sqlite3_column_int64(q, c0 + 21);
+    l->percent_bp = sqlite3_column_int(q, c0 + 22);
+    tpp_money *money[] = {&l->discipline_cut, &l->performance_cut, &l->tpp,
+                          &l->pot_bulan_lalu, &l->pot_hukdis,      &l->bpjs_employer,
+                          &l->gross,          &l->bpjs_employee,   &l->deductions,
+                          &l->net_before_tax, &l->pph21,           &l->net};
+    for (int i = 0; i < 12; i++)
+        *money[i] = sqlite3_column_int64(q, c0 + 23 + i);
+    /* zakat is what the stored columns leave between col 16 - 17 and col 18 (the result
+     * keeps cols 16, 17, 18, sealed; the trace's payment.zakat step says the same) */
+    l->zakat = l->ok ? l->net_before_tax - l->pph21 - l->net : 0;
+    l->line = sqlite3_column_int(q, c0 + 35);
+}
+
+/* The lines of the rows (in that order), without their traces: the payment files need none.
+ * One look-up per row, in payment-list order: the slow way, for runs read_run cannot order. */
+static tpp_status read_lines(tpp_store *st, const int64_t *rowids, size_t n, tpp_arena *a,
+                             tpp_payline *lines, tpp_error *err)
+{
+    sqlite3_stmt *q = NULL;
+    TPP_TRY(line_query(st, "", "rowid = ?1", &q, err));
+    tpp_status rc = TPP_OK;
+    for (size_t r = 0; r < n; r++) {
+        sqlite3_reset(q);
+        sqlite3_bind_int64(q, 1, rowids[r]);
+        if (sqlite3_step(q) != SQLITE_ROW) { /* the row is gone: no silent end */
+            rc = tpp_store_fail(st, err, "cannot read the run's results");
+            break;
+        }
+        fill_line(&lines[r], q, 0, a);
+    }
+    sqlite3_finalize(q);
+    return rc;
+}
+
+/* A line with its rowid while the run is put in order. */
+typedef struct keyed_line {
+    tpp_payline l;
+    int64_t rowid;
+} keyed_line;
+
+static int cmp_keyed(const void *pa, const void *pb)
+{
+    const keyed_line *a = pa, *b = pb;
+    int c = strcmp(a->l.unit_code, b->l.unit_code);
+    return c != 0 ? c : strcmp(a->l.nip, b->l.nip);
+}
+
+/* The run's lines and rowids in payment-list order, read in one pass in the order the table
+ * keeps them and sorted here: in ORDER BY unit_code, nip order one look-up per row jumps across
+ * the whole table (5 of the 15 s of a 400,000-line export). The order is SQLite's exactly when
+ * no two lines share unit_code and nip (BINARY collation is byte order, strcmp's, for text
+ * without NUL bytes; a run has one line per employee and OPD): *ordered is false otherwise, and
+ * nothing is returned, for the caller to ask SQLite for the order (run_order). */
+static tpp_status read_run(tpp_store *st, int64_t run_id, tpp_arena *a, tpp_payline **lines_out,
+                           int64_t **rowids_out, size_t *n_out, bool *ordered, tpp_error *err)
+{
+    *ordered = false;
+    sqlite3_stmt *q = NULL;
+    TPP_TRY(line_query(st, "rowid, ", "run_id = ?1", &q, err));
+    sqlite3_bind_int64(q, 1, run_id);
+    keyed_line *k = NULL;
+    size_t n = 0, cap = 0;
+    bool plain = true; /* every unit_code and nip free of NUL bytes */
+    int step;
+    tpp_status rc = TPP_OK;
+    while ((step = sqlite3_step(q)) == SQLITE_ROW) {
+        if (n == cap) {
+            size_t nc = cap ? cap * 2 : 1024;
+            keyed_line *b = realloc(k, nc * sizeof *b);
+            if (b == NULL) {
+                rc = tpp_fail(err, TPP_ERR_NOMEM, TPP_NOLOC, "out of memory");
+                break;
+            }
+            k = b;
+            cap = nc;
+        }
+        k[n].rowid = sqlite3_column_int64(q, 0);
+        fill_line(&k[n].l, q, 1, a);
+        plain &= strlen(k[n].l.nip) == (size_t)sqlite3_column_bytes(q, 1) &&
+                 strlen(k[n].l.unit_code) == (size_t)sqlite3_column_bytes(q, 3);
+        n++;
+    }
+    if (rc == TPP_OK && step != SQLITE_DONE)
+        rc = tpp_store_fail(st, err, "cannot read the run's results");
+    sqlite3_finalize(q);
+    if (rc == TPP_OK && n > 1)
+        qsort(k, n, sizeof *k, cmp_keyed);
+    bool unique = plain;
+    for (size_t i = 1; rc == TPP_OK && unique && i < n; i++)
+        unique = cmp_keyed(&k[i - 1], &k[i]) != 0;
+    int64_t *rowids = NULL;
+    if (rc == TPP_OK && unique) {
+        rowids = malloc((n ? n : 1) * sizeof *rowids);
+        if (rowids == NULL)
+            rc = tpp_fail(err, TPP_ERR_NOMEM, TPP_NOLOC, "out of memory");
+    }
+    if (rc != TPP_OK || !unique) {
+        free(k);
+        return rc;
+    }
+    /* Into a plain payline array in place: payline i never overlaps keyed line j > i. */
+    tpp_payline *lines = (tpp_payline *)(void *)k;
+    for (size_t i = 0; i < n; i++) {
+        rowids[i] = k[i].rowid;
+        memmove(&lines[i], &k[i].l, sizeof lines[i]);
+    }
+    *lines_out = lines;
+    *rowids_out = rowids;
+    *n_out = n;
+    *ordered = true;
+    return TPP_OK;
+}
+
+/* Counts and the net total of the ordered lines. */
+static tpp_status sum_lines(const tpp_payline *lines, size_t n, tpp_export_summary *sum,
+                            tpp_error *err)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (i == 0 || strcmp(lines[i - 1].unit_code, lines[i].unit_code) != 0)
+            sum->n_units++;
+        if (!tpp_money_add(sum->total_net, lines[i].net, &sum->total_net))
+            return tpp_fail(err, TPP_ERR_OVERFLOW, TPP_NOLOC, "overflow summing the net total");
+    }
+    return TPP_OK;
+}
+
 tpp_status tpp_batch_export_opt(tpp_store *st, const tpp_export_options *opt,
                                 tpp_export_summary *sum, tpp_error *err)
 {
@@ -439,14 +812,31 @@ tpp_status tpp_batch_export_opt(tpp_store *st, const tpp_export_options *opt,
 
     tpp_arena *a = tpp_arena_new(1 << 16);
     tpp_payline *lines = NULL;
-    size_t n = 0, cap = 0;
-    sqlite3_stmt *q = NULL, *order = NULL;
+    int64_t *rowids = NULL;
+    size_t n = 0;
     tpp_export_meta meta = {.year = year, .month = month, .run_id = run_id};
     tpp_ruleset *rs = NULL;
     settings cfg = {.a = a};
     tpp_manifest *man = calloc(1, sizeof *man);
     tpp_signatures sign;
     const char *date = NULL;
+    seal_job sj = {.rc = TPP_OK};
+    atomic_init(&sj.stop, false);
+    pthread_t seal_thread;
+    bool seal_started = false;
+    bank_plan bp = {0};
+    staged xlsx, csv, banks[TPP_EXPORT_MAX_BANKS];
+    memset(&xlsx, 0, sizeof xlsx);
+    memset(&csv, 0, sizeof csv);
+    memset(banks, 0, sizeof banks);
+    unsigned char sk[TPP_SIGN_SECRET_BYTES];
+    sodium_memzero(sk, sizeof sk);
+    /* A sealed run carries its Merkle root (the value published and used by inclusion proofs);
+     * a draft carries the provisional digest of its stored results, which needs every trace. */
+    tpp_seal_info si;
+    tpp_error ignore;
+    bool sealed = tpp_seal_of_run(st, run_id, &si, &ignore) == TPP_OK;
+
     tpp_status rc = a && man ? TPP_OK : tpp_fail(err, TPP_ERR_NOMEM, TPP_NOLOC, "out of memory");
     if (rc == TPP_OK)
         rc = load_pack_meta(st, pack_sha, a, &meta, &rs, err);
@@ -461,152 +851,145 @@ tpp_status tpp_batch_export_opt(tpp_store *st, const tpp_export_options *opt,
         fill_signatures(&cfg, NULL, date, &sign);
         meta.sign = &sign;
     }
-    /* One pass over the run in payment-list order. Only the keys are sorted: sorting whole rows
-     * would hold every trace of the run in the sorter (in memory: the workspace keeps temporary
-     * B-trees there), gigabytes at national size. Each row is then read once by its rowid, hashed
-     * for the provisional seal and kept as a payline. */
+    if (rc == TPP_OK && !sealed) {
+        sj.db_path = st->path;
+        sj.run_id = run_id;
+        sj.pack_sha = pack_sha;
+        if (pthread_create(&seal_thread, NULL, seal_main, &sj) == 0)
+            seal_started = true;
+        else
+            seal_main(&sj); /* no thread to be had: the same work, in line */
+    }
+    bool ordered = false;
     if (rc == TPP_OK)
-        rc = tpp_store_prepare(
-            st, "SELECT rowid FROM result WHERE run_id = ?1 ORDER BY unit_code, nip", &order, err);
+        rc = read_run(st, run_id, a, &lines, &rowids, &n, &ordered, err);
+    if (rc == TPP_OK && !ordered)
+        rc = run_order(st, run_id, &rowids, &n, err);
+    if (rc == TPP_OK && !ordered) {
+        lines = n ? malloc(n * sizeof *lines) : NULL;
+        if (n > 0 && lines == NULL)
+            rc = tpp_fail(err, TPP_ERR_NOMEM, TPP_NOLOC, "out of memory");
+        if (rc == TPP_OK)
+            rc = read_lines(st, rowids, n, a, lines, err);
+    }
     if (rc == TPP_OK)
-        rc = tpp_store_prepare(st, "SELECT * FROM result WHERE rowid = ?1", &q, err);
-    if (rc != TPP_OK)
-        goto done;
-    int col[N_LINE_COLUMNS];
-    for (int i = 0; i < N_LINE_COLUMNS; i++) {
-        col[i] = -1;
-        for (int c = 0; c < sqlite3_column_count(q) && col[i] < 0; c++)
-            if (strcmp(sqlite3_column_name(q, c), line_columns[i]) == 0)
-                col[i] = c;
-        if (col[i] < 0) {
-            rc = tpp_fail(err, TPP_ERR_DB, TPP_NOLOC, "the result table has no column '%s'",
-                          line_columns[i]);
-            goto done;
-        }
-    }
-    crypto_hash_sha256_state seal;
-    seal_begin(&seal, run_id, pack_sha);
-    sqlite3_bind_int64(order, 1, run_id);
-    int step;
-    const char *prev_unit = NULL;
-    while ((step = sqlite3_step(order)) == SQLITE_ROW) {
-        sqlite3_reset(q);
-        sqlite3_bind_int64(q, 1, sqlite3_column_int64(order, 0));
-        if ((step = sqlite3_step(q)) != SQLITE_ROW) {
-            step = step == SQLITE_DONE ? SQLITE_ERROR : step; /* the row is gone: no silent end */
-            break;
-        }
-        seal_row(&seal, q);
-        if (n == cap) {
-            size_t nc = cap ? cap * 2 : 256;
-            tpp_payline *p = realloc(lines, nc * sizeof *p);
-            if (p == NULL) {
-                rc = tpp_fail(err, TPP_ERR_NOMEM, TPP_NOLOC, "out of memory");
-                goto done;
-            }
-            lines = p;
-            cap = nc;
-        }
-        tpp_payline *l = &lines[n++];
-        memset(l, 0, sizeof *l);
-        const char **texts[] = {&l->nip,   &l->name, &l->unit_code, &l->unit_name,   &l->position,
-                                &l->grade, &l->npwp, &l->bank_name, &l->bank_account};
-        for (int i = 0; i < 9; i++)
-            *texts[i] = dup_col(a, q, col[i]);
-        l->kelas = sqlite3_column_int(q, col[9]);
-        l->ok = strcmp((const char *)sqlite3_column_text(q, col[10]), "ok") == 0;
-        l->message = dup_col(a, q, col[11]);
-        int32_t *ints[] = {&l->workdays,           &l->days_present, &l->days_absent,
-                           &l->days_missing_punch, &l->days_excused, &l->late_minutes,
-                           &l->early_minutes};
-        for (int i = 0; i < 7; i++)
-            *ints[i] = sqlite3_column_int(q, col[12 + i]);
-        l->deferred = sqlite3_column_int(q, col[19]) != 0;
-        l->perf_missing = sqlite3_column_int(q, col[20]) != 0;
-        l->besaran = sqlite3_column_int64(q, col[21]);
-        l->percent_bp = sqlite3_column_int(q, col[22]);
-        tpp_money *money[] = {&l->discipline_cut, &l->performance_cut, &l->tpp,
-                              &l->pot_bulan_lalu, &l->pot_hukdis,      &l->bpjs_employer,
-                              &l->gross,          &l->bpjs_employee,   &l->deductions,
-                              &l->net_before_tax, &l->pph21,           &l->net};
-        for (int i = 0; i < 12; i++)
-            *money[i] = sqlite3_column_int64(q, col[23 + i]);
-        /* zakat is what the stored columns leave between col 16 - 17 and col 18 (the result
-         * keeps cols 16, 17, 18, sealed; the trace's payment.zakat step says the same) */
-        l->zakat = l->ok ? l->net_before_tax - l->pph21 - l->net : 0;
-        l->line = sqlite3_column_int(q, col[35]);
-        if (prev_unit == NULL || strcmp(prev_unit, l->unit_code) != 0)
-            sum->n_units++;
-        prev_unit = l->unit_code;
-        if (!tpp_money_add(sum->total_net, l->net, &sum->total_net)) {
-            rc = tpp_fail(err, TPP_ERR_OVERFLOW, TPP_NOLOC, "overflow summing the net total");
-            goto done;
-        }
-    }
-    if (step != SQLITE_DONE) {
-        rc = tpp_store_fail(st, err, "cannot read the run's results");
-        goto done;
-    }
-    {
-        unsigned char d[crypto_hash_sha256_BYTES];
-        crypto_hash_sha256_final(&seal, d);
-        tpp_hex(d, sizeof d, sum->seal);
-    }
+        rc = sum_lines(lines, n, sum, err);
     sum->n_lines = n;
     tpp_file_stats paid;
-    rc = unit_signatures(&cfg, lines, n, date, a, &meta, err);
+    if (rc == TPP_OK)
+        rc = unit_signatures(&cfg, lines, n, date, a, &meta, err);
     if (rc == TPP_OK)
         rc = tpp_paylines_stats(lines, n, &paid, err);
     /* The signing key is read before anything is written: a bad key must not leave files
      * without their signed manifest. */
-    unsigned char sk[TPP_SIGN_SECRET_BYTES];
     const char *key = opt->key_path ? opt->key_path : setting_get(&cfg, "signing.key", NULL);
     bool signing = key != NULL && *key != '\0';
     if (rc == TPP_OK && signing)
         rc = tpp_key_load_secret(key, sk, err);
-    bank_plan bp = {0};
     if (rc == TPP_OK && (formats & TPP_EXPORT_BANK))
-        rc = plan_banks(opt, &cfg, a, lines, n, &bp, sum, err);
+        rc = plan_banks(opt, &cfg, a, &meta, lines, n, &bp, sum, err);
     if (rc == TPP_OK)
         rc = tpp_mkdirs(out_dir, err);
     if (rc == TPP_OK)
         rc = remove_stale_temps(out_dir, period, formats, &bp, sum, err);
+
+    /* The XLSX on its own thread; the CSV and the bank files staged here meanwhile. */
+    xlsx_job xj = {.meta = &meta, .lines = lines, .n = n, .rc = TPP_OK};
+    pthread_t xlsx_thread;
+    bool xlsx_started = false;
     if (rc == TPP_OK && (formats & TPP_EXPORT_XLSX)) {
         snprintf(sum->xlsx_path, sizeof sum->xlsx_path, "%s/tpp-%s.xlsx", out_dir, period);
-        rc = tpp_export_xlsx(sum->xlsx_path, &meta, lines, n, err);
-        tpp_manifest_file *mf = &man->files[man->n_files++];
-        snprintf(mf->name, sizeof mf->name, "tpp-%s.xlsx", period);
-        snprintf(mf->kind, sizeof mf->kind, "payment-xlsx");
-        mf->stats = paid;
+        /* renamed into place with the other files once everything has succeeded */
+        snprintf(xlsx.path, sizeof xlsx.path, "%s", sum->xlsx_path);
+        snprintf(xlsx.tmp, sizeof xlsx.tmp, "%s.tmp-%ld", sum->xlsx_path, (long)getpid());
+        xlsx.live = true;
+        xj.path = xlsx.path;
+        xj.tmp = xlsx.tmp;
+        if (pthread_create(&xlsx_thread, NULL, xlsx_main, &xj) == 0)
+            xlsx_started = true;
+        else
+            xlsx_main(&xj);
     }
     if (rc == TPP_OK && (formats & TPP_EXPORT_CSV)) {
+        char *buf = NULL;
+        size_t len = 0;
         snprintf(sum->csv_path, sizeof sum->csv_path, "%s/tpp-%s.csv", out_dir, period);
-        rc = tpp_export_csv(sum->csv_path, &meta, lines, n, err);
-        tpp_manifest_file *mf = &man->files[man->n_files++];
-        snprintf(mf->name, sizeof mf->name, "tpp-%s.csv", period);
-        snprintf(mf->kind, sizeof mf->kind, "machine-csv");
-        mf->stats = paid;
+        rc = tpp_export_csv_render(&meta, lines, n, &buf, &len, err);
+        if (rc == TPP_OK)
+            rc = stage_file(&csv, sum->csv_path, buf, len, err);
+        free(buf);
     }
-    if (rc == TPP_OK && (formats & TPP_EXPORT_BANK))
-        rc = write_banks(&bp, out_dir, n, &meta, period, sum, man, err);
+    for (size_t b = 0; rc == TPP_OK && (formats & TPP_EXPORT_BANK) && b < bp.nb; b++) {
+        snprintf(sum->bank_path[b], sizeof sum->bank_path[b], "%s/bank-%s-%s.%s", out_dir,
+                 tpp_bank_template_id(bp.t[b]), period, tpp_bank_template_ext(bp.t[b]));
+        rc = stage_file(&banks[b], sum->bank_path[b], bp.buf[b], bp.len[b], err);
+        free(bp.buf[b]);
+        bp.buf[b] = NULL;
+    }
+    if (xlsx_started)
+        pthread_join(xlsx_thread, NULL);
+    if (rc != TPP_OK || xj.rc != TPP_OK)
+        atomic_store(&sj.stop, true);
+    if (seal_started)
+        pthread_join(seal_thread, NULL);
+    /* Errors in the order of the serial export: XLSX, CSV, bank files, seal. */
+    if (xj.rc != TPP_OK) {
+        if (err != NULL)
+            *err = xj.err;
+        rc = xj.rc;
+    }
+    if (rc == TPP_OK && !sealed && sj.rc != TPP_OK) {
+        if (err != NULL)
+            *err = sj.err;
+        rc = sj.rc;
+    }
+    if (rc == TPP_OK && !sealed && sj.n != n)
+        rc = tpp_fail(err, TPP_ERR_DB, TPP_NOLOC,
+                      "the run's results changed during the export (%zu lines, %zu sealed)", n,
+                      sj.n);
+    /* Everything is written and synced: rename the files into place, in manifest order. */
+    if (rc == TPP_OK && (formats & TPP_EXPORT_XLSX)) {
+        snprintf(xlsx.sha256, sizeof xlsx.sha256, "%s", xj.sha256);
+        xlsx.bytes = xj.bytes;
+        rc = staged_commit(&xlsx, err);
+        if (rc == TPP_OK)
+            manifest_add(man, strrchr(sum->xlsx_path, '/') + 1, "payment-xlsx", &paid,
+                         xlsx.sha256, xlsx.bytes);
+    }
+    if (rc == TPP_OK && (formats & TPP_EXPORT_CSV)) {
+        rc = staged_commit(&csv, err);
+        if (rc == TPP_OK)
+            manifest_add(man, strrchr(sum->csv_path, '/') + 1, "machine-csv", &paid, csv.sha256,
+                         csv.bytes);
+    }
+    for (size_t b = 0; rc == TPP_OK && (formats & TPP_EXPORT_BANK) && b < bp.nb; b++) {
+        char kind[32];
+        snprintf(kind, sizeof kind, "bank:%s", tpp_bank_template_id(bp.t[b]));
+        rc = staged_commit(&banks[b], err);
+        if (rc != TPP_OK)
+            break;
+        sum->n_banks++;
+        sum->bank_records[b] = bp.stats[b].records;
+        sum->bank_total[b] = bp.stats[b].total;
+        manifest_add(man, strrchr(sum->bank_path[b], '/') + 1, kind, &bp.stats[b],
+                     banks[b].sha256, banks[b].bytes);
+    }
+    staged_drop(&xlsx);
+    staged_drop(&csv);
+    for (size_t b = 0; b < TPP_EXPORT_MAX_BANKS; b++)
+        staged_drop(&banks[b]);
     bank_plan_release(&bp);
+
     if (rc == TPP_OK) {
+        /* What tpp export prints: the seal the manifest carries. */
+        snprintf(sum->seal, sizeof sum->seal, "%s", sealed ? si.merkle_root : sj.hex);
         man->year = year;
         man->month = month;
         man->run_id = run_id;
         snprintf(man->pack_id, sizeof man->pack_id, "%s", meta.pack_id);
         snprintf(man->pack_sha256, sizeof man->pack_sha256, "%s", pack_sha);
-        /* A sealed run carries its Merkle root (the value published and used by inclusion
-         * proofs); a draft carries the provisional digest of its stored results. */
-        tpp_seal_info si;
-        tpp_error ignore;
-        if (tpp_seal_of_run(st, run_id, &si, &ignore) == TPP_OK) {
-            snprintf(man->seal_kind, sizeof man->seal_kind, "final");
-            snprintf(man->seal, sizeof man->seal, "%s", si.merkle_root);
-        } else {
-            snprintf(man->seal_kind, sizeof man->seal_kind, "provisional");
-            snprintf(man->seal, sizeof man->seal, "%s", sum->seal);
-        }
+        snprintf(man->seal_kind, sizeof man->seal_kind, "%s", sealed ? "final" : "provisional");
+        snprintf(man->seal, sizeof man->seal, "%s", sum->seal);
         man->n_lines = n;
         man->total_net = paid.total;
         rc = tpp_manifest_write(out_dir, man, signing ? sk : NULL, sum->manifest_path,
@@ -614,10 +997,8 @@ tpp_status tpp_batch_export_opt(tpp_store *st, const tpp_export_options *opt,
         sum->manifest_signed = signing;
     }
     sodium_memzero(sk, sizeof sk);
-done:
-    sqlite3_finalize(q);
-    sqlite3_finalize(order);
     free(lines);
+    free(rowids);
     free(cfg.v);
     free(man);
     tpp_rules_free(rs);

@@ -4,6 +4,7 @@
 #include <inttypes.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "engine/util.h"
@@ -131,14 +132,22 @@ static void put_line(tpp_buf *b, const tpp_payline *l, const char *period,
     tpp_buf_append(b, "\n", 1);
 }
 
-tpp_status tpp_export_csv(const char *path, const tpp_export_meta *meta, const tpp_payline *lines,
-                          size_t n, tpp_error *err)
+static tpp_status check_meta(const tpp_export_meta *meta, tpp_error *err)
 {
-    if (path == NULL || meta == NULL || (lines == NULL && n > 0))
-        return tpp_fail(err, TPP_ERR_INTERNAL, TPP_NOLOC, "csv export: missing argument");
     if (meta->month < 1 || meta->month > 12 || meta->year < 1 || meta->year > 9999)
         return tpp_fail(err, TPP_ERR_INVALID, TPP_NOLOC, "csv export: invalid period %d-%d",
                         meta->year, meta->month);
+    return TPP_OK;
+}
+
+tpp_status tpp_export_csv_render(const tpp_export_meta *meta, const tpp_payline *lines, size_t n,
+                                 char **buf, size_t *len, tpp_error *err)
+{
+    *buf = NULL;
+    *len = 0;
+    if (meta == NULL || (lines == NULL && n > 0))
+        return tpp_fail(err, TPP_ERR_INTERNAL, TPP_NOLOC, "csv export: missing argument");
+    TPP_TRY(check_meta(meta, err));
     char period[16];
     snprintf(period, sizeof period, "%04d-%02d", meta->year, meta->month);
 
@@ -148,9 +157,22 @@ tpp_status tpp_export_csv(const char *path, const tpp_export_meta *meta, const t
         put_line(&b, &lines[i], period, meta);
     if (b.oom) {
         tpp_buf_release(&b);
-        return tpp_fail(err, TPP_ERR_NOMEM, TPP_NOLOC, "out of memory building '%s'", path);
+        return tpp_fail(err, TPP_ERR_NOMEM, TPP_NOLOC, "out of memory building the machine CSV");
     }
-    tpp_status rc = tpp_file_write_atomic(path, b.data, b.len, err);
-    tpp_buf_release(&b);
+    *buf = b.data;
+    *len = b.len;
+    return TPP_OK;
+}
+
+tpp_status tpp_export_csv(const char *path, const tpp_export_meta *meta, const tpp_payline *lines,
+                          size_t n, tpp_error *err)
+{
+    if (path == NULL || meta == NULL || (lines == NULL && n > 0))
+        return tpp_fail(err, TPP_ERR_INTERNAL, TPP_NOLOC, "csv export: missing argument");
+    char *buf;
+    size_t len;
+    TPP_TRY(tpp_export_csv_render(meta, lines, n, &buf, &len, err));
+    tpp_status rc = tpp_file_write_atomic(path, buf, len, err);
+    free(buf);
     return rc;
 }

@@ -5,6 +5,8 @@
  * first pass over the lines before the workbook is created. That pass also validates the data, so
  * bad input fails before any file exists. */
 #include <inttypes.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -105,7 +107,72 @@ typedef struct writer {
     lxw_format *f_title, *f_bold, *f_warn, *f_head, *f_num, *f_text, *f_center, *f_money, *f_pct,
         *f_box, *f_err, *f_tot_label, *f_tot_money, *f_tot_blank, *f_int, *f_sign_name;
     bool zakat_col; /* some line pays zakat: the "17a" column is shown */
+    struct fmt_rec *rec; /* set: record the formats the cells would use, write nothing */
 } writer;
+
+/* ---- the order in which formats are first used ------------------------------------------------
+ *
+ * libxlsxwriter numbers a format (its index in styles.xml, the s="" of every cell) the first time
+ * a cell with it is written out, and in constant_memory mode a row is written out when the next
+ * row is started; the last row of each sheet only when the workbook is closed, sheet by sheet.
+ * The OPD sheets are written by several threads (write_opd_sheets), which must neither number
+ * formats at the same time nor in another order than one thread would. So the OPD sheets are
+ * first "written" into a recorder that keeps the formats of each row as the library would write
+ * them out (column order, a later cell replacing an earlier one in the same column), leaving out
+ * each sheet's last row; the formats are then numbered in that order, one after the other,
+ * before the threads start. A data row's formats depend only on whether its line was computed
+ * (line.ok), so per sheet only the first row of each kind is recorded. */
+#define REC_COLS 32
+typedef struct fmt_rec {
+    bool any;           /* a row is pending */
+    lxw_row_t row;      /* the pending row */
+    lxw_format *cells[REC_COLS];
+    lxw_format **order; /* formats in the order their rows are written out (repeats allowed) */
+    size_t n, cap;
+    bool oom;
+} fmt_rec;
+
+static void rec_flush(fmt_rec *rc)
+{
+    for (int c = 0; c < REC_COLS; c++) {
+        if (rc->cells[c] == NULL)
+            continue;
+        if (rc->n == rc->cap) {
+            size_t nc = rc->cap ? rc->cap * 2 : 64;
+            lxw_format **b = realloc(rc->order, nc * sizeof *b);
+            if (b == NULL) {
+                rc->oom = true;
+                return;
+            }
+            rc->order = b;
+            rc->cap = nc;
+        }
+        rc->order[rc->n++] = rc->cells[c];
+        rc->cells[c] = NULL;
+    }
+}
+
+/* A cell written with format f (NULL: a cell without a format, which replaces one with). */
+static void rec_cell(fmt_rec *rc, lxw_row_t r, lxw_col_t c, lxw_format *f)
+{
+    if (rc->any && r != rc->row) {
+        rec_flush(rc);
+        memset(rc->cells, 0, sizeof rc->cells);
+    }
+    rc->any = true;
+    rc->row = r;
+    if (c < REC_COLS)
+        rc->cells[c] = f;
+    else
+        rc->oom = true; /* a column the recorder does not know: refuse to guess */
+}
+
+/* End of a sheet: its last row is written out only when the workbook is closed. */
+static void rec_end_sheet(fmt_rec *rc)
+{
+    memset(rc->cells, 0, sizeof rc->cells);
+    rc->any = false;
+}
 
 static const char *str(const char *s)
 {
@@ -375,6 +442,26 @@ static const char *cell_text(writer *w, const char *s)
     return w->clean.oom ? "" : w->clean.data;
 }
 
+/* A blank cell carries only its format: without one the library writes nothing. */
+static void put_blank(writer *w, lxw_worksheet *ws, lxw_row_t r, lxw_col_t c, lxw_format *f)
+{
+    if (f == NULL)
+        return;
+    if (w->rec != NULL)
+        rec_cell(w->rec, r, c, f);
+    else
+        chk(w, worksheet_write_blank(ws, r, c, f));
+}
+
+static void put_number(writer *w, lxw_worksheet *ws, lxw_row_t r, lxw_col_t c, double v,
+                       lxw_format *f)
+{
+    if (w->rec != NULL)
+        rec_cell(w->rec, r, c, f);
+    else
+        chk(w, worksheet_write_number(ws, r, c, v, f));
+}
+
 /* Text is always written as a string cell, so a name like "=HYPERLINK(...)" stays text. */
 static void put_str(writer *w, lxw_worksheet *ws, lxw_row_t r, lxw_col_t c, const char *s,
                     lxw_format *f)
@@ -382,17 +469,20 @@ static void put_str(writer *w, lxw_worksheet *ws, lxw_row_t r, lxw_col_t c, cons
     s = str(s);
     if (*s == '\0') {
         if (f != NULL)
-            chk(w, worksheet_write_blank(ws, r, c, f));
+            put_blank(w, ws, r, c, f);
         return;
     }
-    chk(w, worksheet_write_string(ws, r, c, cell_text(w, s), f));
+    if (w->rec != NULL)
+        rec_cell(w->rec, r, c, f);
+    else
+        chk(w, worksheet_write_string(ws, r, c, cell_text(w, s), f));
 }
 
 static void put_money(writer *w, lxw_worksheet *ws, lxw_row_t r, lxw_col_t c, tpp_money m,
                       lxw_format *f)
 {
     /* exact: checked in the first pass (|m| <= 2^53) */
-    chk(w, worksheet_write_number(ws, r, c, (double)m, f));
+    put_number(w, ws, r, c, (double)m, f);
 }
 
 /* A formula with the engine's amount as its cached value, so a reader that does not
@@ -400,7 +490,10 @@ static void put_money(writer *w, lxw_worksheet *ws, lxw_row_t r, lxw_col_t c, tp
 static void put_formula(writer *w, lxw_worksheet *ws, lxw_row_t r, lxw_col_t c, const char *formula,
                         tpp_money cached, lxw_format *f)
 {
-    chk(w, worksheet_write_formula_num(ws, r, c, formula, f, (double)cached));
+    if (w->rec != NULL)
+        rec_cell(w->rec, r, c, f);
+    else
+        chk(w, worksheet_write_formula_num(ws, r, c, formula, f, (double)cached));
 }
 
 /* A1 column letters for 0-based columns below 26 (all we use). */
@@ -558,8 +651,9 @@ static void put_line_row(writer *w, lxw_worksheet *ws, lxw_row_t r, size_t no, c
     unsigned R = (unsigned)r + 1; /* A1 row number */
     char f[64];
 
-    chk(w, worksheet_set_row(ws, r, 30, NULL)); /* two text lines: name over NIP */
-    chk(w, worksheet_write_number(ws, r, COL(1), (double)no, w->f_center));
+    if (w->rec == NULL)
+        chk(w, worksheet_set_row(ws, r, 30, NULL)); /* two text lines: name over NIP */
+    put_number(w, ws, r, COL(1), (double)no, w->f_center);
     w->compose.len = 0;
     tpp_buf_printf(&w->compose, "%s\nNIP. %s", str(l->name), str(l->nip));
     put_str(w, ws, r, COL(2), w->compose.oom ? "" : w->compose.data, w->f_text);
@@ -569,10 +663,10 @@ static void put_line_row(writer *w, lxw_worksheet *ws, lxw_row_t r, size_t no, c
     if (*str(l->npwp) != '\0')
         tpp_buf_printf(&w->compose, "\nNPWP. %s", l->npwp);
     put_str(w, ws, r, COL(4), w->compose.oom ? "" : w->compose.data, w->f_text);
-    chk(w, worksheet_write_number(ws, r, COL(5), l->kelas, w->f_center));
+    put_number(w, ws, r, COL(5), l->kelas, w->f_center);
     put_money(w, ws, r, COL(6), a[S_BESARAN], w->f_money);
     /* The one double in the exporters: a display copy of the exact basis points. */
-    chk(w, worksheet_write_number(ws, r, COL(7), l->ok ? l->percent_bp / 100.0 : 0.0, w->f_pct));
+    put_number(w, ws, r, COL(7), l->ok ? l->percent_bp / 100.0 : 0.0, w->f_pct);
     put_money(w, ws, r, COL(8), a[S_TPP], w->f_money);
     put_money(w, ws, r, COL(9), a[S_POT_BL], w->f_money);
     put_money(w, ws, r, COL(10), a[S_POT_HD], w->f_money);
@@ -599,7 +693,7 @@ static void put_line_row(writer *w, lxw_worksheet *ws, lxw_row_t r, size_t no, c
         put_str(w, ws, r, COL(19), *str(l->message) ? l->message : "tidak dapat dihitung",
                 w->f_err);
     else
-        chk(w, worksheet_write_blank(ws, r, COL(19), w->f_box));
+        put_blank(w, ws, r, COL(19), w->f_box);
 }
 
 /* Rows of the OPD sheets, the same on every sheet (the title block depends on meta only). */
@@ -674,11 +768,13 @@ static void write_opd_sheet(writer *w, lxw_worksheet *ws, const opd_layout *lay,
     if (r + 1 != lay->head) /* the summary's links were computed from lay */
         chk(w, LXW_ERROR_PARAMETER_VALIDATION);
 
-    for (int k = 1; k <= N_FORM; k++)
-        chk(w, worksheet_set_column(ws, COL(k), COL(k), form_width[k - 1], NULL));
-    if (w->zakat_col)
-        chk(w, worksheet_set_column(ws, COL(ZAKAT_COL), COL(ZAKAT_COL), 14, NULL));
-    chk(w, worksheet_set_row(ws, lay->head, 48, NULL));
+    if (w->rec == NULL) {
+        for (int k = 1; k <= N_FORM; k++)
+            chk(w, worksheet_set_column(ws, COL(k), COL(k), form_width[k - 1], NULL));
+        if (w->zakat_col)
+            chk(w, worksheet_set_column(ws, COL(ZAKAT_COL), COL(ZAKAT_COL), 14, NULL));
+        chk(w, worksheet_set_row(ws, lay->head, 48, NULL));
+    }
     for (int k = 1; k <= N_FORM; k++)
         put_str(w, ws, lay->head, COL(k),
                 k == 18 && w->zakat_col ? "JUMLAH TPP YANG DITERIMA\n=(16-17-17a)"
@@ -687,17 +783,25 @@ static void write_opd_sheet(writer *w, lxw_worksheet *ws, const opd_layout *lay,
     if (w->zakat_col)
         put_str(w, ws, lay->head, COL(ZAKAT_COL), "POT. ZAKAT", w->f_head);
     for (int k = 1; k <= N_FORM; k++)
-        chk(w, worksheet_write_number(ws, lay->head + 1, COL(k), k, w->f_num));
+        put_number(w, ws, lay->head + 1, COL(k), k, w->f_num);
     if (w->zakat_col)
         put_str(w, ws, lay->head + 1, COL(ZAKAT_COL), "17a", w->f_num);
 
-    for (size_t i = 0; i < g->count; i++)
-        put_line_row(w, ws, lay->data + (lxw_row_t)i, i + 1, &lines[g->first + i]);
+    bool seen[2] = {false, false}; /* recording: a row of a failed / computed line */
+    for (size_t i = 0; i < g->count; i++) {
+        const tpp_payline *l = &lines[g->first + i];
+        if (w->rec != NULL) {
+            if (seen[l->ok])
+                continue;
+            seen[l->ok] = true;
+        }
+        put_line_row(w, ws, lay->data + (lxw_row_t)i, i + 1, l);
+    }
 
     lxw_row_t t = total_row(lay, g);
     unsigned top = (unsigned)lay->data + 1, bottom = (unsigned)t; /* A1 rows of the data */
     for (int k = 1; k <= N_FORM; k++)
-        chk(w, worksheet_write_blank(ws, t, COL(k), w->f_tot_blank));
+        put_blank(w, ws, t, COL(k), w->f_tot_blank);
     put_str(w, ws, t, COL(2), "JUMLAH", w->f_tot_label);
     for (int i = 0; i < N_SUMS; i++) {
         if (i == S_ZAKAT && !w->zakat_col)
@@ -709,6 +813,10 @@ static void write_opd_sheet(writer *w, lxw_worksheet *ws, const opd_layout *lay,
     }
     put_signatures(w, ws, t + 2, first->unit_code);
 
+    if (w->rec != NULL) {
+        rec_end_sheet(w->rec);
+        return;
+    }
     worksheet_freeze_panes(ws, lay->data, COL(3));
     page_setup(w, ws, lay->head, lay->head + 1);
 }
@@ -909,6 +1017,123 @@ static lxw_worksheet *add_sheet(writer *w, const char *name)
     return ws;
 }
 
+/* ---- the OPD sheets on several threads ------------------------------------------------------- */
+
+#define MAX_SHEET_THREADS 16
+
+typedef struct sheet_pool {
+    const writer *proto;
+    lxw_worksheet **ws;
+    const opd_layout *lay;
+    const opd *g;
+    size_t n_g;
+    const tpp_payline *lines;
+    atomic_size_t next;
+    lxw_error *errs; /* per sheet: its first error */
+} sheet_pool;
+
+/* Take the next unwritten sheet until none is left. Every worker has its own scratch buffers;
+ * the formats are shared, already numbered, and only read. */
+static void *pool_work(void *arg)
+{
+    sheet_pool *p = arg;
+    writer w = *p->proto;
+    w.compose = (tpp_buf){0};
+    w.clean = (tpp_buf){0};
+    w.rec = NULL;
+    for (;;) {
+        size_t i = atomic_fetch_add(&p->next, 1);
+        if (i >= p->n_g)
+            break;
+        w.first_error = LXW_NO_ERROR;
+        write_opd_sheet(&w, p->ws[i], p->lay, &p->g[i], p->lines);
+        if (w.compose.oom || w.clean.oom)
+            chk(&w, LXW_ERROR_MEMORY_MALLOC_FAILED);
+        p->errs[i] = w.first_error;
+    }
+    tpp_buf_release(&w.compose);
+    tpp_buf_release(&w.clean);
+    return NULL;
+}
+
+/* Number the formats the OPD sheets will use, in the order one thread writing the sheets one
+ * after the other would (see "the order in which formats are first used"). False when the
+ * recorder ran out of memory. */
+static bool number_formats(const writer *w, const opd_layout *lay, const opd *g, size_t n_g,
+                           const tpp_payline *lines)
+{
+    fmt_rec rec = {0};
+    writer rw = *w;
+    rw.compose = (tpp_buf){0};
+    rw.clean = (tpp_buf){0};
+    rw.rec = &rec;
+    for (size_t i = 0; i < n_g; i++)
+        write_opd_sheet(&rw, NULL, lay, &g[i], lines);
+    bool ok = !rec.oom && !rw.compose.oom;
+    for (size_t k = 0; ok && k < rec.n; k++)
+        lxw_format_get_xf_index(rec.order[k]);
+    free(rec.order);
+    tpp_buf_release(&rw.compose);
+    tpp_buf_release(&rw.clean);
+    return ok;
+}
+
+/* The OPD sheets and the Rumus sheet after the summary, the OPD sheets by meta->threads, each
+ * sheet's bytes as if written alone (libxlsxwriter keeps a sheet's rows in a temporary file of
+ * its own). False when nothing was written and the caller should write them one by one. */
+static bool write_opd_sheets(writer *w, const opd_layout *lay, const opd *g, size_t n_g,
+                             const tpp_payline *lines)
+{
+    int threads = w->meta->threads > 0 ? w->meta->threads : 2;
+    if (threads > MAX_SHEET_THREADS)
+        threads = MAX_SHEET_THREADS;
+    if (n_g < 2 || threads < 2)
+        return false;
+    lxw_worksheet **ws = calloc(n_g, sizeof *ws);
+    lxw_error *errs = calloc(n_g, sizeof *errs);
+    if (ws == NULL || errs == NULL || !number_formats(w, lay, g, n_g, lines)) {
+        free(ws);
+        free(errs);
+        return false;
+    }
+    for (size_t i = 0; i < n_g && w->first_error == LXW_NO_ERROR; i++)
+        ws[i] = add_sheet(w, g[i].sheet);
+    lxw_worksheet *rumus = NULL;
+    if (w->meta->rules != NULL && w->first_error == LXW_NO_ERROR)
+        rumus = add_sheet(w, "Rumus");
+    /* The Rumus sheet first, alone: its formats come after the OPD sheets' (numbered above). */
+    writer rw = *w;
+    rw.compose = (tpp_buf){0};
+    rw.clean = (tpp_buf){0};
+    rw.first_error = LXW_NO_ERROR;
+    if (rumus != NULL)
+        write_rumus(&rw, rumus, w->meta->rules);
+    if (rw.compose.oom || rw.clean.oom)
+        chk(&rw, LXW_ERROR_MEMORY_MALLOC_FAILED);
+    tpp_buf_release(&rw.compose);
+    tpp_buf_release(&rw.clean);
+    if (w->first_error == LXW_NO_ERROR) {
+        sheet_pool p = {.proto = w, .ws = ws, .lay = lay, .g = g, .n_g = n_g, .lines = lines,
+                        .errs = errs};
+        atomic_init(&p.next, 0);
+        pthread_t helper[MAX_SHEET_THREADS];
+        int n_helpers = 0;
+        while (n_helpers < threads - 1 &&
+               pthread_create(&helper[n_helpers], NULL, pool_work, &p) == 0)
+            n_helpers++;
+        pool_work(&p);
+        for (int t = 0; t < n_helpers; t++)
+            pthread_join(helper[t], NULL);
+        /* errors in sheet order, as one thread would have met them */
+        for (size_t i = 0; i < n_g; i++)
+            chk(w, errs[i]);
+    }
+    chk(w, rw.first_error);
+    free(ws);
+    free(errs);
+    return true;
+}
+
 /* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil), so the
  * document time needs neither timegm() nor the TZ environment. */
 static int64_t days_from_civil(int64_t y, int64_t m, int64_t d)
@@ -962,8 +1187,10 @@ static char *dir_of(const char *path)
     return strndup(path, (size_t)(slash - path));
 }
 
-tpp_status tpp_export_xlsx(const char *path, const tpp_export_meta *meta, const tpp_payline *lines,
-                           size_t n, tpp_error *err)
+/* Write the workbook to "<path>.tmp-<pid>"; rename it into place when commit is set (else the
+ * caller does, with tpp_file_commit). */
+static tpp_status export_xlsx(const char *path, const tpp_export_meta *meta,
+                              const tpp_payline *lines, size_t n, bool commit, tpp_error *err)
 {
     if (path == NULL || meta == NULL || (lines == NULL && n > 0))
         return tpp_fail(err, TPP_ERR_INTERNAL, TPP_NOLOC, "xlsx export: missing argument");
@@ -1009,16 +1236,18 @@ tpp_status tpp_export_xlsx(const char *path, const tpp_export_meta *meta, const 
     lxw_worksheet *ws = add_sheet(&w, "Ringkasan");
     if (ws != NULL)
         write_summary(&w, ws, &lay, g, n_g, lines, grand);
-    for (size_t i = 0; i < n_g && w.first_error == LXW_NO_ERROR; i++) {
-        ws = add_sheet(&w, g[i].sheet);
-        if (ws == NULL)
-            break;
-        write_opd_sheet(&w, ws, &lay, &g[i], lines);
-    }
-    if (meta->rules != NULL && w.first_error == LXW_NO_ERROR) {
-        ws = add_sheet(&w, "Rumus");
-        if (ws != NULL)
-            write_rumus(&w, ws, meta->rules);
+    if (w.first_error == LXW_NO_ERROR && !write_opd_sheets(&w, &lay, g, n_g, lines)) {
+        for (size_t i = 0; i < n_g && w.first_error == LXW_NO_ERROR; i++) {
+            ws = add_sheet(&w, g[i].sheet);
+            if (ws == NULL)
+                break;
+            write_opd_sheet(&w, ws, &lay, &g[i], lines);
+        }
+        if (meta->rules != NULL && w.first_error == LXW_NO_ERROR) {
+            ws = add_sheet(&w, "Rumus");
+            if (ws != NULL)
+                write_rumus(&w, ws, meta->rules);
+        }
     }
     if (w.compose.oom || w.clean.oom)
         chk(&w, LXW_ERROR_MEMORY_MALLOC_FAILED);
@@ -1031,7 +1260,7 @@ tpp_status tpp_export_xlsx(const char *path, const tpp_export_meta *meta, const 
                       lxw_strerror(e));
         if (err != NULL)
             err->lib_code = (int)e;
-    } else {
+    } else if (commit) {
         rc = tpp_file_commit(tmp, path, err);
     }
     tpp_buf_release(&w.compose);
@@ -1039,4 +1268,16 @@ tpp_status tpp_export_xlsx(const char *path, const tpp_export_meta *meta, const 
     free(tmpdir);
     free(g);
     return rc;
+}
+
+tpp_status tpp_export_xlsx(const char *path, const tpp_export_meta *meta, const tpp_payline *lines,
+                           size_t n, tpp_error *err)
+{
+    return export_xlsx(path, meta, lines, n, true, err);
+}
+
+tpp_status tpp_export_xlsx_staged(const char *path, const tpp_export_meta *meta,
+                                  const tpp_payline *lines, size_t n, tpp_error *err)
+{
+    return export_xlsx(path, meta, lines, n, false, err);
 }

@@ -75,7 +75,8 @@ typedef struct tpp_export_summary {
     size_t n_unpaid; /* lines with nothing to transfer (not computed, or net 0) */
     char manifest_path[1024];
     int manifest_signed;
-    char seal[65];
+    char seal[65]; /* the seal in the manifest: a sealed run's Merkle root, else the provisional
+                    * digest of the run's stored results */
     size_t n_stale_removed; /* temporary files of a killed earlier export, removed */
 } tpp_export_summary;
 

@@ -94,6 +94,9 @@ typedef struct tpp_export_meta {
     const tpp_unit_signatures *unit_sign; /* per-OPD overrides */
     size_t n_unit_sign;
     const struct tpp_ruleset *rules; /* the run's pack: the XLSX gets a "Rumus" sheet */
+    /* XLSX: threads that write the OPD sheets (0: 2; 1: one after the other). The bytes are the
+     * same for any number. */
+    int threads;
 } tpp_export_meta;
 
 /** Indonesian date in words, "31 Januari 2025", into buf; false when the date is invalid. */
@@ -115,6 +118,17 @@ tpp_status tpp_export_csv(const char *path, const tpp_export_meta *meta, const t
  */
 tpp_status tpp_export_xlsx(const char *path, const tpp_export_meta *meta, const tpp_payline *lines,
                            size_t n, tpp_error *err);
+
+/** tpp_export_xlsx without the final rename: the workbook is left in "<path>.tmp-<pid>" (this
+ *  process's id), for the caller to rename with the other files of an export once all of them
+ *  are written. */
+tpp_status tpp_export_xlsx_staged(const char *path, const tpp_export_meta *meta,
+                                  const tpp_payline *lines, size_t n, tpp_error *err);
+
+/** The machine CSV's bytes (what tpp_export_csv writes) in a malloc'ed buffer (*buf, caller
+ *  frees). */
+tpp_status tpp_export_csv_render(const tpp_export_meta *meta, const tpp_payline *lines, size_t n,
+                                 char **buf, size_t *len, tpp_error *err);
 
 /** Count and sum of the amounts a file pays; recorded per file in the manifest. */
 typedef struct tpp_file_stats {
@@ -224,6 +238,11 @@ typedef struct tpp_manifest_file {
     char name[256]; /* file name inside the directory, no '/' */
     char kind[32];  /* payment-xlsx, machine-csv, bank:<id>, supplement-xlsx, ... */
     tpp_file_stats stats;
+    /* Set by a writer that hashed the file's exact bytes as it wrote them: the manifest then
+     * takes sha256 and bytes from here instead of reading the file again. */
+    bool hashed;
+    char sha256[65];
+    uint64_t bytes;
 } tpp_manifest_file;
 
 typedef struct tpp_manifest {
