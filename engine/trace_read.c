@@ -103,7 +103,7 @@ static tpp_status load_sha(tpp_pack_cache *c, const char *sha, const tpp_ruleset
 
 static tpp_status run_add(tpp_pack_cache *c, const char *sha, tpp_error *err)
 {
-    const tpp_ruleset *rs;
+    const tpp_ruleset *rs = NULL;
     TPP_TRY(load_sha(c, sha, &rs, err));
     for (size_t i = 0; i < c->run_n; i++)
         if (c->run_rs[i] == rs)

@@ -24,6 +24,10 @@ typedef struct ctx {
     const tpp_shift *shifts; /* a rostered shift worker's shifts in the month */
     size_t n_shifts;
     const char *zone; /* the unit's zone ("WITA") named on each workday line, or NULL */
+    /* the working hours of each day of the month under the employee's schedule (NULL: not a
+     * workday), looked up once: hours_of was asked three times a day, a fifth of the compute */
+    bool hours_ready;
+    const tpp_hours *hours[31];
 } ctx;
 
 void tpp_result_release(tpp_result *r)
@@ -134,6 +138,25 @@ int tpp_eval_workdays(const tpp_ruleset *rs, const tpp_month *month, tpp_schedul
     for (tpp_date d = month->first; d <= month->last; d++)
         n += hours_of(rs, month, sched, d) != NULL;
     return n;
+}
+
+/* Fill c->hours for a valid, unrostered schedule. */
+static void month_hours(ctx *c)
+{
+    const tpp_month *m = c->month;
+    if (m->last - m->first >= 31)
+        return; /* not a calendar month: hours_of day by day */
+    for (tpp_date d = m->first; d <= m->last; d++)
+        c->hours[d - m->first] = hours_of(c->rs, m, c->emp->schedule, d);
+    c->hours_ready = true;
+}
+
+/* hours_of for the employee's schedule. */
+static const tpp_hours *hours_on(const ctx *c, tpp_date d)
+{
+    if (c->hours_ready && d >= c->month->first && d <= c->month->last)
+        return c->hours[d - c->month->first];
+    return hours_of(c->rs, c->month, c->emp->schedule, d);
 }
 
 /* Add percent to a base's bucket; a rule's percentage never rounds on its own. */
@@ -377,7 +400,7 @@ static bool is_workday(const ctx *c, tpp_date d)
                 return true;
         return false;
     }
-    return hours_of(c->rs, c->month, c->emp->schedule, d) != NULL;
+    return hours_on(c, d) != NULL;
 }
 
 /* Minutes from the month's first midnight: scans and shifts on one line across midnight. */
@@ -1352,9 +1375,12 @@ tpp_status tpp_eval_employee(const tpp_ruleset *rs, const tpp_month *month, cons
         for (size_t k = 0; k < c.n_shifts; k++)
             out->workdays += c.shifts[k].day >= first && c.shifts[k].day <= last;
     } else {
-        out->workdays_month = tpp_eval_workdays(rs, month, emp->schedule);
-        for (tpp_date d = first; d <= last; d++)
-            out->workdays += hours_of(rs, month, emp->schedule, d) != NULL;
+        month_hours(&c);
+        for (tpp_date d = month->first; d <= month->last; d++)
+            if (hours_on(&c, d) != NULL) {
+                out->workdays_month++; /* tpp_eval_workdays() */
+                out->workdays += d >= first && d <= last;
+            }
     }
     tw_begin(w, emp->rostered ? TT_WORKDAYS_ROSTER : TT_WORKDAYS);
     tw_i(w, out->workdays);
@@ -1423,7 +1449,7 @@ tpp_status tpp_eval_employee(const tpp_ruleset *rs, const tpp_month *month, cons
     if (emp->rostered)
         classify_shifts(&c, c.shifts, c.n_shifts, first, last);
     for (tpp_date d = month->first; d <= month->last && !c.failed && !emp->rostered; d++) {
-        const tpp_hours *h = hours_of(rs, month, emp->schedule, d);
+        const tpp_hours *h = hours_on(&c, d);
         if (h == NULL || d < first || d > last) {
             for (; pi < emp->n_punches && emp->punches[pi].day == d; pi++)
                 out->scans_ignored++;
