@@ -39,9 +39,12 @@ typedef struct unknown_pin {
 } unknown_pin;
 
 /* Scans are gathered, sorted and merged in batches this large (16 bytes each, twice for the
- * sort): a national single-file export of 170 M scans is merged in ~10 rounds; a file of a
- * province in one. */
-enum { BATCH = 1 << 24 };
+ * sort: 6 GiB at the most, allocated as the file needs it). A file comes in time order, so every
+ * batch touches the stored month of nearly every employee: at 16 M scans a batch, a national
+ * file of 150 M scans was merged in 10 rounds, each reading and rewriting all 4 M employee-month
+ * rows (412 s); in one round it is read and written once. Any national single-file export
+ * (~170 M scans) fits in one batch. */
+enum { BATCH = 192 << 20 };
 
 /* key: employee (index into nips, 24 bits) << 40 | seconds since KEY_BASE (38 bits) << 2 | dir.
  * Sorting by key stably gives each employee's scans in time order, equal scans in file order. */
@@ -817,6 +820,8 @@ static tpp_status add_key(tpp_imp_ctx *c, att_state *s, ptrdiff_t who, const tpp
         TPP_TRY(flush(c, s, err));
     if (s->n_batch == s->cap_batch) {
         size_t cap = s->cap_batch ? s->cap_batch * 2 : 4096;
+        if (cap > BATCH)
+            cap = BATCH;
         scan *b = realloc(s->batch, cap * sizeof *b);
         if (b == NULL)
             return tpp_fail(err, TPP_ERR_NOMEM, TPP_NOLOC, "out of memory");
