@@ -8,64 +8,14 @@
 #include "engine/util.h"
 #include "importers/nip.h"
 #include "tests/check.h"
+#include "tests/unit/test_files.h"
 #include "tpp/import.h"
 #include "tpp/rules.h"
 
-static char tmp_dir[512];
 static tpp_store *st;
 static tpp_ruleset *rs;
 
 /* ---- helpers ---------------------------------------------------------------------------- */
-
-static const char *write_file(const char *name, const char *text)
-{
-    static char paths[8][600];
-    static unsigned next;
-    char *path = paths[next++ % 8];
-    snprintf(path, sizeof paths[0], "%s/%s", tmp_dir, name);
-    FILE *f = fopen(path, "wb");
-    CHECK(f != NULL);
-    if (f != NULL) {
-        fputs(text, f);
-        fclose(f);
-    }
-    return path;
-}
-
-/* Diagnostics are captured in memory so that tests can look for "file:line:col: error: ...". */
-typedef struct capture {
-    char *text;
-    size_t size;
-    FILE *f;
-    tpp_diags *d;
-} capture;
-
-static void capture_open(capture *c)
-{
-    c->text = NULL;
-    c->size = 0;
-    c->f = open_memstream(&c->text, &c->size);
-    c->d = tpp_diags_new(c->f);
-}
-
-static void capture_close(capture *c)
-{
-    tpp_diags_free(c->d);
-    fclose(c->f);
-    free(c->text);
-}
-
-#define EXPECT_DIAG(cap, needle)                                                              \
-    do {                                                                                      \
-        fflush((cap)->f);                                                                     \
-        const char *t_ = (cap)->text ? (cap)->text : "";                                      \
-        check_count++;                                                                        \
-        if (strstr(t_, (needle)) == NULL) {                                                   \
-            check_failures++;                                                                 \
-            fprintf(stderr, "%s:%d: diagnostic '%s' not found in:\n%s\n", __FILE__, __LINE__, \
-                    (needle), t_);                                                            \
-        }                                                                                     \
-    } while (0)
 
 static long long query_int(const char *sql)
 {

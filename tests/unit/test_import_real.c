@@ -15,82 +15,12 @@
 #include "engine/util.h"
 #include "importers/xlsx.h"
 #include "tests/check.h"
+#include "tests/unit/test_files.h"
 #include "tpp/import.h"
 #include "tpp/rules.h"
 
-static char tmp_dir[512];
-static char data_dir[512];
 static tpp_store *st;
 static tpp_ruleset *rs;
-
-static const char *tmp_path(const char *name)
-{
-    static char paths[8][700];
-    static unsigned next;
-    char *p = paths[next++ % 8];
-    snprintf(p, sizeof paths[0], "%s/%s", tmp_dir, name);
-    return p;
-}
-
-static const char *data_path(const char *name)
-{
-    static char paths[8][700];
-    static unsigned next;
-    char *p = paths[next++ % 8];
-    snprintf(p, sizeof paths[0], "%s/%s", data_dir, name);
-    return p;
-}
-
-static const char *write_file(const char *name, const char *text)
-{
-    const char *path = tmp_path(name);
-    FILE *f = fopen(path, "wb");
-    CHECK(f != NULL);
-    if (f != NULL) {
-        fputs(text, f);
-        fclose(f);
-    }
-    return path;
-}
-
-typedef struct capture {
-    char *text;
-    size_t size;
-    FILE *f;
-    tpp_diags *d;
-} capture;
-
-static void capture_open(capture *c)
-{
-    c->text = NULL;
-    c->size = 0;
-    c->f = open_memstream(&c->text, &c->size);
-    c->d = tpp_diags_new(c->f);
-}
-
-static const char *capture_text(capture *c)
-{
-    fflush(c->f);
-    return c->text ? c->text : "";
-}
-
-static void capture_close(capture *c)
-{
-    tpp_diags_free(c->d);
-    fclose(c->f);
-    free(c->text);
-}
-
-#define EXPECT_DIAG(cap, needle)                                                              \
-    do {                                                                                      \
-        const char *t_ = capture_text(cap);                                                   \
-        check_count++;                                                                        \
-        if (strstr(t_, (needle)) == NULL) {                                                   \
-            check_failures++;                                                                 \
-            fprintf(stderr, "%s:%d: diagnostic '%s' not found in:\n%s\n", __FILE__, __LINE__, \
-                    (needle), t_);                                                            \
-        }                                                                                     \
-    } while (0)
 
 static long long query_int(const char *sql)
 {

@@ -12,32 +12,13 @@
 #include "engine/store.h"
 #include "engine/util.h"
 #include "tests/check.h"
+#include "tests/unit/test_files.h"
 #include "tpp/audit.h"
 #include "tpp/batch.h"
 #include "tpp/import.h"
 #include "tpp/rules.h"
 
-static char tmp_dir[512];
-static char data_dir[512];
 static tpp_ruleset *rs;
-
-static const char *tmp_path(const char *name)
-{
-    static char paths[8][700];
-    static unsigned next;
-    char *p = paths[next++ % 8];
-    snprintf(p, sizeof paths[0], "%s/%s", tmp_dir, name);
-    return p;
-}
-
-static const char *data_path(const char *name)
-{
-    static char paths[8][700];
-    static unsigned next;
-    char *p = paths[next++ % 8];
-    snprintf(p, sizeof paths[0], "%s/%s", data_dir, name);
-    return p;
-}
 
 static const char *query_text(tpp_store *st, const char *sql)
 {
