@@ -444,6 +444,21 @@ tpp_status tpp_imp_step_done(tpp_imp_ctx *c, sqlite3_stmt *q, const char *what, 
     return rc;
 }
 
+tpp_status tpp_imp_stored_elsewhere(tpp_imp_ctx *c, sqlite3_stmt *q, const char *what,
+                                    char *file, size_t size, tpp_error *err)
+{
+    tpp_status rc = TPP_OK;
+    int step = sqlite3_step(q);
+    file[0] = '\0';
+    if (step == SQLITE_ROW)
+        snprintf(file, size, "%s", (const char *)sqlite3_column_text(q, 0));
+    else if (step != SQLITE_DONE)
+        rc = tpp_store_fail(c->st, err, what);
+    sqlite3_reset(q);
+    sqlite3_clear_bindings(q);
+    return rc;
+}
+
 /* Values live in the current record until the next record is read, and every statement is
  * stepped before that: no copy needed. */
 void tpp_imp_bind_text(sqlite3_stmt *q, int i, const char *s, size_t len)

@@ -75,17 +75,13 @@ static tpp_status check_conflicts(tpp_imp_ctx *c, annual_state *s, const tpp_csv
     tpp_imp_bind_text(q, 1, nip->s, nip->len);
     sqlite3_bind_int64(q, 2, year);
     sqlite3_bind_int64(q, 3, c->file_id);
-    int step = sqlite3_step(q);
-    tpp_status rc = TPP_OK;
-    if (step == SQLITE_ROW)
-        tpp_imp_error(
-            c, nip->at, "annual inputs of NIP '%s' for %lld conflict with those imported from '%s'",
-            tpp_imp_showv(c, nip), (long long)year, (const char *)sqlite3_column_text(q, 0));
-    else if (step != SQLITE_DONE)
-        rc = tpp_store_fail(c->st, err, "cannot check annual inputs");
-    sqlite3_reset(q);
-    sqlite3_clear_bindings(q);
-    return rc;
+    char other[4096];
+    TPP_TRY(tpp_imp_stored_elsewhere(c, q, "cannot check annual inputs", other, sizeof other, err));
+    if (other[0] != '\0')
+        tpp_imp_error(c, nip->at,
+                      "annual inputs of NIP '%s' for %lld conflict with those imported from '%s'",
+                      tpp_imp_showv(c, nip), (long long)year, other);
+    return TPP_OK;
 }
 
 static tpp_status annual_row(tpp_imp_ctx *c, const tpp_csv_record *rec, tpp_error *err)

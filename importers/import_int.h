@@ -140,6 +140,12 @@ tpp_status tpp_imp_known_nip(tpp_imp_ctx *c, const tpp_imp_val *nip, bool *ok, t
 /** Report a NIP that a spreadsheet turned into a number; true if it was. */
 bool tpp_imp_mangled_nip(tpp_imp_ctx *c, const tpp_imp_val *nip);
 
+/** Step q, bound by the caller to a row's key and this file's id, whose column 0 names another
+ *  input file already holding that key (the "conflicts with ... imported from 'F'" check):
+ *  copies the name into file[size] ("" when none), resets and clears q; `what` is the database
+ *  error's message. */
+tpp_status tpp_imp_stored_elsewhere(tpp_imp_ctx *c, sqlite3_stmt *q, const char *what, char *file,
+                                    size_t size, tpp_error *err);
 /** sqlite3_step() that must return SQLITE_DONE; resets and clears the statement. */
 tpp_status tpp_imp_step_done(tpp_imp_ctx *c, sqlite3_stmt *q, const char *what, tpp_error *err);
 /** Bind a value as text ("" stays ""); s must stay valid until the statement is stepped. */

@@ -123,18 +123,14 @@ static tpp_status check_conflicts(tpp_imp_ctx *c, perf_state *s, const tpp_csv_r
     tpp_imp_bind_text(q, 1, nip->s, nip->len);
     tpp_imp_bind_text(q, 2, period->s, period->len);
     sqlite3_bind_int64(q, 3, c->file_id);
-    int step = sqlite3_step(q);
-    tpp_status rc = TPP_OK;
-    if (step == SQLITE_ROW)
+    char other[4096];
+    TPP_TRY(tpp_imp_stored_elsewhere(c, q, "cannot check performance", other, sizeof other, err));
+    if (other[0] != '\0')
         tpp_imp_error(c, nip->at,
                       "performance of NIP '%s' for %s conflicts with performance imported from "
                       "'%s'",
-                      tpp_imp_showv(c, nip), period->s, (const char *)sqlite3_column_text(q, 0));
-    else if (step != SQLITE_DONE)
-        rc = tpp_store_fail(c->st, err, "cannot check performance");
-    sqlite3_reset(q);
-    sqlite3_clear_bindings(q);
-    return rc;
+                      tpp_imp_showv(c, nip), period->s, other);
+    return TPP_OK;
 }
 
 static tpp_status perf_row(tpp_imp_ctx *c, const tpp_csv_record *rec, tpp_error *err)

@@ -81,19 +81,15 @@ static tpp_status check_conflicts(tpp_imp_ctx *c, zakat_state *s, const tpp_csv_
     tpp_imp_bind_text(q, 1, nip->s, nip->len);
     tpp_imp_bind_text(q, 2, start->s, start->len);
     sqlite3_bind_int64(q, 3, c->file_id);
-    int step = sqlite3_step(q);
-    tpp_status rc = TPP_OK;
-    if (step == SQLITE_ROW)
+    char other[4096];
+    TPP_TRY(
+        tpp_imp_stored_elsewhere(c, q, "cannot check zakat statements", other, sizeof other, err));
+    if (other[0] != '\0')
         tpp_imp_error(c, start->at,
                       "zakat statement of NIP '%s' from %s conflicts with the one imported from "
                       "'%s'",
-                      tpp_imp_showv(c, nip), tpp_imp_showv(c, start),
-                      (const char *)sqlite3_column_text(q, 0));
-    else if (step != SQLITE_DONE)
-        rc = tpp_store_fail(c->st, err, "cannot check zakat statements");
-    sqlite3_reset(q);
-    sqlite3_clear_bindings(q);
-    return rc;
+                      tpp_imp_showv(c, nip), tpp_imp_showv(c, start), other);
+    return TPP_OK;
 }
 
 static tpp_status zakat_row(tpp_imp_ctx *c, const tpp_csv_record *rec, tpp_error *err)
