@@ -60,13 +60,11 @@ typedef struct slip {
     char *trace;
     step *steps;
     size_t n_steps;
-    tpp_ruleset *rs; /* the run's pack; NULL when it cannot be loaded */
+    const tpp_ruleset *rs; /* the run's pack (its first day's) */
     long long components[TPP_MAX_COMPONENTS];
-    long long line, n_lines; /* a transfer between OPDs: one line per OPD (result.line) */
-    struct {
-        char sha[65];
-        tpp_ruleset *rs;
-    } packs[8]; /* later pack versions of the line's segments (owned) */
+    long long line, n_lines;         /* a transfer between OPDs: one line per OPD (result.line) */
+    tpp_pack_cache *cache;           /* owns the run's packs */
+    const tpp_ruleset *const *packs; /* every pack of the run, [0] = rs (engine/trace_read.h) */
     size_t n_packs;
 } slip;
 
@@ -502,13 +500,13 @@ static void print_parts(const slip *s)
 
 /* The pack a segment was computed under (its `segment` step names its SHA-256): the run's own,
  * or a later version loaded for the slip. */
-static tpp_ruleset *pack_of(const slip *s, const step *seg)
+static const tpp_ruleset *pack_of(const slip *s, const step *seg)
 {
     char sha[65];
     kv(seg, "sha256", 0, sha, sizeof sha);
     for (size_t i = 0; i < s->n_packs; i++)
-        if (strcmp(s->packs[i].sha, sha) == 0)
-            return s->packs[i].rs;
+        if (strcmp(s->packs[i]->sha256, sha) == 0)
+            return s->packs[i];
     return s->rs;
 }
 
@@ -804,27 +802,6 @@ static void col(sqlite3_stmt *q, int i, char *dst, size_t size)
     snprintf(dst, size, "%s", t ? (const char *)t : "");
 }
 
-/* A stored rule pack by SHA-256, loaded; NULL when it is not there or does not load. */
-static tpp_ruleset *stored_pack(tpp_store *st, const char *sha)
-{
-    sqlite3_stmt *q = NULL;
-    tpp_ruleset *rs = NULL;
-    tpp_error err = {0};
-    if (tpp_store_prepare(st, "SELECT path, text FROM rule_pack WHERE sha256 = ?1", &q, &err) !=
-        TPP_OK)
-        return NULL;
-    sqlite3_bind_text(q, 1, sha, -1, SQLITE_STATIC);
-    if (sqlite3_step(q) == SQLITE_ROW) {
-        tpp_diags *d = tpp_diags_new(NULL);
-        if (tpp_rules_load("stored rule pack", (const char *)sqlite3_column_text(q, 1),
-                           (size_t)sqlite3_column_bytes(q, 1), d, &rs, &err) != TPP_OK)
-            rs = NULL;
-        tpp_diags_free(d);
-    }
-    sqlite3_finalize(q);
-    return rs;
-}
-
 static tpp_status load(tpp_store *st, const char *nip, const char *period, long long run_id,
                        long long line, slip *s, tpp_error *err)
 {
@@ -905,40 +882,22 @@ static tpp_status load(tpp_store *st, const char *nip, const char *period, long 
         return rc;
     }
 
-    /* The run's own pack: to render the trace, and for each class's base and label. */
-    s->rs = stored_pack(st, s->pack_sha);
-    /* rendered with every pack of the run: a line of a month with a pack version starting
-     * inside it holds steps of both */
+    /* Every pack of the run, loaded once: the trace is rendered with them (a line of a month
+     * with a pack version starting inside it holds steps of both), the first day's gives each
+     * class's base and label, and each segment's summary takes its own (pack_of). */
     size_t tlen;
-    tpp_pack_cache *packs = s->rs != NULL ? tpp_pack_cache_new(st) : NULL;
-    rc = s->rs == NULL ? tpp_fail(err, TPP_ERR_INVALID, TPP_NOLOC,
-                                  "the rule pack of run %lld (sha256 %.16s...) cannot be loaded: "
-                                  "its trace cannot be read",
-                                  s->run_id, s->pack_sha)
-         : packs == NULL
+    s->cache = tpp_pack_cache_new(st);
+    rc = s->cache == NULL
              ? tpp_fail(err, TPP_ERR_NOMEM, TPP_NOLOC, "out of memory")
-             : tpp_trace_text_of_run(packs, s->run_id, blob, blen, &s->trace, &tlen, err);
-    tpp_pack_cache_free(packs);
+             : tpp_pack_cache_run_packs(s->cache, s->run_id, &s->packs, &s->n_packs, err);
+    if (rc == TPP_OK) {
+        s->rs = s->packs[0];
+        rc = tpp_trace_text_of_run(s->cache, s->run_id, blob, blen, &s->trace, &tlen, err);
+    }
     free(blob);
     if (rc != TPP_OK)
         return rc;
     parse_trace(s);
-    /* Each later version a segment of the line was computed under (a pack version starting
-     * inside the month), for the per-segment summary. */
-    for (size_t i = 0; i < s->n_steps; i++) {
-        char sha[65];
-        if (strcmp(s->steps[i].f[0], "segment") != 0 ||
-            kv(&s->steps[i], "sha256", 0, sha, sizeof sha)[0] == '\0' ||
-            strcmp(sha, s->pack_sha) == 0)
-            continue;
-        bool have = false;
-        for (size_t k = 0; k < s->n_packs; k++)
-            have |= strcmp(s->packs[k].sha, sha) == 0;
-        if (have || s->n_packs == sizeof s->packs / sizeof s->packs[0])
-            continue;
-        snprintf(s->packs[s->n_packs].sha, sizeof s->packs[0].sha, "%s", sha);
-        s->packs[s->n_packs++].rs = stored_pack(st, sha);
-    }
     if (s->rs)
         for (size_t i = 0; i < s->rs->n_components; i++) {
             char name[96];
@@ -1034,9 +993,7 @@ int cmd_explain(int argc, char **argv, tpp_cli *cli)
         }
         free(s.steps);
         free(s.trace);
-        tpp_rules_free(s.rs);
-        for (size_t i = 0; i < s.n_packs; i++)
-            tpp_rules_free(s.packs[i].rs);
+        tpp_pack_cache_free(s.cache);
     }
     tpp_store_close(st);
     if (rc != TPP_OK)
