@@ -515,31 +515,6 @@ static void staged_drop(staged *s)
     s->live = false;
 }
 
-/* Streamed, so that a large region's XLSX is never read whole into memory. */
-static tpp_status hash_file(const char *path, char hex[65], uint64_t *bytes, tpp_error *err)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return tpp_fail(err, TPP_ERR_IO, TPP_NOLOC, "cannot open '%s': %s", path, strerror(errno));
-    crypto_hash_sha256_state st;
-    crypto_hash_sha256_init(&st);
-    unsigned char buf[1 << 16];
-    size_t got;
-    *bytes = 0;
-    while ((got = fread(buf, 1, sizeof buf, f)) > 0) {
-        crypto_hash_sha256_update(&st, buf, got);
-        *bytes += got;
-    }
-    int bad = ferror(f);
-    fclose(f);
-    if (bad)
-        return tpp_fail(err, TPP_ERR_IO, TPP_NOLOC, "cannot read '%s'", path);
-    unsigned char h[crypto_hash_sha256_BYTES];
-    crypto_hash_sha256_final(&st, h);
-    tpp_hex(h, sizeof h, hex);
-    return TPP_OK;
-}
-
 /* The XLSX payment list on its own thread: written to its temporary name, then hashed while its
  * pages are still in the cache. */
 typedef struct xlsx_job {
@@ -559,7 +534,7 @@ static void *xlsx_main(void *arg)
     xlsx_job *j = arg;
     j->rc = tpp_export_xlsx_staged(j->path, j->meta, j->lines, j->n, &j->err);
     if (j->rc == TPP_OK)
-        j->rc = hash_file(j->tmp, j->sha256, &j->bytes, &j->err);
+        j->rc = tpp_sha256_file(j->tmp, j->sha256, &j->bytes, &j->err);
     return NULL;
 }
 

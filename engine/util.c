@@ -146,16 +146,45 @@ tpp_status tpp_mkdirs(const char *path, tpp_error *err)
     return TPP_OK;
 }
 
-void tpp_sha256_hex(const void *data, size_t len, char out[65])
+static void digest_hex(const unsigned char h[crypto_hash_sha256_BYTES], char out[65])
 {
-    unsigned char h[crypto_hash_sha256_BYTES];
-    crypto_hash_sha256(h, data, len);
     static const char hex[] = "0123456789abcdef";
-    for (size_t i = 0; i < sizeof h; i++) {
+    for (size_t i = 0; i < crypto_hash_sha256_BYTES; i++) {
         out[2 * i] = hex[h[i] >> 4];
         out[2 * i + 1] = hex[h[i] & 15];
     }
     out[64] = '\0';
+}
+
+void tpp_sha256_hex(const void *data, size_t len, char out[65])
+{
+    unsigned char h[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256(h, data, len);
+    digest_hex(h, out);
+}
+
+tpp_status tpp_sha256_file(const char *path, char out[65], uint64_t *bytes, tpp_error *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return tpp_fail(err, TPP_ERR_IO, TPP_NOLOC, "cannot open '%s': %s", path, strerror(errno));
+    crypto_hash_sha256_state st;
+    crypto_hash_sha256_init(&st);
+    unsigned char buf[1 << 16];
+    size_t got;
+    *bytes = 0;
+    while ((got = fread(buf, 1, sizeof buf, f)) > 0) {
+        crypto_hash_sha256_update(&st, buf, got);
+        *bytes += got;
+    }
+    int bad = ferror(f);
+    fclose(f);
+    if (bad)
+        return tpp_fail(err, TPP_ERR_IO, TPP_NOLOC, "cannot read '%s'", path);
+    unsigned char h[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256_final(&st, h);
+    digest_hex(h, out);
+    return TPP_OK;
 }
 
 static int grow(tpp_buf *b, size_t extra)

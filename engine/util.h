@@ -3,6 +3,7 @@
 #define TPP_ENGINE_UTIL_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "tpp/error.h"
@@ -25,6 +26,9 @@ tpp_status tpp_remove_stale_temps(const char *dir, const char *const *names, siz
 
 /** Hex SHA-256 of a buffer into out (65 bytes with the NUL). */
 void tpp_sha256_hex(const void *data, size_t len, char out[65]);
+/** Hex SHA-256 of a file, read in 64 KiB pieces (a national XLSX is never in memory whole);
+ *  *bytes: its size. */
+tpp_status tpp_sha256_file(const char *path, char out[65], uint64_t *bytes, tpp_error *err);
 
 /** A growable string buffer (git strbuf). */
 typedef struct tpp_buf {

@@ -50,31 +50,6 @@ static bool is_manifest_name(const char *name)
     return n > e && strcmp(name + n - e, MANIFEST_EXT) == 0;
 }
 
-/* Streamed, so that a large region's XLSX is never read whole into memory. */
-static tpp_status hash_file(const char *path, char hex[65], uint64_t *bytes, tpp_error *err)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return tpp_fail(err, TPP_ERR_IO, TPP_NOLOC, "cannot open '%s': %s", path, strerror(errno));
-    crypto_hash_sha256_state st;
-    crypto_hash_sha256_init(&st);
-    unsigned char buf[1 << 16];
-    size_t got;
-    *bytes = 0;
-    while ((got = fread(buf, 1, sizeof buf, f)) > 0) {
-        crypto_hash_sha256_update(&st, buf, got);
-        *bytes += got;
-    }
-    int bad = ferror(f);
-    fclose(f);
-    if (bad)
-        return tpp_fail(err, TPP_ERR_IO, TPP_NOLOC, "cannot read '%s'", path);
-    unsigned char h[crypto_hash_sha256_BYTES];
-    crypto_hash_sha256_final(&st, h);
-    tpp_hex(h, sizeof h, hex);
-    return TPP_OK;
-}
-
 static bool valid_name(const char *name)
 {
     return name[0] != '\0' && name[0] != '.' && strpbrk(name, "/\n\r") == NULL &&
@@ -119,7 +94,7 @@ tpp_status tpp_manifest_write(const char *dir, const tpp_manifest *m,
             snprintf(hex, sizeof hex, "%s", f->sha256);
             bytes = f->bytes;
         } else {
-            rc = hash_file(path, hex, &bytes, err);
+            rc = tpp_sha256_file(path, hex, &bytes, err);
         }
         if (rc == TPP_OK)
             tpp_buf_printf(&b, "file %s %" PRIu64 " %zu %" PRId64 " %s %s\n", hex, bytes,
@@ -467,7 +442,7 @@ static size_t check_files(const char *dir, const char *mpath, const parsed *p,
         char hex[65];
         uint64_t bytes = 0;
         tpp_error e = {0};
-        if (hash_file(path, hex, &bytes, &e) != TPP_OK) {
+        if (tpp_sha256_file(path, hex, &bytes, &e) != TPP_OK) {
             tpp_diag_error(diags, at, "listed in %s but %s", mpath, e.msg);
             failed++;
             continue;
