@@ -48,6 +48,8 @@ int cli_usage_error(const char *usage, const char *cmd, const char *fmt, ...)
 
 /** Parse --period YYYY-MM; prints a usage error and returns false when it is malformed. */
 bool cli_period(const char *usage, const char *cmd, const char *arg, int *year, int *month);
+/* Parse --run ID (a positive integer); on failure prints the usage error and returns false. */
+bool cli_run_id(const char *usage, const char *cmd, const char *arg, long long *id);
 
 /** getopt_long's report of a bad option, in our words (exit code 2). */
 int cli_bad_option(const char *usage, const char *cmd, int optopt_char, const char *arg);

@@ -927,13 +927,10 @@ int cmd_explain(int argc, char **argv, tpp_cli *cli)
         case 'p':
             period = optarg;
             break;
-        case 'r': {
-            char *end;
-            run_id = strtoll(optarg, &end, 10);
-            if (*end != '\0' || run_id < 1)
-                return cli_usage_error(usage, "explain", "invalid --run '%s'", optarg);
+        case 'r':
+            if (!cli_run_id(usage, "explain", optarg, &run_id))
+                return 2;
             break;
-        }
         case 'l':
             if (strcmp(optarg, "id") != 0 && strcmp(optarg, "en") != 0)
                 return cli_usage_error(usage, "explain", "invalid --lang '%s' (id or en)", optarg);

@@ -90,13 +90,10 @@ int cmd_export(int argc, char **argv, tpp_cli *cli)
         case 'o':
             out = optarg;
             break;
-        case 'r': {
-            char *end;
-            run_id = strtoll(optarg, &end, 10);
-            if (*end != '\0' || run_id < 1)
-                return cli_usage_error(usage, "export", "invalid --run '%s'", optarg);
+        case 'r':
+            if (!cli_run_id(usage, "export", optarg, &run_id))
+                return 2;
             break;
-        }
         case 'h':
             help();
             return 0;

@@ -44,10 +44,9 @@ int cmd_finalize(int argc, char **argv, tpp_cli *cli)
             period = optarg;
             break;
         case 'r': {
-            char *end;
-            long long id = strtoll(optarg, &end, 10);
-            if (*end != '\0' || id < 1)
-                return cli_usage_error(usage, "finalize", "invalid --run '%s'", optarg);
+            long long id;
+            if (!cli_run_id(usage, "finalize", optarg, &id))
+                return 2;
             fo.run_id = id;
             break;
         }

@@ -119,13 +119,10 @@ int cmd_trace(int argc, char **argv, tpp_cli *cli)
         case 'p':
             period = optarg;
             break;
-        case 'r': {
-            char *end;
-            want = strtoll(optarg, &end, 10);
-            if (*end != '\0' || want <= 0)
-                return cli_usage_error(usage, "trace", "bad --run '%s'", optarg);
+        case 'r':
+            if (!cli_run_id(usage, "trace", optarg, &want))
+                return 2;
             break;
-        }
         case 'h':
             help();
             return 0;

@@ -126,6 +126,17 @@ bool cli_period(const char *usage, const char *cmd, const char *arg, int *year, 
     return true;
 }
 
+bool cli_run_id(const char *usage, const char *cmd, const char *arg, long long *id)
+{
+    char *end;
+    *id = strtoll(arg, &end, 10);
+    if (*end != '\0' || *id < 1) {
+        cli_usage_error(usage, cmd, "invalid --run '%s'", arg);
+        return false;
+    }
+    return true;
+}
+
 static void print_version(void)
 {
     printf("tpp %s\n", TPP_VERSION);
