@@ -444,6 +444,23 @@ tpp_status tpp_imp_step_done(tpp_imp_ctx *c, sqlite3_stmt *q, const char *what, 
     return rc;
 }
 
+tpp_status tpp_imp_load_units(tpp_imp_ctx *c, tpp_strmap *units, tpp_error *err)
+{
+    sqlite3_stmt *u = NULL;
+    TPP_TRY(tpp_store_prepare(c->st, "SELECT code FROM unit", &u, err));
+    int step;
+    bool found;
+    while ((step = sqlite3_step(u)) == SQLITE_ROW) {
+        if (tpp_strmap_put(units, (const char *)sqlite3_column_text(u, 0),
+                           (size_t)sqlite3_column_bytes(u, 0), 0, &found) < 0)
+            break;
+    }
+    sqlite3_finalize(u);
+    if (step != SQLITE_DONE)
+        return tpp_fail(err, TPP_ERR_DB, TPP_NOLOC, "cannot read units");
+    return TPP_OK;
+}
+
 tpp_status tpp_imp_stored_elsewhere(tpp_imp_ctx *c, sqlite3_stmt *q, const char *what,
                                     char *file, size_t size, tpp_error *err)
 {

@@ -84,18 +84,7 @@ static tpp_status emp_begin(tpp_imp_ctx *c, tpp_error *err)
     tpp_strmap_init(&s->nips);
     tpp_strmap_init(&s->pins);
     tpp_strmap_init(&s->units);
-    sqlite3_stmt *u = NULL;
-    TPP_TRY(tpp_store_prepare(c->st, "SELECT code FROM unit", &u, err));
-    int step;
-    bool found;
-    while ((step = sqlite3_step(u)) == SQLITE_ROW) {
-        if (tpp_strmap_put(&s->units, (const char *)sqlite3_column_text(u, 0),
-                           (size_t)sqlite3_column_bytes(u, 0), 0, &found) < 0)
-            break;
-    }
-    sqlite3_finalize(u);
-    if (step != SQLITE_DONE)
-        return tpp_fail(err, TPP_ERR_DB, TPP_NOLOC, "cannot read units");
+    TPP_TRY(tpp_imp_load_units(c, &s->units, err));
     TPP_TRY(count_employees(c, &s->n_before, err));
     return tpp_store_prepare(
         c->st,

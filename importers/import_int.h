@@ -140,6 +140,8 @@ tpp_status tpp_imp_known_nip(tpp_imp_ctx *c, const tpp_imp_val *nip, bool *ok, t
 /** Report a NIP that a spreadsheet turned into a number; true if it was. */
 bool tpp_imp_mangled_nip(tpp_imp_ctx *c, const tpp_imp_val *nip);
 
+/** The codes of the workspace's units (`tpp import units`) into units. */
+tpp_status tpp_imp_load_units(tpp_imp_ctx *c, tpp_strmap *units, tpp_error *err);
 /** Step q, bound by the caller to a row's key and this file's id, whose column 0 names another
  *  input file already holding that key (the "conflicts with ... imported from 'F'" check):
  *  copies the name into file[size] ("" when none), resets and clears q; `what` is the database
