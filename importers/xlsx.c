@@ -23,6 +23,7 @@
 
 #define MAX_CELL_TEXT  65536        /* like a CSV field */
 #define MAX_COLUMNS    256          /* like a CSV record */
+#define MAX_ROW        1048576ul    /* rows of a sheet (Excel) */
 #define MAX_SHARED     (256u << 20) /* bytes of shared strings kept */
 #define MAX_PART_BYTES (1u << 30)   /* uncompressed bytes of one part we parse (zip bombs) */
 #define CHUNK          65536
@@ -664,10 +665,16 @@ static void sheet_start(void *ud, const char *name, const char **atts)
     tpp_xlsx_reader *r = ud;
     const char *n = local(name);
     if (strcmp(n, "row") == 0) {
+        /* r="N", 1 <= N <= 1,048,576 (a sheet's rows); anything else ("-1", "0", "", a number
+         * past the sheet) is read as the row after the last, as a missing r is: strtoul would
+         * turn "-1" into 4294967295 and the row after it into line 0. */
         const char *rn = attr(atts, "r");
-        r->row_no = rn ? (unsigned)strtoul(rn, NULL, 10) : r->last_row + 1;
-        if (r->row_no == 0)
-            r->row_no = r->last_row + 1;
+        unsigned long v = 0;
+        size_t k = 0;
+        while (rn != NULL && rn[k] >= '0' && rn[k] <= '9' && v <= MAX_ROW)
+            v = v * 10 + (unsigned long)(rn[k++] - '0');
+        bool ok = rn != NULL && k > 0 && rn[k] == '\0' && v >= 1 && v <= MAX_ROW;
+        r->row_no = ok ? (unsigned)v : r->last_row + 1;
         r->in_row = true;
         r->next_col = 1;
         r->n_cells = 0;
