@@ -1,7 +1,6 @@
 /* Seals and their audit: finalize a run into a Merkle root chained to the previous seal, verify
  * every seal against what the workspace holds now, and issue inclusion proofs. The formats are
  * specified in docs/canonical-trace.md. */
-#include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -126,8 +125,7 @@ static void hash_range(leaf_batch *lb, size_t from, size_t to)
     for (size_t i = from; i < to; i++) {
         const leaf_rec *r = &lb->recs[i];
         tpp_merkle_leaf_hash(lb->b.data + r->off, r->len, lb->hash[i]);
-        crypto_hash_sha256(lb->trace_hash[i], (const unsigned char *)lb->b.data + r->trace_off,
-                           (unsigned long long)r->trace_len);
+        tpp_sha256_of(lb->b.data + r->trace_off, r->trace_len, lb->trace_hash[i]);
     }
 }
 
@@ -282,18 +280,17 @@ static tpp_status seal_hash(const tpp_seal_info *s, char out[65], tpp_error *err
  * the run (table run_pack), in seq order. */
 void tpp_packs_digest(const tpp_run_pack_row *rows, size_t n, char out[65])
 {
-    crypto_hash_sha256_state h;
-    crypto_hash_sha256_init(&h);
-    crypto_hash_sha256_update(&h, (const unsigned char *)"tpp-packs 1\n", 12);
+    tpp_sha256 h;
+    tpp_sha256_init(&h);
+    tpp_sha256_update(&h, "tpp-packs 1\n", 12);
     for (size_t i = 0; i < n; i++) {
         char line[160];
         int len = snprintf(line, sizeof line, "%lld %s %s %s\n", (long long)rows[i].seq,
                            rows[i].sha256, rows[i].from, rows[i].to);
-        crypto_hash_sha256_update(&h, (const unsigned char *)line,
-                                  (unsigned long long)(len < (int)sizeof line ? len : 159));
+        tpp_sha256_update(&h, line, (size_t)(len < (int)sizeof line ? len : 159));
     }
     uint8_t d[32];
-    crypto_hash_sha256_final(&h, d);
+    tpp_sha256_final(&h, d);
     tpp_hex_encode(d, 32, out);
 }
 
@@ -363,9 +360,9 @@ static tpp_status inputs_digest(tpp_store *st, int64_t run_id, char out[65], siz
                               "?1 ORDER BY ri.file_id",
                               &q, err));
     sqlite3_bind_int64(q, 1, run_id);
-    crypto_hash_sha256_state h;
-    crypto_hash_sha256_init(&h);
-    crypto_hash_sha256_update(&h, (const unsigned char *)"tpp-inputs 1\n", 13);
+    tpp_sha256 h;
+    tpp_sha256_init(&h);
+    tpp_sha256_update(&h, "tpp-inputs 1\n", 13);
     *n = 0;
     int step;
     while ((step = sqlite3_step(q)) == SQLITE_ROW) {
@@ -376,15 +373,14 @@ static tpp_status inputs_digest(tpp_store *st, int64_t run_id, char out[65], siz
         int len = snprintf(line, sizeof line, "%lld %s %s%s%s\n",
                            (long long)sqlite3_column_int64(q, 0), col_text(q, 1), col_text(q, 2),
                            oh[0] ? " options=" : "", oh);
-        crypto_hash_sha256_update(&h, (const unsigned char *)line,
-                                  (unsigned long long)(len < (int)sizeof line ? len : 255));
+        tpp_sha256_update(&h, line, (size_t)(len < (int)sizeof line ? len : 255));
         (*n)++;
     }
     tpp_status rc =
         step == SQLITE_DONE ? TPP_OK : tpp_store_fail(st, err, "cannot read the run's inputs");
     sqlite3_finalize(q);
     uint8_t d[32];
-    crypto_hash_sha256_final(&h, d);
+    tpp_sha256_final(&h, d);
     tpp_hex_encode(d, 32, out);
     return rc;
 }

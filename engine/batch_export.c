@@ -120,17 +120,17 @@ static void put_escaped(tpp_buf *b, const unsigned char *s, int len)
  * table order, tab-separated (SQLite's text of each value; the trace as its compact bytes, escaped
  * like any value). Documented in exporters/manifest.c. Only a draft's export computes it
  * (seal_main, below): a sealed run's manifest carries the run's Merkle root instead. */
-static void seal_begin(crypto_hash_sha256_state *h, int64_t run_id, const char *pack_sha)
+static void seal_begin(tpp_sha256 *h, int64_t run_id, const char *pack_sha)
 {
-    crypto_hash_sha256_init(h);
+    tpp_sha256_init(h);
     char head[160];
     int hl =
         snprintf(head, sizeof head, "tpp-run-seal 1\nrun %" PRId64 "\npack %s\n", run_id, pack_sha);
-    crypto_hash_sha256_update(h, (const unsigned char *)head, (unsigned long long)hl);
+    tpp_sha256_update(h, head, (size_t)hl);
 }
 
 /* q: a row of SELECT * FROM result; row: scratch buffer. */
-static void seal_row(crypto_hash_sha256_state *h, sqlite3_stmt *q, tpp_buf *row)
+static void seal_row(tpp_sha256 *h, sqlite3_stmt *q, tpp_buf *row)
 {
     int nc = sqlite3_column_count(q);
     row->len = 0;
@@ -143,7 +143,7 @@ static void seal_row(crypto_hash_sha256_state *h, sqlite3_stmt *q, tpp_buf *row)
     }
     tpp_buf_append(row, "\n", 1);
     if (!row->oom)
-        crypto_hash_sha256_update(h, (const unsigned char *)row->data, row->len);
+        tpp_sha256_update(h, row->data, row->len);
 }
 
 static tpp_status run_order(tpp_store *st, int64_t run_id, int64_t **out, size_t *n_out,
@@ -179,7 +179,7 @@ static void *seal_main(void *arg)
     if (j->rc == TPP_OK)
         j->rc = tpp_store_prepare(st, "SELECT * FROM result WHERE rowid = ?1", &q, &j->err);
     if (j->rc == TPP_OK) {
-        crypto_hash_sha256_state h;
+        tpp_sha256 h;
         seal_begin(&h, j->run_id, j->pack_sha);
         for (size_t i = 0; i < j->n && j->rc == TPP_OK && !atomic_load(&j->stop); i++) {
             sqlite3_reset(q);
@@ -191,8 +191,8 @@ static void *seal_main(void *arg)
         }
         if (j->rc == TPP_OK && row.oom)
             j->rc = tpp_fail(&j->err, TPP_ERR_NOMEM, TPP_NOLOC, "out of memory");
-        unsigned char d[crypto_hash_sha256_BYTES];
-        crypto_hash_sha256_final(&h, d);
+        uint8_t d[TPP_SHA256_BYTES];
+        tpp_sha256_final(&h, d);
         tpp_hex(d, sizeof d, j->hex);
     }
     tpp_buf_release(&row);

@@ -5,27 +5,23 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/sha256.h"
+
 #include "tpp/audit.h"
 
 void tpp_merkle_leaf_hash(const void *data, size_t len, uint8_t out[32])
 {
-    crypto_hash_sha256_state s;
     const uint8_t prefix = 0x00;
-    crypto_hash_sha256_init(&s);
-    crypto_hash_sha256_update(&s, &prefix, 1);
-    crypto_hash_sha256_update(&s, data, len);
-    crypto_hash_sha256_final(&s, out);
+    tpp_sha256_two(&prefix, 1, data, len, out);
 }
 
 void tpp_merkle_node_hash(const uint8_t left[32], const uint8_t right[32], uint8_t out[32])
 {
-    crypto_hash_sha256_state s;
-    const uint8_t prefix = 0x01;
-    crypto_hash_sha256_init(&s);
-    crypto_hash_sha256_update(&s, &prefix, 1);
-    crypto_hash_sha256_update(&s, left, 32);
-    crypto_hash_sha256_update(&s, right, 32);
-    crypto_hash_sha256_final(&s, out);
+    uint8_t in[65];
+    in[0] = 0x01;
+    memcpy(in + 1, left, 32);
+    memcpy(in + 33, right, 32);
+    tpp_sha256_of(in, sizeof in, out);
 }
 
 /* The largest power of two smaller than n (n >= 2): where RFC 6962 splits a tree. */
@@ -54,7 +50,7 @@ static void subtree_root(const uint8_t (*leaves)[32], size_t n, uint8_t out[32])
 tpp_status tpp_merkle_root(const uint8_t (*leaves)[32], size_t n, uint8_t out[32])
 {
     if (n == 0) {
-        crypto_hash_sha256(out, (const unsigned char *)"", 0);
+        tpp_sha256_of("", 0, out);
         return TPP_OK;
     }
     subtree_root(leaves, n, out);

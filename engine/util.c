@@ -1,4 +1,4 @@
-/* Whole-file I/O, atomic writes, SHA-256 (libsodium), a string buffer. */
+/* Whole-file I/O, atomic writes, SHA-256 (engine/sha256.c), a string buffer. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -8,7 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <sodium.h>
+#include "engine/sha256.h"
 
 #include "engine/util.h"
 
@@ -146,21 +146,11 @@ tpp_status tpp_mkdirs(const char *path, tpp_error *err)
     return TPP_OK;
 }
 
-static void digest_hex(const unsigned char h[crypto_hash_sha256_BYTES], char out[65])
-{
-    static const char hex[] = "0123456789abcdef";
-    for (size_t i = 0; i < crypto_hash_sha256_BYTES; i++) {
-        out[2 * i] = hex[h[i] >> 4];
-        out[2 * i + 1] = hex[h[i] & 15];
-    }
-    out[64] = '\0';
-}
-
 void tpp_sha256_hex(const void *data, size_t len, char out[65])
 {
-    unsigned char h[crypto_hash_sha256_BYTES];
-    crypto_hash_sha256(h, data, len);
-    digest_hex(h, out);
+    uint8_t h[TPP_SHA256_BYTES];
+    tpp_sha256_of(data, len, h);
+    tpp_sha256_to_hex(h, out);
 }
 
 tpp_status tpp_sha256_file(const char *path, char out[65], uint64_t *bytes, tpp_error *err)
@@ -168,22 +158,22 @@ tpp_status tpp_sha256_file(const char *path, char out[65], uint64_t *bytes, tpp_
     FILE *f = fopen(path, "rb");
     if (f == NULL)
         return tpp_fail(err, TPP_ERR_IO, TPP_NOLOC, "cannot open '%s': %s", path, strerror(errno));
-    crypto_hash_sha256_state st;
-    crypto_hash_sha256_init(&st);
+    tpp_sha256 st;
+    tpp_sha256_init(&st);
     unsigned char buf[1 << 16];
     size_t got;
     *bytes = 0;
     while ((got = fread(buf, 1, sizeof buf, f)) > 0) {
-        crypto_hash_sha256_update(&st, buf, got);
+        tpp_sha256_update(&st, buf, got);
         *bytes += got;
     }
     int bad = ferror(f);
     fclose(f);
+    uint8_t h[TPP_SHA256_BYTES];
+    tpp_sha256_final(&st, h); /* also on error: frees the context */
     if (bad)
         return tpp_fail(err, TPP_ERR_IO, TPP_NOLOC, "cannot read '%s'", path);
-    unsigned char h[crypto_hash_sha256_BYTES];
-    crypto_hash_sha256_final(&st, h);
-    digest_hex(h, out);
+    tpp_sha256_to_hex(h, out);
     return TPP_OK;
 }
 

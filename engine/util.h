@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "engine/sha256.h"
 #include "tpp/error.h"
 
 /** Refuse what is not a file to read: a directory or a device (which may never end). */

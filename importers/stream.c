@@ -30,13 +30,13 @@ tpp_status tpp_imp_stream_open(tpp_imp_stream *s, const char *path, tpp_error *e
         s->f = NULL;
         return kind_rc;
     }
-    crypto_hash_sha256_init(&s->hash);
+    tpp_sha256_init(&s->hash);
     return TPP_OK;
 }
 
 /* ---- the pipeline: a second thread reads, hashes and compresses ------------------------
  *
- * Storing a file costs more than parsing it: the SHA-256 (libsodium, no SHA extensions) and the
+ * Storing a file costs more than parsing it: the SHA-256 and the
  * zstd compression of every chunk (schema 11: the raw copy is written to the WAL and again to
  * the database, five times smaller compressed). With a store attached, a worker thread does
  * read + hash + compress of chunk i+1.. while the importing thread parses chunk i; the importing
@@ -75,7 +75,7 @@ static void produce(tpp_imp_stream *s, struct tpp_imp_pipe *p, pipe_slot *sl)
     sl->zn = 0;
     if (n == 0 || sl->sys_errno != 0)
         return;
-    crypto_hash_sha256_update(&s->hash, sl->raw, n);
+    tpp_sha256_update(&s->hash, sl->raw, n);
     size_t zn = ZSTD_compressCCtx(p->cctx, sl->z, p->zcap, sl->raw, n, ZSTD_LEVEL);
     if (!ZSTD_isError(zn) && zn < n)
         sl->zn = zn; /* else kept raw: incompressible (an XLSX is already deflated) */
@@ -266,7 +266,7 @@ long tpp_imp_stream_read(void *stream, unsigned char *buf, size_t cap)
     }
     if (n == 0)
         return 0;
-    crypto_hash_sha256_update(&s->hash, buf, n);
+    tpp_sha256_update(&s->hash, buf, n);
     s->offset += n;
     return (long)n;
 }
@@ -289,9 +289,9 @@ tpp_status tpp_imp_stream_drain(tpp_imp_stream *s, tpp_error *err)
 void tpp_imp_stream_hex(tpp_imp_stream *s, char out[65])
 {
     pipe_stop(s); /* the worker has hashed what it read */
-    unsigned char h[crypto_hash_sha256_BYTES];
-    crypto_hash_sha256_final(&s->hash, h);
-    sodium_bin2hex(out, 65, h, sizeof h);
+    uint8_t h[TPP_SHA256_BYTES];
+    tpp_sha256_final(&s->hash, h);
+    tpp_sha256_to_hex(h, out);
 }
 
 void tpp_imp_stream_close(tpp_imp_stream *s)
@@ -299,6 +299,7 @@ void tpp_imp_stream_close(tpp_imp_stream *s)
     pipe_stop(s);
     pipe_free(s->pipe);
     s->pipe = NULL;
+    tpp_sha256_discard(&s->hash); /* when the digest was never taken */
     if (s->f != NULL)
         fclose(s->f);
     s->f = NULL;

@@ -8,9 +8,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include <sodium.h>
 #include <sqlite3.h>
 
+#include "engine/sha256.h"
 #include "tpp/error.h"
 
 #define TPP_STREAM_CHUNK (1u << 20)
@@ -25,7 +25,7 @@ struct tpp_imp_pipe;
 typedef struct tpp_imp_stream {
     FILE *f;
     const char *path;
-    crypto_hash_sha256_state hash;
+    tpp_sha256 hash;
     sqlite3_stmt *store; /* borrowed; may be NULL: INSERT of (seq, data) of each chunk read */
     int64_t seq;
     int64_t file_id;
