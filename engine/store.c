@@ -1,4 +1,5 @@
 /* The workspace database: create, open, transactions, rule packs. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,8 +92,19 @@ void tpp_store_rollback(tpp_store *st)
         sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
+/* Before SQLite starts: no allocation statistics. They are kept under a process-wide mutex
+ * taken on every allocation SQLite makes, and tpp never reads them. (Once SQLite is initialised
+ * sqlite3_config refuses, harmlessly: a program that started it itself keeps its settings.) */
+static pthread_once_t sqlite_config_once = PTHREAD_ONCE_INIT;
+
+static void sqlite_config(void)
+{
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 static tpp_status open_db(const char *path, int flags, tpp_store **out, tpp_error *err)
 {
+    pthread_once(&sqlite_config_once, sqlite_config);
     *out = NULL;
     tpp_store *st = calloc(1, sizeof *st);
     if (st == NULL)
