@@ -1,6 +1,12 @@
 /* Monthly performance (e-Kinerja): a predicate the rule pack knows and/or a score in percent.
  * One record per employee and month: a second one, in the file or from another file, is a
- * conflict for people to resolve, never a silent replacement. */
+ * conflict for people to resolve, never a silent replacement.
+ *
+ * Rows are checked in file order but stored at the end, sorted by key: an e-Kinerja export
+ * comes in any NIP order, and inserting it as it comes puts each row at a random place of the
+ * (nip, period) key, a page-cache miss per row once the table outgrows the cache (national
+ * size). The insert itself finds a row stored from another file (ON CONFLICT DO NOTHING), so
+ * the key is descended once per row. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,10 +24,23 @@ static const tpp_imp_column columns[N_COLUMNS] = {
 /* A score above this is a misplaced column, not a performance. */
 #define MAX_SCORE_PERCENT 200
 
+/* A valid row waiting to be stored: its key and line are entry `seen` of the map. */
+typedef struct pending_row {
+    uint64_t nip;    /* the NIP's digits as a number, for the sort (UINT64_MAX if not digits) */
+    uint32_t period; /* YYYYMM */
+    uint32_t seen;
+    int32_t predicate; /* index in the rule pack, or -1 */
+    uint32_t nip_len;  /* the key is the NIP, a space, the period */
+    int64_t score_bp;  /* or -1 when the row has no score */
+    tpp_srcloc at;     /* of the NIP, for a conflict found when the row is stored */
+} pending_row;
+
 typedef struct perf_state {
     sqlite3_stmt *insert;
     sqlite3_stmt *stored;
     tpp_strmap seen; /* "NIP YYYY-MM" -> line */
+    pending_row *rows;
+    size_t n_rows, cap_rows;
 } perf_state;
 
 static void perf_check_header(tpp_imp_ctx *c)
@@ -40,7 +59,7 @@ static tpp_status perf_begin(tpp_imp_ctx *c, tpp_error *err)
     tpp_strmap_init(&s->seen);
     TPP_TRY(tpp_store_prepare(c->st,
                               "INSERT INTO performance(nip, period, predicate, score_bp, file_id) "
-                              "VALUES (?1, ?2, ?3, ?4, ?5)",
+                              "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (nip, period) DO NOTHING",
                               &s->insert, err));
     return tpp_store_prepare(c->st,
                              "SELECT f.path FROM performance p JOIN input_file f ON "
@@ -57,6 +76,7 @@ static void perf_end(tpp_imp_ctx *c)
     sqlite3_finalize(s->insert);
     sqlite3_finalize(s->stored);
     tpp_strmap_release(&s->seen);
+    free(s->rows);
     free(s);
     c->state = NULL;
 }
@@ -104,33 +124,105 @@ static bool parse_score(tpp_imp_ctx *c, tpp_imp_val *v, int64_t *bp)
     return true;
 }
 
-static tpp_status check_conflicts(tpp_imp_ctx *c, perf_state *s, const tpp_csv_record *rec,
-                                  const tpp_imp_val *nip, const tpp_imp_val *period, tpp_error *err)
+static uint64_t nip_number(const tpp_imp_val *nip)
 {
-    char key[160];
-    int n = snprintf(key, sizeof key, "%s %s", nip->s, period->s);
-    size_t key_len = n < 0 ? 0 : (size_t)n < sizeof key ? (size_t)n : sizeof key - 1;
-    bool found;
-    ptrdiff_t i = tpp_strmap_put(&s->seen, key, key_len, rec->line, &found);
-    if (i < 0)
-        return tpp_fail(err, TPP_ERR_NOMEM, TPP_NOLOC, "out of memory");
-    if (found) {
-        tpp_imp_error(c, nip->at, "duplicate performance of NIP '%s' for %s (first on line %lld)",
-                      tpp_imp_showv(c, nip), period->s, (long long)s->seen.entries[i].value);
-        return TPP_OK;
+    if (nip->len == 0 || nip->len > 19)
+        return UINT64_MAX;
+    uint64_t n = 0;
+    for (size_t i = 0; i < nip->len; i++) {
+        if (nip->s[i] < '0' || nip->s[i] > '9')
+            return UINT64_MAX;
+        n = n * 10 + (uint64_t)(nip->s[i] - '0');
     }
-    sqlite3_stmt *q = s->stored;
-    tpp_imp_bind_text(q, 1, nip->s, nip->len);
-    tpp_imp_bind_text(q, 2, period->s, period->len);
-    sqlite3_bind_int64(q, 3, c->file_id);
-    char other[4096];
-    TPP_TRY(tpp_imp_stored_elsewhere(c, q, "cannot check performance", other, sizeof other, err));
-    if (other[0] != '\0')
-        tpp_imp_error(c, nip->at,
-                      "performance of NIP '%s' for %s conflicts with performance imported from "
+    return n;
+}
+
+/* Key order; ties (NIPs that are not plain digits) in file order, so the order is total. */
+static int row_cmp(const void *pa, const void *pb)
+{
+    const pending_row *a = pa, *b = pb;
+    if (a->nip != b->nip)
+        return a->nip < b->nip ? -1 : 1;
+    if (a->period != b->period)
+        return a->period < b->period ? -1 : 1;
+    return a->seen < b->seen ? -1 : a->seen > b->seen;
+}
+
+static int by_line(const void *pa, const void *pb)
+{
+    const pending_row *a = pa, *b = pb;
+    return a->seen < b->seen ? -1 : a->seen > b->seen;
+}
+
+static tpp_status report_conflicts(tpp_imp_ctx *c, perf_state *s, pending_row *rows, size_t n,
+                                   tpp_error *err)
+{
+    qsort(rows, n, sizeof *rows, by_line);
+    for (size_t i = 0; i < n; i++) {
+        const tpp_strmap_entry *e = &s->seen.entries[rows[i].seen];
+        size_t nip_len = rows[i].nip_len;
+        const char *period = e->key + nip_len + 1;
+        sqlite3_stmt *q = s->stored;
+        tpp_imp_bind_text(q, 1, e->key, nip_len);
+        tpp_imp_bind_text(q, 2, period, e->len - nip_len - 1);
+        sqlite3_bind_int64(q, 3, c->file_id);
+        char other[4096];
+        TPP_TRY(
+            tpp_imp_stored_elsewhere(c, q, "cannot check performance", other, sizeof other, err));
+        char nip_text[160];
+        snprintf(nip_text, sizeof nip_text, "%.*s", (int)nip_len, e->key);
+        tpp_imp_val nip = {nip_text, strlen(nip_text), rows[i].at, true, 0};
+        tpp_imp_error(c, rows[i].at,
+                      "performance of NIP '%s' for %.*s conflicts with performance imported from "
                       "'%s'",
-                      tpp_imp_showv(c, nip), period->s, other);
+                      tpp_imp_showv(c, &nip), (int)(e->len - nip_len - 1), period, other);
+    }
     return TPP_OK;
+}
+
+/* Store the file's rows in key order. A row stored before from another file is an error,
+ * reported in line order after the rows' own errors. */
+static tpp_status perf_finish(tpp_imp_ctx *c, tpp_error *err)
+{
+    perf_state *s = c->state;
+    qsort(s->rows, s->n_rows, sizeof *s->rows, row_cmp);
+    sqlite3 *db = sqlite3_db_handle(s->insert);
+    pending_row *conflicts = NULL;
+    size_t n_conflicts = 0;
+    tpp_status rc = TPP_OK;
+    for (size_t i = 0; i < s->n_rows && rc == TPP_OK; i++) {
+        const pending_row *r = &s->rows[i];
+        const tpp_strmap_entry *e = &s->seen.entries[r->seen];
+        size_t nip_len = r->nip_len;
+        sqlite3_stmt *q = s->insert;
+        tpp_imp_bind_text(q, 1, e->key, nip_len);
+        tpp_imp_bind_text(q, 2, e->key + nip_len + 1, e->len - nip_len - 1);
+        if (r->predicate >= 0)
+            sqlite3_bind_text(q, 3, c->rs->predicates[r->predicate].id, -1, SQLITE_STATIC);
+        else
+            sqlite3_bind_null(q, 3);
+        if (r->score_bp >= 0)
+            sqlite3_bind_int64(q, 4, r->score_bp);
+        else
+            sqlite3_bind_null(q, 4);
+        sqlite3_bind_int64(q, 5, c->file_id);
+        rc = tpp_imp_step_done(c, q, "cannot store performance", err);
+        if (rc != TPP_OK)
+            break;
+        if (sqlite3_changes(db) == 1) {
+            c->stats->inserted++;
+            continue;
+        }
+        /* the first conflict allocates room for all: there are at most n_rows */
+        if (conflicts == NULL && (conflicts = malloc(s->n_rows * sizeof *conflicts)) == NULL)
+            rc = tpp_fail(err, TPP_ERR_NOMEM, TPP_NOLOC, "out of memory");
+        else
+            conflicts[n_conflicts++] = *r;
+    }
+    if (rc == TPP_OK && n_conflicts > 0)
+        rc = report_conflicts(c, s, conflicts, n_conflicts, err);
+    free(conflicts);
+    return rc;
 }
 
 static tpp_status perf_row(tpp_imp_ctx *c, const tpp_csv_record *rec, tpp_error *err)
@@ -144,7 +236,7 @@ static tpp_status perf_row(tpp_imp_ctx *c, const tpp_csv_record *rec, tpp_error 
     bool nip_ok = false;
     if (nip.len > 0)
         TPP_TRY(tpp_imp_known_nip(c, &nip, &nip_ok, err));
-    int year, month;
+    int year = 0, month = 0;
     if (period.len > 0 && !tpp_period_parse(period.s, period.len, &year, &month))
         tpp_imp_error(c, period.at, "invalid period '%s' in column 'period' (expected YYYY-MM)",
                       tpp_imp_showv(c, &period));
@@ -170,24 +262,35 @@ static tpp_status perf_row(tpp_imp_ctx *c, const tpp_csv_record *rec, tpp_error 
     if (c->row_errors > 0 || !nip_ok)
         return TPP_OK;
 
-    TPP_TRY(check_conflicts(c, s, rec, &nip, &period, err));
-    if (c->row_errors > 0)
+    char key[160];
+    int n = snprintf(key, sizeof key, "%s %s", nip.s, period.s);
+    size_t key_len = n < 0 ? 0 : (size_t)n < sizeof key ? (size_t)n : sizeof key - 1;
+    bool found;
+    ptrdiff_t i = tpp_strmap_put(&s->seen, key, key_len, rec->line, &found);
+    if (i < 0)
+        return tpp_fail(err, TPP_ERR_NOMEM, TPP_NOLOC, "out of memory");
+    if (found) {
+        tpp_imp_error(c, nip.at, "duplicate performance of NIP '%s' for %s (first on line %lld)",
+                      tpp_imp_showv(c, &nip), period.s, (long long)s->seen.entries[i].value);
         return TPP_OK;
-
-    sqlite3_stmt *q = s->insert;
-    tpp_imp_bind_text(q, 1, nip.s, nip.len);
-    tpp_imp_bind_text(q, 2, period.s, period.len);
-    if (pred_idx >= 0)
-        sqlite3_bind_text(q, 3, c->rs->predicates[pred_idx].id, -1, SQLITE_STATIC);
-    else
-        sqlite3_bind_null(q, 3);
-    if (score.len > 0)
-        sqlite3_bind_int64(q, 4, bp);
-    else
-        sqlite3_bind_null(q, 4);
-    sqlite3_bind_int64(q, 5, c->file_id);
-    TPP_TRY(tpp_imp_step_done(c, q, "cannot store performance", err));
-    c->stats->inserted++;
+    }
+    if (s->n_rows == s->cap_rows) {
+        size_t cap = s->cap_rows ? 2 * s->cap_rows : 4096;
+        pending_row *grown = realloc(s->rows, cap * sizeof *grown);
+        if (grown == NULL)
+            return tpp_fail(err, TPP_ERR_NOMEM, TPP_NOLOC, "out of memory");
+        s->rows = grown;
+        s->cap_rows = cap;
+    }
+    s->rows[s->n_rows++] = (pending_row){
+        .nip = nip_number(&nip),
+        .period = (uint32_t)(year * 100 + month),
+        .seen = (uint32_t)i,
+        .predicate = pred_idx,
+        .nip_len = (uint32_t)nip.len,
+        .score_bp = score.len > 0 ? bp : -1,
+        .at = nip.at,
+    };
     return TPP_OK;
 }
 
@@ -197,5 +300,6 @@ const tpp_imp_kind tpp_imp_performance = {
     .check_header = perf_check_header,
     .begin = perf_begin,
     .row = perf_row,
+    .finish = perf_finish,
     .end = perf_end,
 };

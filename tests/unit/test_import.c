@@ -464,24 +464,37 @@ static void test_performance(void)
     CHECK_STR(query_text("SELECT predicate FROM performance WHERE nip = '199803152023032001'"),
               "butuh_perbaikan");
 
+    /* Line 2 and line 9 were stored from perf.csv: found when the file's rows are stored in key
+     * order (line 9's NIP first), reported in line order after the rows' own errors. */
     path = write_file("perf_bad.csv", "nip,period,predicate,score\n"
-                                      "197704182003122009,2024-03,baik,\n"
+                                      "199803152023032001,2024-03,baik,\n"
                                       "197704182003122009,2024-04,baik,\n"
                                       "197704182003122009,2024-04,baik,\n"
                                       "198501012010011001,2024-4,,\n"
                                       "198501012010011001,2024-05,luar biasa,\"95,5\"\n"
                                       "198501012010011001,2024-06,,95.555\n"
-                                      "198501012010011001,2024-07,baik,95,5\n");
+                                      "198501012010011001,2024-07,baik,95,5\n"
+                                      "197704182003122009,2024-03,baik,\n");
     capture cap;
     capture_open(&cap);
     tpp_error err;
     import_bad(TPP_KIND_PERFORMANCE, path, &cap, &err);
     char needle[700];
     snprintf(needle, sizeof needle,
-             ":2:1: error: performance of NIP '197704182003122009' for 2024-03 conflicts with "
+             ":2:1: error: performance of NIP '199803152023032001' for 2024-03 conflicts with "
              "performance imported from '%s/perf.csv'",
              tmp_dir);
     EXPECT_DIAG(&cap, needle);
+    const char *first = strstr(capture_text(&cap), needle);
+    snprintf(needle, sizeof needle,
+             ":9:1: error: performance of NIP '197704182003122009' for 2024-03 conflicts with "
+             "performance imported from '%s/perf.csv'",
+             tmp_dir);
+    EXPECT_DIAG(&cap, needle);
+    const char *second = strstr(capture_text(&cap), needle);
+    const char *row_error = strstr(capture_text(&cap), ":8:36: error: too many fields");
+    CHECK(first != NULL && second != NULL && row_error != NULL && row_error < first &&
+          first < second);
     EXPECT_DIAG(&cap, ":4:1: error: duplicate performance of NIP '197704182003122009' for 2024-04 "
                       "(first on line 3)");
     EXPECT_DIAG(&cap, ":5:20: error: invalid period '2024-4' in column 'period' (expected "
