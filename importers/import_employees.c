@@ -1,5 +1,12 @@
 /* Employees: master data. A NIP already in the workspace is updated (master data changes from
- * month to month); a NIP twice in one file is an error. */
+ * month to month); a NIP twice in one file is an error.
+ *
+ * The rows are checked in file order and kept; they are stored at the end in NIP order. An
+ * employees file comes in any order (by OPD, by name), and a row stored in that order lands at
+ * a random place of the table's NIP key: at national size every insert then misses the cache.
+ * In NIP order each insert appends, and the table's rowid order is NIP order too, so the
+ * readers that want the employees by NIP (attendance import, run) read the table in order. */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -51,8 +58,44 @@ static const tpp_imp_column columns[N_COLUMNS] = {
     [C_END_DATE] = {"end_date", false},
 };
 
+/* The values of the enumerated columns; a row keeps the index. */
+static const char *const statuses[] = {"PNS", "CPNS", "PPPK"};
+static const char *const schedules[] = {"5day", "6day", "shift"};
+static const char *const ptkps[] = {"", "TK/0", "TK/1", "TK/2", "TK/3", "K/0", "K/1", "K/2", "K/3"};
+
+/* The text columns a row stores, in the order they are kept in the arena. */
+enum {
+    T_NIP,
+    T_NAME,
+    T_UNIT_CODE,
+    T_UNIT_NAME,
+    T_POSITION,
+    T_GRADE,
+    T_DEVICE_PIN,
+    T_NPWP,
+    T_BANK_NAME,
+    T_BANK_ACCOUNT,
+    N_TEXTS
+};
+
+/* A checked row waiting to be stored: its numbers here, its texts in the arena at `text` (per
+ * text a uint32_t length, then the bytes). */
+typedef struct pending_emp {
+    uint64_t nip; /* the NIP's 18 digits as a number: its order is the text's order */
+    size_t text;
+    int64_t kelas;
+    tpp_money salary[3];
+    tpp_date start, end;
+    unsigned line;
+    unsigned char status, schedule, ptkp;
+} pending_emp;
+
 typedef struct emp_state {
     sqlite3_stmt *upsert;
+    pending_emp *rows;
+    size_t n_rows, cap_rows;
+    char *arena;
+    size_t arena_used, arena_cap;
     int64_t n_before; /* employees in the workspace before this file */
     tpp_strmap nips;  /* NIP -> line of its first row */
     tpp_strmap pins;  /* device PIN -> (line << 32 | col) of its first use */
@@ -111,6 +154,8 @@ static void emp_end(tpp_imp_ctx *c)
     if (s == NULL)
         return;
     sqlite3_finalize(s->upsert);
+    free(s->rows);
+    free(s->arena);
     tpp_strmap_release(&s->nips);
     tpp_strmap_release(&s->pins);
     tpp_strmap_release(&s->units);
@@ -171,7 +216,6 @@ static tpp_status emp_row(tpp_imp_ctx *c, const tpp_csv_record *rec, tpp_error *
     for (int j = 0; j < N_COLUMNS; j++)
         v[j] = tpp_imp_get(c, rec, j);
 
-    static const char *const statuses[] = {"PNS", "CPNS", "PPPK"};
     int status = tpp_imp_match(&v[C_STATUS], statuses, 3);
     if (v[C_STATUS].len > 0 && status < 0)
         tpp_imp_error(c, v[C_STATUS].at,
@@ -185,7 +229,6 @@ static tpp_status emp_row(tpp_imp_ctx *c, const tpp_csv_record *rec, tpp_error *
     if (v[C_CLASS].len > 0)
         tpp_imp_int(c, &v[C_CLASS], 1, TPP_MAX_CLASS, &kelas);
 
-    static const char *const schedules[] = {"5day", "6day", "shift"};
     int schedule = v[C_SCHEDULE].len > 0 ? tpp_imp_match(&v[C_SCHEDULE], schedules, 3) : 0;
     if (schedule < 0)
         tpp_imp_error(c, v[C_SCHEDULE].at,
@@ -201,8 +244,6 @@ static tpp_status emp_row(tpp_imp_ctx *c, const tpp_csv_record *rec, tpp_error *
                       "fix the code or import units first)",
                       tpp_imp_showv(c, &v[C_UNIT_CODE]));
 
-    static const char *const ptkps[] = {"",    "TK/0", "TK/1", "TK/2", "TK/3",
-                                        "K/0", "K/1",  "K/2",  "K/3"};
     int ptkp = tpp_imp_match(&v[C_PTKP], ptkps, 9);
     if (ptkp < 0)
         tpp_imp_error(c, v[C_PTKP].at,
@@ -225,26 +266,105 @@ static tpp_status emp_row(tpp_imp_ctx *c, const tpp_csv_record *rec, tpp_error *
     if (c->row_errors > 0)
         return TPP_OK;
 
-    sqlite3_stmt *q = s->upsert;
     tpp_imp_val *unit_name = v[C_UNIT_NAME].len > 0 ? &v[C_UNIT_NAME] : &v[C_UNIT_CODE];
-    tpp_imp_bind_text(q, 1, v[C_NIP].s, v[C_NIP].len);
-    tpp_imp_bind_text(q, 2, v[C_NAME].s, v[C_NAME].len);
-    sqlite3_bind_text(q, 3, statuses[status], -1, SQLITE_STATIC);
-    tpp_imp_bind_text(q, 4, v[C_UNIT_CODE].s, v[C_UNIT_CODE].len);
-    tpp_imp_bind_text(q, 5, unit_name->s, unit_name->len);
-    tpp_imp_bind_text(q, 6, v[C_POSITION].s, v[C_POSITION].len);
-    sqlite3_bind_int64(q, 7, kelas);
-    tpp_imp_bind_text(q, 8, v[C_GRADE].s, v[C_GRADE].len);
-    sqlite3_bind_text(q, 9, schedules[schedule], -1, SQLITE_STATIC);
-    tpp_imp_bind_opt(q, 10, v[C_DEVICE_PIN].s, v[C_DEVICE_PIN].len);
-    sqlite3_bind_text(q, 11, ptkps[ptkp], -1, SQLITE_STATIC);
-    tpp_imp_bind_text(q, 12, v[C_NPWP].s, v[C_NPWP].len);
-    tpp_imp_bind_text(q, 13, v[C_BANK_NAME].s, v[C_BANK_NAME].len);
-    tpp_imp_bind_text(q, 14, v[C_BANK_ACCOUNT].s, v[C_BANK_ACCOUNT].len);
+    const tpp_imp_val *texts[N_TEXTS] = {
+        [T_NIP] = &v[C_NIP],
+        [T_NAME] = &v[C_NAME],
+        [T_UNIT_CODE] = &v[C_UNIT_CODE],
+        [T_UNIT_NAME] = unit_name,
+        [T_POSITION] = &v[C_POSITION],
+        [T_GRADE] = &v[C_GRADE],
+        [T_DEVICE_PIN] = &v[C_DEVICE_PIN],
+        [T_NPWP] = &v[C_NPWP],
+        [T_BANK_NAME] = &v[C_BANK_NAME],
+        [T_BANK_ACCOUNT] = &v[C_BANK_ACCOUNT],
+    };
+    size_t need = 0;
+    for (int j = 0; j < N_TEXTS; j++)
+        need += sizeof(uint32_t) + texts[j]->len;
+    if (s->n_rows == s->cap_rows) {
+        size_t cap = s->cap_rows ? 2 * s->cap_rows : 4096;
+        pending_emp *grown = realloc(s->rows, cap * sizeof *grown);
+        if (grown == NULL)
+            return tpp_fail(err, TPP_ERR_NOMEM, TPP_NOLOC, "out of memory");
+        s->rows = grown;
+        s->cap_rows = cap;
+    }
+    if (s->arena_cap - s->arena_used < need) {
+        size_t cap = s->arena_cap ? 2 * s->arena_cap : 1 << 20;
+        while (cap - s->arena_used < need)
+            cap *= 2;
+        char *grown = realloc(s->arena, cap);
+        if (grown == NULL)
+            return tpp_fail(err, TPP_ERR_NOMEM, TPP_NOLOC, "out of memory");
+        s->arena = grown;
+        s->arena_cap = cap;
+    }
+    pending_emp *r = &s->rows[s->n_rows++];
+    *r = (pending_emp){
+        .nip = 0,
+        .text = s->arena_used,
+        .kelas = kelas,
+        .salary = {salary[0], salary[1], salary[2]},
+        .start = start,
+        .end = end,
+        .line = rec->line,
+        .status = (unsigned char)status,
+        .schedule = (unsigned char)schedule,
+        .ptkp = (unsigned char)ptkp,
+    };
+    /* a row without errors has a checked NIP: 18 digits */
+    for (size_t k = 0; k < v[C_NIP].len; k++)
+        r->nip = r->nip * 10 + (uint64_t)(v[C_NIP].s[k] - '0');
+    char *o = s->arena + s->arena_used;
+    for (int j = 0; j < N_TEXTS; j++) {
+        uint32_t len = (uint32_t)texts[j]->len;
+        memcpy(o, &len, sizeof len);
+        memcpy(o + sizeof len, texts[j]->s, len);
+        o += sizeof len + len;
+    }
+    s->arena_used += need;
+    return TPP_OK;
+}
+
+/* NIP order; NIPs are unique among the kept rows, the line makes the order total anyway. */
+static int emp_cmp(const void *pa, const void *pb)
+{
+    const pending_emp *a = pa, *b = pb;
+    if (a->nip != b->nip)
+        return a->nip < b->nip ? -1 : 1;
+    return a->line < b->line ? -1 : a->line > b->line;
+}
+
+static tpp_status store_row(tpp_imp_ctx *c, emp_state *s, const pending_emp *r, tpp_error *err)
+{
+    const char *t[N_TEXTS];
+    uint32_t len[N_TEXTS];
+    const char *o = s->arena + r->text;
+    for (int j = 0; j < N_TEXTS; j++) {
+        memcpy(&len[j], o, sizeof len[j]);
+        t[j] = o + sizeof len[j];
+        o = t[j] + len[j];
+    }
+    sqlite3_stmt *q = s->upsert;
+    tpp_imp_bind_text(q, 1, t[T_NIP], len[T_NIP]);
+    tpp_imp_bind_text(q, 2, t[T_NAME], len[T_NAME]);
+    sqlite3_bind_text(q, 3, statuses[r->status], -1, SQLITE_STATIC);
+    tpp_imp_bind_text(q, 4, t[T_UNIT_CODE], len[T_UNIT_CODE]);
+    tpp_imp_bind_text(q, 5, t[T_UNIT_NAME], len[T_UNIT_NAME]);
+    tpp_imp_bind_text(q, 6, t[T_POSITION], len[T_POSITION]);
+    sqlite3_bind_int64(q, 7, r->kelas);
+    tpp_imp_bind_text(q, 8, t[T_GRADE], len[T_GRADE]);
+    sqlite3_bind_text(q, 9, schedules[r->schedule], -1, SQLITE_STATIC);
+    tpp_imp_bind_opt(q, 10, t[T_DEVICE_PIN], len[T_DEVICE_PIN]);
+    sqlite3_bind_text(q, 11, ptkps[r->ptkp], -1, SQLITE_STATIC);
+    tpp_imp_bind_text(q, 12, t[T_NPWP], len[T_NPWP]);
+    tpp_imp_bind_text(q, 13, t[T_BANK_NAME], len[T_BANK_NAME]);
+    tpp_imp_bind_text(q, 14, t[T_BANK_ACCOUNT], len[T_BANK_ACCOUNT]);
     for (int j = 0; j < 3; j++)
-        sqlite3_bind_int64(q, 15 + j, salary[j]);
-    tpp_imp_bind_date(q, 18, start);
-    tpp_imp_bind_date(q, 19, end);
+        sqlite3_bind_int64(q, 15 + j, r->salary[j]);
+    tpp_imp_bind_date(q, 18, r->start);
+    tpp_imp_bind_date(q, 19, r->end);
     sqlite3_bind_int64(q, 20, c->file_id);
     TPP_TRY(tpp_imp_step_done(c, q, "cannot store employee", err));
     c->stats->inserted++;
@@ -256,6 +376,9 @@ static tpp_status emp_row(tpp_imp_ctx *c, const tpp_csv_record *rec, tpp_error *
 static tpp_status emp_finish(tpp_imp_ctx *c, tpp_error *err)
 {
     emp_state *s = c->state;
+    qsort(s->rows, s->n_rows, sizeof *s->rows, emp_cmp);
+    for (size_t i = 0; i < s->n_rows; i++)
+        TPP_TRY(store_row(c, s, &s->rows[i], err));
     int64_t n_after = 0;
     TPP_TRY(count_employees(c, &n_after, err));
     /* every row stored added or updated one employee, with this file's id */
