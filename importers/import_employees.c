@@ -376,7 +376,8 @@ static tpp_status store_row(tpp_imp_ctx *c, emp_state *s, const pending_emp *r, 
 static tpp_status emp_finish(tpp_imp_ctx *c, tpp_error *err)
 {
     emp_state *s = c->state;
-    qsort(s->rows, s->n_rows, sizeof *s->rows, emp_cmp);
+    if (s->n_rows > 1) /* an empty file has no array: qsort wants one */
+        qsort(s->rows, s->n_rows, sizeof *s->rows, emp_cmp);
     for (size_t i = 0; i < s->n_rows; i++)
         TPP_TRY(store_row(c, s, &s->rows[i], err));
     int64_t n_after = 0;

@@ -185,7 +185,8 @@ static tpp_status report_conflicts(tpp_imp_ctx *c, perf_state *s, pending_row *r
 static tpp_status perf_finish(tpp_imp_ctx *c, tpp_error *err)
 {
     perf_state *s = c->state;
-    qsort(s->rows, s->n_rows, sizeof *s->rows, row_cmp);
+    if (s->n_rows > 1) /* an empty file has no array: qsort wants one */
+        qsort(s->rows, s->n_rows, sizeof *s->rows, row_cmp);
     sqlite3 *db = sqlite3_db_handle(s->insert);
     pending_row *conflicts = NULL;
     size_t n_conflicts = 0;
