@@ -15,6 +15,10 @@ typedef struct tpp_cli {
 
 typedef int (*tpp_cmd_fn)(int argc, char **argv, tpp_cli *cli);
 
+/* Re-executes tpp once with glibc's huge-page tunable set (cli/hugepages.c); returns when it
+ * does not. */
+void tpp_cli_huge_pages(char **argv);
+
 int cmd_init(int argc, char **argv, tpp_cli *cli);
 int cmd_import(int argc, char **argv, tpp_cli *cli);
 int cmd_run(int argc, char **argv, tpp_cli *cli);

@@ -146,6 +146,7 @@ static void print_version(void)
 
 int main(int argc, char **argv)
 {
+    tpp_cli_huge_pages(argv);
     tpp_cli cli = {0};
     cli.db_path = getenv("TPP_DB");
     if (cli.db_path == NULL || cli.db_path[0] == '\0')

@@ -1,5 +1,5 @@
-# Determinism: the same month with 1 and 2 threads gives byte-identical CSV and XLSX, and two
-# exports of one run are identical.
+# Determinism: the same month with 1 and 2 threads, and with the heap in huge pages or not, gives
+# byte-identical CSV and XLSX, and two exports of one run are identical.
 . "$(dirname "$0")/common.shlib"
 
 expect_exit 0 "gen" -- "$TPP" gen --employees 300 --period 2025-01 --seed 7 --out in
@@ -16,6 +16,19 @@ if cmp -s out1/tpp-2025-01.csv out2/tpp-2025-01.csv; then ok; else bad "CSV diff
 if cmp -s out1/tpp-2025-01.xlsx out2/tpp-2025-01.xlsx; then ok; else bad "XLSX differs by thread count"; fi
 expect_exit 0 "export again" -- "$TPP" --db t1.db export --period 2025-01 --out again
 if cmp -s out1/tpp-2025-01.xlsx again/tpp-2025-01.xlsx; then ok; else bad "XLSX differs between exports"; fi
+# With the heap in 4 KiB pages (huge pages off: cli/hugepages.c) and with another glibc tunable
+# set (tpp appends its own to it): the same bytes.
+for tun in glibc.malloc.hugetlb=0 glibc.malloc.arena_max=2; do
+    db=h-$tun.db
+    expect_exit 0 "init ($tun)" -- env GLIBC_TUNABLES=$tun "$TPP" --db $db init --rules "$PACK"
+    for kind in employees holidays attendance absences events performance; do
+        expect_exit 0 "import $kind ($tun)" -- env GLIBC_TUNABLES=$tun "$TPP" --db $db import $kind in/$kind.csv
+    done
+    expect_exit 0 "run ($tun)" -- env GLIBC_TUNABLES=$tun "$TPP" --db $db run --period 2025-01 --threads 2
+    expect_exit 0 "export ($tun)" -- env GLIBC_TUNABLES=$tun "$TPP" --db $db export --period 2025-01 --out h-$tun
+    if cmp -s out2/tpp-2025-01.xlsx h-$tun/tpp-2025-01.xlsx && cmp -s out2/tpp-2025-01.csv h-$tun/tpp-2025-01.csv
+    then ok; else bad "export differs with GLIBC_TUNABLES=$tun"; fi
+done
 # The golden month, too.
 expect_exit 0 "golden 1" -- golden_workspace g1.db
 expect_exit 0 "golden 2" -- golden_workspace g2.db
