@@ -120,10 +120,20 @@ static tpp_status open_db(const char *path, int flags, tpp_store **out, tpp_erro
         return TPP_ERR_DB;
     }
     sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS);
-    tpp_status rc = tpp_store_exec(st,
-                                   "PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL;"
-                                   "PRAGMA synchronous = FULL;" STORE_CACHE_PRAGMAS,
-                                   err);
+    /* A new workspace gets 16 KiB pages (SQLite's default is 4 KiB; the size is fixed when the
+     * file is created, so older workspaces keep theirs). A national import or run writes
+     * gigabytes in one transaction, more than the page cache holds, so pages spill to the WAL,
+     * and every page read afterwards is looked up in the WAL's index, whose cost grows with
+     * its number of frames: a quarter of the frames for the same bytes (docs/performance.md,
+     * round 3f). */
+    tpp_status rc = TPP_OK;
+    if (flags & SQLITE_OPEN_CREATE)
+        rc = tpp_store_exec(st, "PRAGMA page_size = 16384;", err);
+    if (rc == TPP_OK)
+        rc = tpp_store_exec(st,
+                            "PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL;"
+                            "PRAGMA synchronous = FULL;" STORE_CACHE_PRAGMAS,
+                            err);
     if (rc != TPP_OK) {
         tpp_store_close(st);
         return rc;
