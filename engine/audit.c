@@ -53,180 +53,6 @@ static void copy_col(sqlite3_stmt *q, int i, char *dst, size_t size)
     snprintf(dst, size, "%s", col_text(q, i));
 }
 
-/* ---- leaf sets -------------------------------------------------------------------------- */
-
-void tpp_leafset_release(tpp_leafset *ls)
-{
-    for (size_t i = 0; i < ls->n; i++)
-        free(ls->nip[i]);
-    free(ls->nip);
-    free(ls->hash);
-    free(ls->trace_hash);
-    free(ls->rowid);
-    free(ls->line);
-    memset(ls, 0, sizeof *ls);
-}
-
-static bool leafset_push(tpp_leafset *ls, const char *nip, int64_t line, int64_t rowid)
-{
-    if (ls->n == ls->cap) {
-        size_t nc = ls->cap ? ls->cap * 2 : 64;
-        uint8_t(*h)[32] = realloc(ls->hash, nc * sizeof *h);
-        if (h)
-            ls->hash = h;
-        uint8_t(*t)[32] = realloc(ls->trace_hash, nc * sizeof *t);
-        if (t)
-            ls->trace_hash = t;
-        char **n = realloc(ls->nip, nc * sizeof *n);
-        if (n)
-            ls->nip = n;
-        int64_t *r = realloc(ls->rowid, nc * sizeof *r);
-        if (r)
-            ls->rowid = r;
-        int64_t *l = realloc(ls->line, nc * sizeof *l);
-        if (l)
-            ls->line = l;
-        if (!h || !t || !n || !r || !l)
-            return false;
-        ls->cap = nc;
-    }
-    ls->nip[ls->n] = strdup(nip);
-    if (ls->nip[ls->n] == NULL)
-        return false;
-    ls->rowid[ls->n] = rowid;
-    ls->line[ls->n] = line;
-    ls->n++;
-    return true;
-}
-
-/* Leaves are hashed a batch at a time, in a pipeline: this thread reads the rows and writes
- * their canonical records (SQLite is used by it alone) while the other threads hash the batch
- * before, each record into its own slot, so the leaves do not depend on the thread count. A
- * batch of records is about 4 MB; hashing was half of `tpp finalize`. */
-#define LEAF_BATCH 4096
-#define LEAF_TASK  256
-
-typedef struct leaf_rec {
-    size_t off, len;             /* the canonical record in the batch buffer */
-    size_t trace_off, trace_len; /* its trace bytes, inside the record */
-} leaf_rec;
-
-typedef struct leaf_batch {
-    tpp_buf b;
-    leaf_rec *recs;
-    uint8_t (*hash)[32];
-    uint8_t (*trace_hash)[32];
-    size_t n;    /* records in the batch */
-    size_t base; /* the leaf number of its first record */
-} leaf_batch;
-
-static void hash_range(leaf_batch *lb, size_t from, size_t to)
-{
-    for (size_t i = from; i < to; i++) {
-        const leaf_rec *r = &lb->recs[i];
-        tpp_merkle_leaf_hash(lb->b.data + r->off, r->len, lb->hash[i]);
-        tpp_sha256_of(lb->b.data + r->trace_off, r->trace_len, lb->trace_hash[i]);
-    }
-}
-
-/* The batch's hashes into the leaf set, once its tasks are done. */
-static void batch_collect(tpp_leafset *ls, leaf_batch *lb)
-{
-    if (lb->n == 0)
-        return;
-    memcpy(ls->hash + lb->base, lb->hash, lb->n * sizeof *lb->hash);
-    memcpy(ls->trace_hash + lb->base, lb->trace_hash, lb->n * sizeof *lb->trace_hash);
-    lb->n = 0;
-}
-
-/* Read rows into lb until it is full or the rows end; *step is the last sqlite3_step. */
-static tpp_status batch_fill(sqlite3_stmt *q, const char *period, tpp_leafset *ls, leaf_batch *lb,
-                             int *step, tpp_error *err)
-{
-    lb->n = 0;
-    lb->b.len = 0;
-    lb->base = ls->n;
-    while (lb->n < LEAF_BATCH && (*step = sqlite3_step(q)) == SQLITE_ROW) {
-        if (!leafset_push(ls, col_text(q, 1), sqlite3_column_int64(q, 2),
-                          sqlite3_column_int64(q, 0)))
-            return tpp_fail(err, TPP_ERR_NOMEM, TPP_NOLOC, "out of memory");
-        size_t off = lb->b.len;
-        tpp_canon_record(q, 1, period, &lb->b);
-        if (lb->b.oom)
-            return tpp_fail(err, TPP_ERR_NOMEM, TPP_NOLOC, "out of memory");
-        /* the record ends with the trace's bytes, then "\nend\n" (engine/canon.c) */
-        int tc = 1 + TPP_CANON_N_COLUMNS - 1;
-        size_t tlen = sqlite3_column_blob(q, tc) ? (size_t)sqlite3_column_bytes(q, tc) : 0;
-        lb->recs[lb->n++] = (leaf_rec){.off = off,
-                                       .len = lb->b.len - off,
-                                       .trace_off = lb->b.len - 5 - tlen,
-                                       .trace_len = tlen};
-    }
-    return TPP_OK;
-}
-
-tpp_status tpp_leafset_of_run(tpp_store *st, int64_t run_id, const char *period, tpp_leafset *ls,
-                              tpp_error *err)
-{
-    memset(ls, 0, sizeof *ls);
-    char sql[1024];
-    snprintf(sql, sizeof sql, "SELECT rowid, %s FROM result WHERE run_id = ?1 ORDER BY nip, line",
-             tpp_canon_columns_sql);
-    sqlite3_stmt *q = NULL;
-    TPP_TRY(tpp_store_prepare(st, sql, &q, err));
-    sqlite3_bind_int64(q, 1, run_id);
-    leaf_batch lb[2];
-    memset(lb, 0, sizeof lb);
-    tpp_status rc = TPP_OK;
-    for (int k = 0; k < 2; k++) {
-        lb[k].recs = malloc(LEAF_BATCH * sizeof *lb[k].recs);
-        lb[k].hash = malloc(LEAF_BATCH * sizeof *lb[k].hash);
-        lb[k].trace_hash = malloc(LEAF_BATCH * sizeof *lb[k].trace_hash);
-        if (lb[k].recs == NULL || lb[k].hash == NULL || lb[k].trace_hash == NULL)
-            rc = tpp_fail(err, TPP_ERR_NOMEM, TPP_NOLOC, "out of memory");
-    }
-    int step = SQLITE_DONE;
-    if (rc == TPP_OK) {
-#pragma omp parallel
-#pragma omp single
-        {
-            int cur = 0;
-            for (;;) {
-                rc = batch_fill(q, period, ls, &lb[cur], &step, err);
-                /* the batch before is hashed by now (this thread helps at the wait) */
-#pragma omp taskwait
-                batch_collect(ls, &lb[1 - cur]);
-                if (rc != TPP_OK)
-                    break;
-                for (size_t from = 0; from < lb[cur].n; from += LEAF_TASK) {
-                    leaf_batch *p = &lb[cur];
-                    size_t to = from + LEAF_TASK < p->n ? from + LEAF_TASK : p->n;
-#pragma omp task firstprivate(p, from, to)
-                    hash_range(p, from, to);
-                }
-                if (step != SQLITE_ROW) {
-#pragma omp taskwait
-                    batch_collect(ls, &lb[cur]);
-                    break;
-                }
-                cur = 1 - cur;
-            }
-        }
-    }
-    if (rc == TPP_OK && step != SQLITE_DONE)
-        rc = tpp_store_fail(st, err, "cannot read the run's results");
-    sqlite3_finalize(q);
-    for (int k = 0; k < 2; k++) {
-        tpp_buf_release(&lb[k].b);
-        free(lb[k].recs);
-        free(lb[k].hash);
-        free(lb[k].trace_hash);
-    }
-    if (rc != TPP_OK)
-        tpp_leafset_release(ls);
-    return rc;
-}
-
 /* ---- seal header ------------------------------------------------------------------------ */
 
 static void put_field(tpp_buf *b, const char *key, const char *s)
@@ -459,10 +285,16 @@ tpp_status tpp_finalize_gate_default(tpp_store *st, int64_t run_id, void *user, 
     (void)user;
     *n_blocking = 0;
     sqlite3_stmt *q = NULL;
-    TPP_TRY(tpp_store_prepare(st,
-                              "SELECT nip, status, message, perf_missing FROM result WHERE "
-                              "run_id = ?1 AND (status <> 'ok' OR perf_missing <> 0) ORDER BY nip",
-                              &q, err));
+    /* One pass over the run's rows in table order (its rowids, from the key index alone), the
+     * few blocking ones sorted after: walking the key index fetched every row by its rowid, a
+     * fifth of a finalize. */
+    TPP_TRY(tpp_store_prepare(
+        st,
+        "SELECT nip, status, message, perf_missing FROM result WHERE rowid BETWEEN "
+        "(SELECT min(rowid) FROM result WHERE run_id = ?1) AND "
+        "(SELECT max(rowid) FROM result WHERE run_id = ?1) AND +run_id = ?1 "
+        "AND (status <> 'ok' OR perf_missing <> 0) ORDER BY nip, line",
+        &q, err));
     sqlite3_bind_int64(q, 1, run_id);
     int step;
     while ((step = sqlite3_step(q)) == SQLITE_ROW) {
@@ -868,7 +700,7 @@ static tpp_status sealed_leaves(audit_ctx *a, const tpp_seal_info *s, tpp_leafse
     tpp_status rc = TPP_OK;
     int step;
     while ((step = sqlite3_step(q)) == SQLITE_ROW) {
-        if (!leafset_push(ls, col_text(q, 2), sqlite3_column_int64(q, 5),
+        if (!tpp_leafset_push(ls, col_text(q, 2), sqlite3_column_int64(q, 5),
                           sqlite3_column_int64(q, 0))) {
             rc = tpp_fail(err, TPP_ERR_NOMEM, TPP_NOLOC, "out of memory");
             break;

@@ -23,6 +23,8 @@ typedef struct tpp_leafset {
 tpp_status tpp_leafset_of_run(tpp_store *st, int64_t run_id, const char *period, tpp_leafset *ls,
                               tpp_error *err);
 void tpp_leafset_release(tpp_leafset *ls);
+/** Append a leaf with its key; its hashes are the caller's to fill. False when out of memory. */
+bool tpp_leafset_push(tpp_leafset *ls, const char *nip, int64_t line, int64_t rowid);
 
 /** One row of run_pack: a pack version the run computed under and the days it covered. */
 typedef struct tpp_run_pack_row {
