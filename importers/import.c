@@ -410,11 +410,85 @@ bool tpp_imp_mangled_nip(tpp_imp_ctx *c, const tpp_imp_val *nip)
     return true;
 }
 
-tpp_status tpp_imp_known_nip(tpp_imp_ctx *c, const tpp_imp_val *nip, bool *ok, tpp_error *err)
+/* A NIP as the number its 18 digits spell; false for anything else. */
+static bool nip_number(const char *s, size_t len, uint64_t *v)
 {
-    *ok = false;
-    if (tpp_imp_mangled_nip(c, nip))
-        return TPP_OK;
+    if (len != 18)
+        return false;
+    uint64_t n = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return false;
+        n = n * 10 + (uint64_t)(s[i] - '0');
+    }
+    *v = n;
+    return true;
+}
+
+/* A file of many rows looks up as many NIPs, each a descent of the employee key (≈ 2 µs at
+ * 4,000,000 employees: a third of a national performance import). Past this many look-ups the
+ * NIPs are read once, in key order from the key alone, and searched in memory. Every stored NIP
+ * has 18 digits (the employees import checks it), so the numbers keep the key's order; should
+ * one not, the look-ups stay with SQLite. */
+#define KNOWN_NIP_PROBES 65536
+
+static tpp_status load_known_nips(tpp_imp_ctx *c, tpp_error *err)
+{
+    c->known_loaded = true;
+    sqlite3_stmt *q = NULL;
+    TPP_TRY(tpp_store_prepare(c->st, "SELECT nip FROM employee ORDER BY nip", &q, err));
+    size_t cap = 0;
+    tpp_status rc = TPP_OK;
+    int step;
+    while ((step = sqlite3_step(q)) == SQLITE_ROW) {
+        uint64_t v;
+        const char *s = (const char *)sqlite3_column_text(q, 0);
+        if (s == NULL || !nip_number(s, (size_t)sqlite3_column_bytes(q, 0), &v) ||
+            (c->n_known_nips > 0 && v <= c->known_nips[c->n_known_nips - 1])) {
+            c->known_off = true;
+            break;
+        }
+        if (c->n_known_nips == cap) {
+            cap = cap ? 2 * cap : 65536;
+            uint64_t *grown = realloc(c->known_nips, cap * sizeof *grown);
+            if (grown == NULL) {
+                rc = tpp_fail(err, TPP_ERR_NOMEM, TPP_NOLOC, "out of memory");
+                break;
+            }
+            c->known_nips = grown;
+        }
+        c->known_nips[c->n_known_nips++] = v;
+    }
+    if (rc == TPP_OK && !c->known_off && step != SQLITE_DONE)
+        rc = tpp_store_fail(c->st, err, "cannot read employees");
+    sqlite3_finalize(q);
+    if (c->known_off) {
+        free(c->known_nips);
+        c->known_nips = NULL;
+        c->n_known_nips = 0;
+    }
+    return rc;
+}
+
+static bool in_known_nips(const tpp_imp_ctx *c, const tpp_imp_val *nip)
+{
+    uint64_t v;
+    if (!nip_number(nip->s, nip->len, &v))
+        return false;
+    size_t lo = 0, hi = c->n_known_nips;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (c->known_nips[mid] < v)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < c->n_known_nips && c->known_nips[lo] == v;
+}
+
+/* The NIP is in the employee table, asked of SQLite. */
+static tpp_status probe_nip(tpp_imp_ctx *c, const tpp_imp_val *nip, bool *ok, tpp_error *err)
+{
     if (c->employee_exists == NULL)
         TPP_TRY(tpp_store_prepare(c->st, "SELECT 1 FROM employee WHERE nip = ?1",
                                   &c->employee_exists, err));
@@ -427,6 +501,21 @@ tpp_status tpp_imp_known_nip(tpp_imp_ctx *c, const tpp_imp_val *nip, bool *ok, t
         rc = tpp_store_fail(c->st, err, "cannot look up employee");
     sqlite3_reset(c->employee_exists);
     sqlite3_clear_bindings(c->employee_exists);
+    return rc;
+}
+
+tpp_status tpp_imp_known_nip(tpp_imp_ctx *c, const tpp_imp_val *nip, bool *ok, tpp_error *err)
+{
+    *ok = false;
+    if (tpp_imp_mangled_nip(c, nip))
+        return TPP_OK;
+    if (!c->known_loaded && ++c->n_nip_probes > KNOWN_NIP_PROBES)
+        TPP_TRY(load_known_nips(c, err));
+    tpp_status rc = TPP_OK;
+    if (c->known_loaded && !c->known_off)
+        *ok = in_known_nips(c, nip);
+    else
+        rc = probe_nip(c, nip, ok, err);
     if (rc == TPP_OK && !*ok)
         tpp_imp_error(c, nip->at,
                       "unknown NIP '%s' in column '%s' (no such employee; import employees first)",
@@ -1654,6 +1743,7 @@ tpp_status tpp_import_file_opts(struct tpp_store *st, const tpp_ruleset *rs, tpp
     }
     ops->end(&c);
     sqlite3_finalize(c.employee_exists);
+    free(c.known_nips);
     tpp_strmap_release(&c.latest);
     join_free(c.join);
     tpp_mapping_free(mapping);
