@@ -1681,12 +1681,17 @@ tpp_status tpp_import_file_opts(struct tpp_store *st, const tpp_ruleset *rs, tpp
     tpp_strmap_init(&c.latest);
 
     /* A month of scans is millions of index entries in one transaction: with SQLite's default
-     * 2 MiB page cache they spill to the WAL again and again. A national attendance file writes
-     * ≈ 3.6 GB of pages (packed months and the stored file) in one transaction: with 2 GiB of
-     * cache, not 128 MiB, fewer of them spill early, are written again and are looked up in the
-     * WAL (123-135 -> 107-119 s, peak RSS 6.4 -> 8.3 GiB; docs/performance.md, round 3g). A
-     * ceiling: a small file allocates only the pages it touches. */
-    rc = tpp_store_exec(st, "PRAGMA cache_size = -2097152", err);
+     * 2 MiB page cache they spill to the WAL again and again; 128 MiB keeps the index pages. A
+     * national attendance file writes ≈ 3.6 GB of pages (packed months and the stored file) in
+     * one transaction: with 2 GiB of cache fewer of them spill early, are written again and are
+     * looked up in the WAL (123-135 -> 107-119 s, peak RSS 6.4 -> 8.3 GiB). The employees
+     * import, which appends in key order, was no faster with it (46-49 s against 54-57 s, in a
+     * scatter of ±5 s), so only attendance gets it (docs/performance.md, round 3g). A ceiling:
+     * a small file allocates only the pages it touches. */
+    rc = tpp_store_exec(st,
+                        kind == TPP_KIND_ATTENDANCE ? "PRAGMA cache_size = -2097152"
+                                                    : "PRAGMA cache_size = -131072",
+                        err);
     /* The check runs inside the write transaction so that two processes importing the same
      * file cannot both pass it. */
     if (rc == TPP_OK)
