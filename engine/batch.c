@@ -952,9 +952,10 @@ static tpp_status run_begin(run_writer *w, const tpp_ruleset *rs, const month_da
     sqlite3_finalize(q);
     if (rc != TPP_OK)
         return rc;
+    /* OR FAIL: see result.run_id in engine/schema.sql (no statement journal for each row). */
     return tpp_store_prepare(
         w->st,
-        "INSERT INTO result VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,"
+        "INSERT OR FAIL INTO result VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,"
         "?18,?19,?20,?21,?22,?23,?24,?25,?26,?27,?28,?29,?30,?31,?32,?33,?34,?35,?36,?37,?38)",
         &w->ins, err);
 }

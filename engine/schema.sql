@@ -165,7 +165,11 @@ CREATE TABLE run_input (
 
 -- One payroll line per employee per run; column numbers as in the payment list.
 CREATE TABLE result (
-    run_id             INTEGER NOT NULL REFERENCES run(id),
+    -- Deferred, like the trigger's FAIL and tpp run's INSERT OR FAIL: a row insert that might
+    -- abort after changing pages runs under a statement journal, a copy of every page the row
+    -- changes (its 16 KiB leaf, for each of a run's rows: a quarter of `tpp run`'s instructions).
+    -- The key is checked at commit instead; a result of no run still cannot be committed.
+    run_id             INTEGER NOT NULL REFERENCES run(id) DEFERRABLE INITIALLY DEFERRED,
     nip                TEXT NOT NULL,
     name               TEXT NOT NULL,
     unit_code          TEXT NOT NULL,
@@ -259,9 +263,11 @@ CREATE TRIGGER run_sealed_no_update BEFORE UPDATE ON run WHEN OLD.state = 'final
 BEGIN SELECT RAISE(ABORT, 'sealed: a final run cannot be changed'); END;
 CREATE TRIGGER run_sealed_no_delete BEFORE DELETE ON run WHEN OLD.state = 'final'
 BEGIN SELECT RAISE(ABORT, 'sealed: a final run cannot be deleted'); END;
+-- FAIL, not ABORT (see result.run_id): the trigger fires before its row is written, so the row
+-- is refused all the same, with this message, and the command rolls back.
 CREATE TRIGGER result_sealed_no_insert BEFORE INSERT ON result
 WHEN (SELECT state FROM run WHERE id = NEW.run_id) = 'final'
-BEGIN SELECT RAISE(ABORT, 'sealed: results of a final run cannot be added'); END;
+BEGIN SELECT RAISE(FAIL, 'sealed: results of a final run cannot be added'); END;
 CREATE TRIGGER result_sealed_no_update BEFORE UPDATE ON result
 WHEN (SELECT state FROM run WHERE id = OLD.run_id) = 'final'
 BEGIN SELECT RAISE(ABORT, 'sealed: results of a final run cannot be changed'); END;
