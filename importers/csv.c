@@ -6,6 +6,7 @@
  * next record, so that one run reports every broken line; only an unterminated quote ends the
  * input, because everything after it belongs to the quoted field. */
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,6 +83,16 @@ static bool ensure_record(tpp_csv_reader *r)
         size_t avail = r->len - r->pos;
         while (scan < avail && !quoted && (p[scan] == '\n' || p[scan] == '\r'))
             scan++; /* blank lines before the record */
+        /* The common record has no quote before its line end: found with memchr, which is
+         * what the loop below would find byte by byte (half of the reader's work). */
+        if (!quoted) {
+            const unsigned char *nl = memchr(p + scan, '\n', avail - scan);
+            size_t end = nl != NULL ? (size_t)(nl - p) : avail;
+            if (memchr(p + scan, '"', end - scan) == NULL) {
+                const unsigned char *cr = memchr(p + scan, '\r', end - scan);
+                scan = cr != NULL ? (size_t)(cr - p) : end;
+            }
+        }
         for (; scan < avail; scan++) {
             unsigned char c = p[scan];
             if (c == '"')
@@ -344,6 +355,16 @@ static bool read_field(tpp_csv_reader *r, field_state *f)
     return true;
 }
 
+#define SWAR_ONES 0x0101010101010101ULL
+#define SWAR_HIGH 0x8080808080808080ULL
+
+/* 0x80 in each byte of x that is 0, and 0 elsewhere: exact, no carry crosses a byte ((b & 0x7f)
+ * + 0x7f is at most 0xfe). */
+static inline uint64_t zero_bytes(uint64_t x)
+{
+    return ~(((x & ~SWAR_HIGH) + ~SWAR_HIGH) | x) & SWAR_HIGH;
+}
+
 /* The common record: one line of plain ASCII without quotes, ending in LF or CRLF. It is copied
  * into buf with one memcpy and cut at its commas, instead of character by character; columns
  * are byte offsets. Anything else (quotes, UTF-8, NUL, a lone CR, no line end in the window, a
@@ -359,9 +380,20 @@ static bool fast_record(tpp_csv_reader *r, tpp_error *err, bool *oom)
     size_t n = (size_t)(nl - p), len = n;
     if (len > 0 && p[len - 1] == '\r')
         len--; /* CRLF */
-    /* one pass, without early exit so that it vectorizes: any quote, CR, NUL or non-ASCII */
-    unsigned bad = 0, commas = 0;
-    for (size_t i = 0; i < len; i++) {
+    /* One pass, eight bytes at a time (the byte loop was a quarter of a national attendance
+     * import's parsing): any quote, CR, NUL or non-ASCII byte, and the commas. */
+    uint64_t bad = 0;
+    unsigned commas = 0;
+    size_t i = 0;
+    for (; i + 8 <= len; i += 8) {
+        uint64_t x;
+        memcpy(&x, p + i, 8);
+        bad |= (x & SWAR_HIGH) | zero_bytes(x) | zero_bytes(x ^ (SWAR_ONES * '"')) |
+               zero_bytes(x ^ (SWAR_ONES * '\r'));
+        /* one 0x80 per comma; >> 7 makes each a 1, the product sums them in the top byte */
+        commas += (unsigned)(((zero_bytes(x ^ (SWAR_ONES * ',')) >> 7) * SWAR_ONES) >> 56);
+    }
+    for (; i < len; i++) {
         unsigned char c = p[i];
         bad |= (unsigned)(c == '"') | (unsigned)(c == '\r') | (unsigned)(c == 0) | (c & 0x80u);
         commas += c == ',';

@@ -104,6 +104,43 @@ static void test_quotes(void)
     CHECK_I64(p.n_errors, 0);
 }
 
+/* The plain-ASCII fast path looks at eight bytes at a time: a quote, a lone CR, a NUL or a
+ * UTF-8 character at any offset of a line must still send it to the general reader. */
+static void test_special_at_every_offset(void)
+{
+    char line[96], pad[40];
+    for (int k = 0; k < 24; k++) {
+        memset(pad, 'p', (size_t)k);
+        pad[k] = '\0';
+        /* a quoted field with a comma inside: three fields, not four */
+        snprintf(line, sizeof line, "%s,\"b,c\",z\n", pad);
+        parsed p = parse(line);
+        CHECK_I64(p.n_fields[0], 3);
+        CHECK_STR(p.text[0][1], "b,c");
+        CHECK_I64(p.n_errors, 0);
+        /* a UTF-8 character: columns count characters, not bytes */
+        snprintf(line, sizeof line, "%s\xc3\xa9,z,%s\n", pad, pad);
+        p = parse(line);
+        CHECK_I64(p.n_fields[0], 3);
+        CHECK_I64(p.col[0][1], k + 3);
+        /* a lone CR inside a line, and a NUL: both reported */
+        snprintf(line, sizeof line, "%s\rq,z,%s\n", pad, pad);
+        p = parse(line);
+        CHECK(p.n_errors > 0 || strchr(p.text[0][0], '\r') == NULL);
+        memcpy(line, pad, (size_t)k);
+        memcpy(line + k, "\0q,z,abcdefghij\n", 17);
+        p = parse_n(line, (size_t)k + 17);
+        CHECK(p.n_errors > 0);
+        /* commas counted across the eight-byte steps: k + 1 fields */
+        size_t n = 0;
+        for (int j = 0; j < k; j++)
+            line[n++] = ',';
+        memcpy(line + n, "abcdefghijklmnop\n", 18);
+        p = parse_n(line, n + 18);
+        CHECK_I64(p.n_fields[0], k + 1);
+    }
+}
+
 static void test_line_ends_and_bom(void)
 {
     parsed p = parse("\xEF\xBB\xBFnip,name\r\n1,Ani\r\n2,Budi\r\n");
@@ -277,6 +314,7 @@ int main(void)
 {
     test_simple();
     test_quotes();
+    test_special_at_every_offset();
     test_line_ends_and_bom();
     test_embedded_newlines();
     test_utf8_columns();
