@@ -27,6 +27,24 @@ expect_exit 0 "a new draft run is still possible" -- "$TPP" --db g.db run --peri
 expect_exit 1 "but it cannot be sealed over the first" -- "$TPP" --db g.db finalize --period 2025-01 --run 2 --accept-incomplete x
 expect_output "already sealed by run 1" "names the sealing run"
 
+# The schema refuses rows added behind tpp's back: to a sealed run (its trigger), and to no run at
+# all (result.run_id's key, checked at commit); nothing of either is stored.
+n_results=$(sqlite3 g.db "SELECT count(*) FROM result")
+# (the sqlite3 shell's exit status is SQLite's error code: only its failure is checked)
+if sqlite3 g.db "INSERT INTO result SELECT * FROM result WHERE run_id = 1 LIMIT 1" >out 2>&1
+then bad "a row was added to a sealed run's results"; else ok; fi
+expect_output "sealed: results of a final run cannot be added" "trigger message"
+if sqlite3 g.db >out 2>&1 "PRAGMA foreign_keys = ON;
+    INSERT INTO result SELECT 99, nip, name, unit_code, unit_name, position, grade, class, npwp,
+    bank_name, bank_account, status, message, workdays, days_present, days_absent,
+    days_missing_punch, days_excused, late_minutes, early_minutes, deferred, perf_missing,
+    besaran, percent_bp, discipline_cut, performance_cut, tpp, pot_bulan_lalu, pot_hukdis,
+    bpjs_employer, gross, bpjs_employee, deductions, net_before_tax, pph21, net, trace, line
+    FROM result WHERE run_id = 2 LIMIT 1"
+then bad "a result of no run was added"; else ok; fi
+expect_output "FOREIGN KEY constraint failed" "key message"
+[ "$(sqlite3 g.db "SELECT count(*) FROM result")" = "$n_results" ] && ok || bad "a refused row was stored"
+
 expect_exit 0 "audit verify: intact" -- "$TPP" --db g.db audit verify
 expect_output "1 seal\(s\), 20 sealed employee line\(s\), 6 input file\(s\) checked: intact" "audit summary"
 expect_exit 0 "audit verify --json" -- "$TPP" --db g.db audit verify --json
