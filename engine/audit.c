@@ -701,7 +701,7 @@ static tpp_status sealed_leaves(audit_ctx *a, const tpp_seal_info *s, tpp_leafse
     int step;
     while ((step = sqlite3_step(q)) == SQLITE_ROW) {
         if (!tpp_leafset_push(ls, col_text(q, 2), sqlite3_column_int64(q, 5),
-                          sqlite3_column_int64(q, 0))) {
+                              sqlite3_column_int64(q, 0))) {
             rc = tpp_fail(err, TPP_ERR_NOMEM, TPP_NOLOC, "out of memory");
             break;
         }

@@ -76,7 +76,7 @@ static tpp_status read_keys(tpp_store *st, int64_t run_id, tpp_leafset *ls, tpp_
     while (rc == TPP_OK && (step = sqlite3_step(q)) == SQLITE_ROW) {
         const unsigned char *nip = sqlite3_column_text(q, 1);
         if (!tpp_leafset_push(ls, nip ? (const char *)nip : "", sqlite3_column_int64(q, 2),
-                          sqlite3_column_int64(q, 0)))
+                              sqlite3_column_int64(q, 0)))
             rc = tpp_fail(err, TPP_ERR_NOMEM, TPP_NOLOC, "out of memory");
     }
     if (rc == TPP_OK && step != SQLITE_DONE)

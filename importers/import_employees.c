@@ -118,6 +118,14 @@ static tpp_status count_employees(tpp_imp_ctx *c, int64_t *n, tpp_error *err)
     return rc;
 }
 
+/* The insert of one employee; emp_begin adds the conflict clause when the table has rows. */
+#define EMP_INSERT                                                                              \
+    "INSERT INTO employee(nip, name, status, unit_code, unit_name, position, class, grade, "    \
+    "schedule, device_pin, ptkp, npwp, bank_name, bank_account, salary_bpjs_base, "             \
+    "salary_gross, salary_pph21, start_date, end_date, file_id) "                               \
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, " \
+    "?19, ?20) "
+
 static tpp_status emp_begin(tpp_imp_ctx *c, tpp_error *err)
 {
     emp_state *s = calloc(1, sizeof *s);
@@ -129,12 +137,6 @@ static tpp_status emp_begin(tpp_imp_ctx *c, tpp_error *err)
     tpp_strmap_init(&s->units);
     TPP_TRY(tpp_imp_load_units(c, &s->units, err));
     TPP_TRY(count_employees(c, &s->n_before, err));
-#define EMP_INSERT                                                                              \
-    "INSERT INTO employee(nip, name, status, unit_code, unit_name, position, class, grade, "    \
-    "schedule, device_pin, ptkp, npwp, bank_name, bank_account, salary_bpjs_base, "             \
-    "salary_gross, salary_pph21, start_date, end_date, file_id) "                               \
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, " \
-    "?19, ?20) "
     /* Into an empty table (a new workspace's first file) nothing can conflict (the file's NIPs
      * are unique): a plain insert. The upsert may update a row after changing others, so SQLite
      * runs it under a statement journal, a copy of every page each row changes: 40 % of the
