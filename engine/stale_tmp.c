@@ -20,7 +20,7 @@
 
 #define TMP_MARK ".tmp-"
 
-/* The pid of "<name>.tmp-<digits>", or 0 when entry is not that. */
+/* The pid of "<name>.tmp-<digits>[.lib]", or 0 when entry is not that. */
 static long tmp_pid(const char *entry, const char *name)
 {
     size_t n = strlen(name), m = strlen(TMP_MARK);
@@ -28,7 +28,9 @@ static long tmp_pid(const char *entry, const char *name)
         return 0;
     const char *d = entry + n + m;
     size_t digits = strspn(d, "0123456789");
-    if (digits == 0 || digits > 9 || d[digits] != '\0' || d[0] == '0')
+    /* "<name>.tmp-<pid>.lib": the XLSX exporter's workbook before it is re-packed */
+    bool end = d[digits] == '\0' || strcmp(d + digits, ".lib") == 0;
+    if (digits == 0 || digits > 9 || !end || d[0] == '0')
         return 0;
     return strtol(d, NULL, 10);
 }

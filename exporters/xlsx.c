@@ -19,6 +19,7 @@
 
 #include "engine/util.h"
 #include "exporters/rumus.h"
+#include "exporters/xlsx_pack.h"
 #include "tpp/export.h"
 #include "tpp/rules.h"
 
@@ -107,6 +108,7 @@ typedef struct writer {
     lxw_format *f_title, *f_bold, *f_warn, *f_head, *f_num, *f_text, *f_center, *f_money, *f_pct,
         *f_box, *f_err, *f_tot_label, *f_tot_money, *f_tot_blank, *f_int, *f_sign_name;
     bool zakat_col; /* some line pays zakat: the "17a" column is shown */
+    bool skip_rows; /* OPD sheets without their employees' rows (tpp_xlsx_repack adds them) */
     struct fmt_rec *rec; /* set: record the formats the cells would use, write nothing */
 } writer;
 
@@ -115,12 +117,12 @@ typedef struct writer {
  * libxlsxwriter numbers a format (its index in styles.xml, the s="" of every cell) the first time
  * a cell with it is written out, and in constant_memory mode a row is written out when the next
  * row is started; the last row of each sheet only when the workbook is closed, sheet by sheet.
- * The OPD sheets are written by several threads (write_opd_sheets), which must neither number
- * formats at the same time nor in another order than one thread would. So the OPD sheets are
- * first "written" into a recorder that keeps the formats of each row as the library would write
- * them out (column order, a later cell replacing an earlier one in the same column), leaving out
- * each sheet's last row; the formats are then numbered in that order, one after the other,
- * before the threads start. A data row's formats depend only on whether its line was computed
+ * The OPD sheets are given to the library without their employees' rows, which are rendered
+ * later into the re-packed workbook (tpp_xlsx_repack), so the library would number their formats
+ * in another order, or not at all. So the OPD sheets are first "written" into a recorder that
+ * keeps the formats of each row as the library would write them out (column order, a later cell
+ * replacing an earlier one in the same column), leaving out each sheet's last row; the formats
+ * are then numbered in that order, one after the other, before the sheets are written. A data row's formats depend only on whether its line was computed
  * (line.ok), so per sheet only the first row of each kind is recorded. */
 #define REC_COLS 32
 typedef struct fmt_rec {
@@ -418,7 +420,7 @@ static size_t utf8_seq(const unsigned char *p)
  * the whole file unreadable. Return s itself when it is valid and short enough (the usual case),
  * else a repaired copy (U+FFFD for bad bytes, cut at a character boundary) valid until the next
  * call. */
-static const char *cell_text(writer *w, const char *s)
+static const char *valid_text(tpp_buf *clean, const char *s)
 {
     const unsigned char *p = (const unsigned char *)s;
     size_t off = 0, len;
@@ -426,20 +428,25 @@ static const char *cell_text(writer *w, const char *s)
         off += len;
     if (p[off] == '\0')
         return s;
-    w->clean.len = 0;
-    tpp_buf_append(&w->clean, s, off);
+    clean->len = 0;
+    tpp_buf_append(clean, s, off);
     while (p[off] != '\0') {
         len = utf8_seq(p + off);
         size_t add = len ? len : 3;
-        if (w->clean.len + add > CELL_TEXT_MAX)
+        if (clean->len + add > CELL_TEXT_MAX)
             break;
         if (len)
-            tpp_buf_append(&w->clean, s + off, len);
+            tpp_buf_append(clean, s + off, len);
         else
-            tpp_buf_append(&w->clean, "\xef\xbf\xbd", 3);
+            tpp_buf_append(clean, "\xef\xbf\xbd", 3);
         off += len ? len : 1;
     }
-    return w->clean.oom ? "" : w->clean.data;
+    return clean->oom ? "" : clean->data;
+}
+
+static const char *cell_text(writer *w, const char *s)
+{
+    return valid_text(&w->clean, s);
 }
 
 /* A blank cell carries only its format: without one the library writes nothing. */
@@ -788,7 +795,7 @@ static void write_opd_sheet(writer *w, lxw_worksheet *ws, const opd_layout *lay,
         put_str(w, ws, lay->head + 1, COL(ZAKAT_COL), "17a", w->f_num);
 
     bool seen[2] = {false, false}; /* recording: a row of a failed / computed line */
-    for (size_t i = 0; i < g->count; i++) {
+    for (size_t i = 0; i < g->count && (w->rec != NULL || !w->skip_rows); i++) {
         const tpp_payline *l = &lines[g->first + i];
         if (w->rec != NULL) {
             if (seen[l->ok])
@@ -1017,45 +1024,6 @@ static lxw_worksheet *add_sheet(writer *w, const char *name)
     return ws;
 }
 
-/* ---- the OPD sheets on several threads ------------------------------------------------------- */
-
-#define MAX_SHEET_THREADS 16
-
-typedef struct sheet_pool {
-    const writer *proto;
-    lxw_worksheet **ws;
-    const opd_layout *lay;
-    const opd *g;
-    size_t n_g;
-    const tpp_payline *lines;
-    atomic_size_t next;
-    lxw_error *errs; /* per sheet: its first error */
-} sheet_pool;
-
-/* Take the next unwritten sheet until none is left. Every worker has its own scratch buffers;
- * the formats are shared, already numbered, and only read. */
-static void *pool_work(void *arg)
-{
-    sheet_pool *p = arg;
-    writer w = *p->proto;
-    w.compose = (tpp_buf){0};
-    w.clean = (tpp_buf){0};
-    w.rec = NULL;
-    for (;;) {
-        size_t i = atomic_fetch_add(&p->next, 1);
-        if (i >= p->n_g)
-            break;
-        w.first_error = LXW_NO_ERROR;
-        write_opd_sheet(&w, p->ws[i], p->lay, &p->g[i], p->lines);
-        if (w.compose.oom || w.clean.oom)
-            chk(&w, LXW_ERROR_MEMORY_MALLOC_FAILED);
-        p->errs[i] = w.first_error;
-    }
-    tpp_buf_release(&w.compose);
-    tpp_buf_release(&w.clean);
-    return NULL;
-}
-
 /* Number the formats the OPD sheets will use, in the order one thread writing the sheets one
  * after the other would (see "the order in which formats are first used"). False when the
  * recorder ran out of memory. */
@@ -1078,60 +1046,224 @@ static bool number_formats(const writer *w, const opd_layout *lay, const opd *g,
     return ok;
 }
 
-/* The OPD sheets and the Rumus sheet after the summary, the OPD sheets by meta->threads, each
- * sheet's bytes as if written alone (libxlsxwriter keeps a sheet's rows in a temporary file of
- * its own). False when nothing was written and the caller should write them one by one. */
-static bool write_opd_sheets(writer *w, const opd_layout *lay, const opd *g, size_t n_g,
-                             const tpp_payline *lines)
+/* ---- the employees' rows, rendered for tpp_xlsx_repack ------------------------------------
+ *
+ * The same XML as libxlsxwriter 1.1.4 writes for put_line_row() in constant_memory mode, byte for
+ * byte (tests/unit/test_xlsx_threads.c compares every part with the library's own workbook):
+ * cells in column order, r="" always, s="" when the format has an index, numbers as "%.16G"
+ * (the amounts are integers below 2^53, so their digits), inline strings with control
+ * characters as _xHHHH_ and then &, <, > escaped, xml:space="preserve" when the text starts or
+ * ends with white space, a formula without its '=' followed by its cached value. */
+
+/* a literal's bytes, without its NUL */
+#define X_LIT(o, lit) tpp_buf_append((o), (lit), sizeof(lit) - 1)
+
+typedef struct row_ctx {
+    const writer *w;
+    const opd_layout *lay;
+    const opd *g;
+    const tpp_payline *lines;
+    int xf_center, xf_text, xf_money, xf_pct, xf_box, xf_err;
+} row_ctx;
+
+static void x_i64(tpp_buf *o, int64_t v)
 {
-    int threads = w->meta->threads > 0 ? w->meta->threads : 2;
-    if (threads > MAX_SHEET_THREADS)
-        threads = MAX_SHEET_THREADS;
-    if (n_g < 2 || threads < 2)
-        return false;
-    lxw_worksheet **ws = calloc(n_g, sizeof *ws);
-    lxw_error *errs = calloc(n_g, sizeof *errs);
-    if (ws == NULL || errs == NULL || !number_formats(w, lay, g, n_g, lines)) {
-        free(ws);
-        free(errs);
-        return false;
+    char d[24];
+    int k = sizeof d;
+    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    do {
+        d[--k] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u != 0);
+    if (v < 0)
+        d[--k] = '-';
+    tpp_buf_append(o, d + k, sizeof d - (size_t)k);
+}
+
+/* <c r="B20" s="6" (the tag left open) */
+static void x_cell(tpp_buf *o, int col, unsigned row1, int xf)
+{
+    char c[2] = {col_letter(col), '\0'};
+    X_LIT(o, "<c r=\"");
+    tpp_buf_append(o, c, 1);
+    x_i64(o, row1);
+    if (xf != 0) {
+        X_LIT(o, "\" s=\"");
+        x_i64(o, xf);
     }
-    for (size_t i = 0; i < n_g && w->first_error == LXW_NO_ERROR; i++)
-        ws[i] = add_sheet(w, g[i].sheet);
-    lxw_worksheet *rumus = NULL;
-    if (w->meta->rules != NULL && w->first_error == LXW_NO_ERROR)
-        rumus = add_sheet(w, "Rumus");
-    /* The Rumus sheet first, alone: its formats come after the OPD sheets' (numbered above). */
-    writer rw = *w;
-    rw.compose = (tpp_buf){0};
-    rw.clean = (tpp_buf){0};
-    rw.first_error = LXW_NO_ERROR;
-    if (rumus != NULL)
-        write_rumus(&rw, rumus, w->meta->rules);
-    if (rw.compose.oom || rw.clean.oom)
-        chk(&rw, LXW_ERROR_MEMORY_MALLOC_FAILED);
-    tpp_buf_release(&rw.compose);
-    tpp_buf_release(&rw.clean);
-    if (w->first_error == LXW_NO_ERROR) {
-        sheet_pool p = {.proto = w, .ws = ws, .lay = lay, .g = g, .n_g = n_g, .lines = lines,
-                        .errs = errs};
-        atomic_init(&p.next, 0);
-        pthread_t helper[MAX_SHEET_THREADS];
-        int n_helpers = 0;
-        while (n_helpers < threads - 1 &&
-               pthread_create(&helper[n_helpers], NULL, pool_work, &p) == 0)
-            n_helpers++;
-        pool_work(&p);
-        for (int t = 0; t < n_helpers; t++)
-            pthread_join(helper[t], NULL);
-        /* errors in sheet order, as one thread would have met them */
-        for (size_t i = 0; i < n_g; i++)
-            chk(w, errs[i]);
+    X_LIT(o, "\"");
+}
+
+static void x_number(tpp_buf *o, int col, unsigned row1, int64_t v, int xf)
+{
+    x_cell(o, col, row1, xf);
+    X_LIT(o, "><v>");
+    x_i64(o, v);
+    X_LIT(o, "</v></c>");
+}
+
+static void x_blank(tpp_buf *o, int col, unsigned row1, int xf)
+{
+    x_cell(o, col, row1, xf);
+    X_LIT(o, "/>");
+}
+
+static bool is_control(unsigned char c)
+{
+    return c >= 0x01 && c <= 0x1f && c != '\t' && c != '\n';
+}
+
+/* Text as libxlsxwriter escapes it for an inline string. */
+static void x_escaped(tpp_buf *o, const char *s)
+{
+    const char *run = s;
+    for (const char *p = s;; p++) {
+        unsigned char c = (unsigned char)*p;
+        if (c != '\0' && c != '&' && c != '<' && c != '>' && !is_control(c))
+            continue;
+        tpp_buf_append(o, run, (size_t)(p - run));
+        if (c == '\0')
+            break;
+        if (c == '&')
+            X_LIT(o, "&amp;");
+        else if (c == '<')
+            X_LIT(o, "&lt;");
+        else if (c == '>')
+            X_LIT(o, "&gt;");
+        else
+            tpp_buf_printf(o, "_x%04X_", c);
+        run = p + 1;
     }
-    chk(w, rw.first_error);
-    free(ws);
-    free(errs);
-    return true;
+}
+
+static bool is_space(unsigned char c)
+{
+    return c == ' ' || c == '\t' || c == '\n'; /* isspace() once \v \f \r became _xHHHH_ */
+}
+
+/* put_str(): text, or a blank cell with the format when there is none. */
+static void x_string(tpp_buf *o, tpp_buf *clean, int col, unsigned row1, const char *s, int xf)
+{
+    s = str(s);
+    if (*s == '\0') {
+        x_blank(o, col, row1, xf);
+        return;
+    }
+    s = valid_text(clean, s);
+    size_t n = strlen(s);
+    x_cell(o, col, row1, xf);
+    if (n > 0 && (is_space((unsigned char)s[0]) || is_space((unsigned char)s[n - 1])))
+        X_LIT(o, " t=\"inlineStr\"><is><t xml:space=\"preserve\">");
+    else
+        X_LIT(o, " t=\"inlineStr\"><is><t>");
+    x_escaped(o, s);
+    X_LIT(o, "</t></is></c>");
+}
+
+static void x_formula(tpp_buf *o, int col, unsigned row1, const char *f, int64_t cached, int xf)
+{
+    x_cell(o, col, row1, xf);
+    X_LIT(o, "><f>");
+    tpp_buf_puts(o, f);
+    X_LIT(o, "</f><v>");
+    x_i64(o, cached);
+    X_LIT(o, "</v></c>");
+}
+
+static void x_line_row(const row_ctx *x, tpp_buf *o, tpp_buf *scratch, lxw_row_t r, size_t no,
+                       const tpp_payline *l)
+{
+    tpp_money a[N_SUMS];
+    line_amounts(l, a);
+    unsigned R = (unsigned)r + 1;
+    char f[64];
+    tpp_buf *compose = &scratch[0], *clean = &scratch[1];
+
+    X_LIT(o, "<row r=\"");
+    x_i64(o, R);
+    X_LIT(o, "\" ht=\"30\" customHeight=\"1\">");
+    x_number(o, 1, R, (int64_t)no, x->xf_center);
+    compose->len = 0;
+    tpp_buf_printf(compose, "%s\nNIP. %s", str(l->name), str(l->nip));
+    x_string(o, clean, 2, R, compose->oom ? "" : compose->data, x->xf_text);
+    x_string(o, clean, 3, R, l->grade, x->xf_center);
+    compose->len = 0;
+    tpp_buf_puts(compose, str(l->position));
+    if (*str(l->npwp) != '\0')
+        tpp_buf_printf(compose, "\nNPWP. %s", l->npwp);
+    x_string(o, clean, 4, R, compose->oom ? "" : compose->data, x->xf_text);
+    x_number(o, 5, R, l->kelas, x->xf_center);
+    x_number(o, 6, R, a[S_BESARAN], x->xf_money);
+    /* the display copy of the basis points, as the library prints a double */
+    char pct[40];
+    snprintf(pct, sizeof pct, "%.16G", l->ok ? l->percent_bp / 100.0 : 0.0);
+    x_cell(o, 7, R, x->xf_pct);
+    X_LIT(o, "><v>");
+    tpp_buf_puts(o, pct);
+    X_LIT(o, "</v></c>");
+    x_number(o, 8, R, a[S_TPP], x->xf_money);
+    x_number(o, 9, R, a[S_POT_BL], x->xf_money);
+    x_number(o, 10, R, a[S_POT_HD], x->xf_money);
+    x_number(o, 11, R, a[S_BPJS4], x->xf_money);
+    snprintf(f, sizeof f, "(H%u+K%u)-(I%u+J%u)", R, R, R, R);
+    x_formula(o, 12, R, f, a[S_GROSS], x->xf_money);
+    x_number(o, 13, R, a[S_BPJS4_DED], x->xf_money);
+    x_number(o, 14, R, a[S_BPJS1], x->xf_money);
+    snprintf(f, sizeof f, "M%u+N%u", R, R);
+    x_formula(o, 15, R, f, a[S_DEDUCT], x->xf_money);
+    snprintf(f, sizeof f, "L%u-O%u", R, R);
+    x_formula(o, 16, R, f, a[S_NET_BT], x->xf_money);
+    x_number(o, 17, R, a[S_PPH21], x->xf_money);
+    if (x->w->zakat_col)
+        snprintf(f, sizeof f, "P%u-Q%u-%c%u", R, R, col_letter(ZAKAT_COL), R);
+    else
+        snprintf(f, sizeof f, "P%u-Q%u", R, R);
+    x_formula(o, 18, R, f, a[S_NET], x->xf_money);
+    if (!l->ok)
+        x_string(o, clean, 19, R, *str(l->message) ? l->message : "tidak dapat dihitung",
+                 x->xf_err);
+    else
+        x_blank(o, 19, R, x->xf_box);
+    if (x->w->zakat_col) /* column T after S, as the library orders a row's cells */
+        x_number(o, ZAKAT_COL, R, a[S_ZAKAT], x->xf_money);
+    X_LIT(o, "</row>");
+}
+
+static bool render_rows(const void *ctx, size_t ins, size_t first, size_t count, tpp_buf *out,
+                        tpp_buf *scratch)
+{
+    const row_ctx *x = ctx;
+    const opd *g = &x->g[ins];
+    for (size_t i = first; i < first + count && !out->oom; i++)
+        x_line_row(x, out, scratch, x->lay->data + (lxw_row_t)i, i + 1, &x->lines[g->first + i]);
+    return !out->oom && !scratch[0].oom && !scratch[1].oom;
+}
+
+/* The employees' rows into the library's workbook at lib, deflated by meta->threads, as out. */
+static tpp_status repack_rows(const char *lib, const char *out, const row_ctx *x, size_t n_g,
+                              tpp_error *err)
+{
+    tpp_xlsx_insert *ins = calloc(n_g ? n_g : 1, sizeof *ins);
+    if (ins == NULL)
+        return tpp_fail(err, TPP_ERR_NOMEM, TPP_NOLOC, "out of memory");
+    for (size_t i = 0; i < n_g; i++) {
+        /* sheet1 is the summary; the OPD sheets follow in the order they were added */
+        snprintf(ins[i].member, sizeof ins[i].member, "xl/worksheets/sheet%zu.xml", i + 2);
+        snprintf(ins[i].before, sizeof ins[i].before, "<row r=\"%u\"",
+                 (unsigned)total_row(x->lay, &x->g[i]) + 1);
+        ins[i].n_rows = x->g[i].count;
+    }
+    const tpp_export_meta *m = x->w->meta;
+    int threads = m->threads > 0 ? m->threads : 2;
+    /* each part dated the document's time, the first of the next month (DOS dates: 1980-2107) */
+    int ny = m->month == 12 ? m->year + 1 : m->year;
+    int nm = m->month == 12 ? 1 : m->month + 1;
+    unsigned dos_date = ny >= 1980 && ny <= 2107 ? (unsigned)(((ny - 1980) << 9) | (nm << 5) | 1)
+                                                 : (1u << 5) | 1;
+    tpp_status rc =
+        tpp_xlsx_repack(lib, out, ins, n_g, render_rows, x, threads, dos_date, err);
+    free(ins);
+    return rc;
 }
 
 /* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil), so the
@@ -1216,9 +1348,13 @@ static tpp_status export_xlsx(const char *path, const tpp_export_meta *meta,
         return tpp_fail(err, TPP_ERR_IO, TPP_NOLOC, "path too long: '%s'", path);
     }
 
-    writer w = {.meta = meta, .zakat_col = grand[S_ZAKAT] != 0};
+    /* The library writes "<tmp>.lib" without the employees' rows; tpp_xlsx_repack makes tmp. */
+    bool repack = !meta->xlsx_library_zip;
+    char lib_tmp[4112];
+    snprintf(lib_tmp, sizeof lib_tmp, "%s.lib", tmp);
+    writer w = {.meta = meta, .zakat_col = grand[S_ZAKAT] != 0, .skip_rows = repack};
     lxw_workbook_options opts = {.constant_memory = LXW_TRUE, .tmpdir = tmpdir};
-    w.wb = workbook_new_opt(tmp, &opts);
+    w.wb = workbook_new_opt(repack ? lib_tmp : tmp, &opts);
     if (w.wb == NULL) {
         free(tmpdir);
         free(g);
@@ -1236,33 +1372,46 @@ static tpp_status export_xlsx(const char *path, const tpp_export_meta *meta,
     lxw_worksheet *ws = add_sheet(&w, "Ringkasan");
     if (ws != NULL)
         write_summary(&w, ws, &lay, g, n_g, lines, grand);
-    if (w.first_error == LXW_NO_ERROR && !write_opd_sheets(&w, &lay, g, n_g, lines)) {
-        for (size_t i = 0; i < n_g && w.first_error == LXW_NO_ERROR; i++) {
-            ws = add_sheet(&w, g[i].sheet);
-            if (ws == NULL)
-                break;
-            write_opd_sheet(&w, ws, &lay, &g[i], lines);
-        }
-        if (meta->rules != NULL && w.first_error == LXW_NO_ERROR) {
-            ws = add_sheet(&w, "Rumus");
-            if (ws != NULL)
-                write_rumus(&w, ws, meta->rules);
-        }
+    /* Without their rows the OPD sheets would number their formats in another order: number
+     * them first, as writing every row would. */
+    if (repack && w.first_error == LXW_NO_ERROR && !number_formats(&w, &lay, g, n_g, lines))
+        chk(&w, LXW_ERROR_MEMORY_MALLOC_FAILED);
+    for (size_t i = 0; i < n_g && w.first_error == LXW_NO_ERROR; i++) {
+        ws = add_sheet(&w, g[i].sheet);
+        if (ws == NULL)
+            break;
+        write_opd_sheet(&w, ws, &lay, &g[i], lines);
+    }
+    if (meta->rules != NULL && w.first_error == LXW_NO_ERROR) {
+        ws = add_sheet(&w, "Rumus");
+        if (ws != NULL)
+            write_rumus(&w, ws, meta->rules);
     }
     if (w.compose.oom || w.clean.oom)
         chk(&w, LXW_ERROR_MEMORY_MALLOC_FAILED);
+    /* the formats' indices, read before the workbook (and its formats) is freed; one that no
+     * sheet used has none, and no row needs it */
+    row_ctx x = {.w = &w, .lay = &lay, .g = g, .lines = lines,
+                 .xf_center = w.f_center->xf_index, .xf_text = w.f_text->xf_index,
+                 .xf_money = w.f_money->xf_index, .xf_pct = w.f_pct->xf_index,
+                 .xf_box = w.f_box->xf_index, .xf_err = w.f_err->xf_index};
 
     lxw_error closed = workbook_close(w.wb); /* frees the workbook, even on error */
     lxw_error e = w.first_error != LXW_NO_ERROR ? w.first_error : closed;
     if (e != LXW_NO_ERROR) {
-        unlink(tmp); /* libxlsxwriter may have written part of it */
         rc = tpp_fail(err, TPP_ERR_EXPORT, TPP_NOLOC, "cannot write '%s': %s", path,
                       lxw_strerror(e));
         if (err != NULL)
             err->lib_code = (int)e;
-    } else if (commit) {
-        rc = tpp_file_commit(tmp, path, err);
+    } else if (repack) {
+        rc = repack_rows(lib_tmp, tmp, &x, n_g, err);
     }
+    if (repack)
+        unlink(lib_tmp);
+    if (rc != TPP_OK)
+        unlink(tmp); /* libxlsxwriter may have written part of it */
+    else if (commit)
+        rc = tpp_file_commit(tmp, path, err);
     tpp_buf_release(&w.compose);
     tpp_buf_release(&w.clean);
     free(tmpdir);

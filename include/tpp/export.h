@@ -94,9 +94,13 @@ typedef struct tpp_export_meta {
     const tpp_unit_signatures *unit_sign; /* per-OPD overrides */
     size_t n_unit_sign;
     const struct tpp_ruleset *rules; /* the run's pack: the XLSX gets a "Rumus" sheet */
-    /* XLSX: threads that write the OPD sheets (0: 2; 1: one after the other). The bytes are the
-     * same for any number. */
+    /* XLSX: threads that render and deflate the OPD sheets' rows (0: 2). The bytes are the same
+     * for any number. */
     int threads;
+    /* XLSX: the whole workbook written and zipped by libxlsxwriter alone, on one thread. Every
+     * part's XML is the same as the usual, re-packed file's (the tests compare them); only the
+     * zip around it differs. The reference, and much slower on large lists. */
+    bool xlsx_library_zip;
 } tpp_export_meta;
 
 /** Indonesian date in words, "31 Januari 2025", into buf; false when the date is invalid. */
