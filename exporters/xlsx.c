@@ -3,10 +3,10 @@
  * OPD. Written with libxlsxwriter in constant_memory mode, so every sheet is written strictly top
  * to bottom; everything that a sheet needs from later rows (totals, sheet names) is computed in a
  * first pass over the lines before the workbook is created. That pass also validates the data, so
- * bad input fails before any file exists. */
+ * bad input fails before any file exists. The library writes the OPD sheets without their
+ * employees' rows; those are rendered into the sheets' XML and every part deflated on several
+ * threads by tpp_xlsx_repack (exporters/xlsx_pack.h). */
 #include <inttypes.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -122,8 +122,9 @@ typedef struct writer {
  * in another order, or not at all. So the OPD sheets are first "written" into a recorder that
  * keeps the formats of each row as the library would write them out (column order, a later cell
  * replacing an earlier one in the same column), leaving out each sheet's last row; the formats
- * are then numbered in that order, one after the other, before the sheets are written. A data row's formats depend only on whether its line was computed
- * (line.ok), so per sheet only the first row of each kind is recorded. */
+ * are then numbered in that order, one after the other, before the sheets are written. A data
+ * row's formats depend only on whether its line was computed (line.ok), so per sheet only the
+ * first row of each kind is recorded. */
 #define REC_COLS 32
 typedef struct fmt_rec {
     bool any;           /* a row is pending */
