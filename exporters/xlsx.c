@@ -1240,6 +1240,13 @@ static bool render_rows(const void *ctx, size_t ins, size_t first, size_t count,
     return !out->oom && !scratch[0].oom && !scratch[1].oom;
 }
 
+/* The month after the list's: its first day is the document's fixed time. */
+static void next_month(const tpp_export_meta *m, int *year, int *month)
+{
+    *year = m->month == 12 ? m->year + 1 : m->year;
+    *month = m->month == 12 ? 1 : m->month + 1;
+}
+
 /* The employees' rows into the library's workbook at lib, deflated by meta->threads, as out. */
 static tpp_status repack_rows(const char *lib, const char *out, const row_ctx *x, size_t n_g,
                               tpp_error *err)
@@ -1257,8 +1264,8 @@ static tpp_status repack_rows(const char *lib, const char *out, const row_ctx *x
     const tpp_export_meta *m = x->w->meta;
     int threads = m->threads > 0 ? m->threads : 2;
     /* each part dated the document's time, the first of the next month (DOS dates: 1980-2107) */
-    int ny = m->month == 12 ? m->year + 1 : m->year;
-    int nm = m->month == 12 ? 1 : m->month + 1;
+    int ny, nm;
+    next_month(m, &ny, &nm);
     unsigned dos_date = ny >= 1980 && ny <= 2107 ? (unsigned)(((ny - 1980) << 9) | (nm << 5) | 1)
                                                  : (1u << 5) | 1;
     tpp_status rc =
@@ -1294,8 +1301,8 @@ static void set_properties(writer *w, props_text *pt)
     snprintf(pt->company, sizeof pt->company, "%s", str(m->region));
     snprintf(pt->comments, sizeof pt->comments, "pack %s sha256 %s run %" PRId64, str(m->pack_id),
              str(m->pack_sha256), m->run_id);
-    int ny = m->month == 12 ? m->year + 1 : m->year;
-    int nm = m->month == 12 ? 1 : m->month + 1;
+    int ny, nm;
+    next_month(m, &ny, &nm);
     lxw_doc_properties p = {
         .title = pt->title,
         .subject = pt->subject,
