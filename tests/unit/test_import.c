@@ -373,6 +373,103 @@ static void test_attendance(void)
     capture_close(&cap);
 }
 
+/* A file in no order at all (scans shuffled over two employees and two months, more than one
+ * sort run each): stored as the same file in time order would be, each duplicate keeping the
+ * device of its first line in the file. */
+static void test_attendance_order(void)
+{
+    enum { N = 240 };
+    static const char *const nips[2] = {"197704182003122009", "199803152023032001"};
+    tpp_buf f = {0};
+    tpp_buf_puts(&f, "nip,timestamp,direction,device\n");
+    /* scan i: employee i % 2, June or July, day and minute from i; distinct for every i */
+    char line[N][96];
+    for (int i = 0; i < N; i++)
+        snprintf(line[i], sizeof line[i], "%s,2024-%02d-%02d %02d:%02d:00,%s", nips[i % 2],
+                 6 + i / 2 % 2, 1 + i / 4 % 28, 6 + i / 112, i / 4 % 60, i % 3 ? "in" : "out");
+    for (int i = 0; i < N; i += 7) /* some duplicates come first, from device B */
+        tpp_buf_printf(&f, "%s,B\n", line[i]);
+    unsigned order[N];
+    for (unsigned i = 0; i < N; i++)
+        order[i] = i;
+    uint32_t x = 12345;
+    for (unsigned i = N - 1; i > 0; i--) {
+        x = x * 1103515245u + 12345u;
+        unsigned j = (x >> 8) % (i + 1), t = order[i];
+        order[i] = order[j];
+        order[j] = t;
+    }
+    for (int i = 0; i < N; i++)
+        tpp_buf_printf(&f, "%s,A\n", line[order[i]]);
+    for (int i = 0; i < N; i += 5) /* and some after, from device C */
+        tpp_buf_printf(&f, "%s,C\n", line[i]);
+    CHECK(!f.oom);
+    const char *path = write_file("att_order.csv", f.data);
+    tpp_buf_release(&f);
+    tpp_import_stats s = import_ok(TPP_KIND_ATTENDANCE, path);
+    CHECK_I64(s.inserted, N);
+    CHECK_I64(s.duplicates, (N + 6) / 7 + N / 5);
+
+    /* what is stored, in key order, against the scans sorted by (NIP, time, direction) */
+    sqlite3_stmt *q = NULL;
+    CHECK(sqlite3_prepare_v2(st->db,
+                             "SELECT nip, ts, direction, device FROM attendance WHERE ts >= "
+                             "'2024-06' AND ts < '2024-08' ORDER BY nip, ts, direction",
+                             -1, &q, NULL) == SQLITE_OK);
+    int seen = 0;
+    char expect[N][96];
+    for (int i = 0; i < N; i++) {
+        char ts[32];
+        snprintf(ts, sizeof ts, "2024-%02d-%02d %02d:%02d:00", 6 + i / 2 % 2, 1 + i / 4 % 28,
+                 6 + i / 112, i / 4 % 60);
+        snprintf(expect[i], sizeof expect[i], "%s %s %d %s", nips[i % 2], ts,
+                 i % 3 ? 1 : 2, i % 7 == 0 ? "B" : "A");
+    }
+    qsort(expect, N, sizeof expect[0], (int (*)(const void *, const void *))strcmp);
+    while (q != NULL && sqlite3_step(q) == SQLITE_ROW) {
+        char got[96];
+        snprintf(got, sizeof got, "%s %s %d %s", (const char *)sqlite3_column_text(q, 0),
+                 (const char *)sqlite3_column_text(q, 1), sqlite3_column_int(q, 2),
+                 (const char *)sqlite3_column_text(q, 3));
+        if (seen < N && strcmp(got, expect[seen]) != 0) {
+            fprintf(stderr, "row %d: got '%s', expected '%s'\n", seen, got, expect[seen]);
+            CHECK(false);
+        }
+        seen++;
+    }
+    sqlite3_finalize(q);
+    CHECK_I64(seen, N);
+}
+
+/* PINs that are not digits are found in the string map, PINs of digits in the digit table, and
+ * "0101" is not "101". */
+static void test_attendance_pins(void)
+{
+    const char *path = write_file("emp_kpin.csv", "nip,name,status,unit_code,position,class,"
+                                                  "device_pin\n"
+                                                  "196912312000031001,Joko,PNS,SETDA,Asisten,14,K-7\n");
+    import_ok(TPP_KIND_EMPLOYEES, path);
+    path = write_file("att_kpin.csv", "device_pin,timestamp,direction\n"
+                                      "K-7,2024-09-02 07:01:00,in\n"
+                                      "k-7,2024-09-02 07:02:00,in\n"
+                                      "0101,2024-09-02 07:03:00,in\n"
+                                      "101,2024-09-02 07:04:00,in\n");
+    capture cap;
+    capture_open(&cap);
+    tpp_import_stats s;
+    tpp_error err;
+    CHECK_OK(tpp_import_file(st, rs, TPP_KIND_ATTENDANCE, path, cap.d, &s, &err), &err);
+    CHECK_I64(s.inserted, 2);
+    CHECK_I64(s.unknown_pins, 2);
+    EXPECT_DIAG(&cap, ":3:1: warning: unknown device_pin 'k-7'");
+    EXPECT_DIAG(&cap, ":4:1: warning: unknown device_pin '0101'");
+    capture_close(&cap);
+    CHECK_STR(query_text("SELECT nip FROM attendance WHERE ts = '2024-09-02 07:01:00'"),
+              "196912312000031001");
+    CHECK_STR(query_text("SELECT nip FROM attendance WHERE ts = '2024-09-02 07:04:00'"),
+              "198501012010011001");
+}
+
 static void test_absences(void)
 {
     const char *path = write_file("abs.csv", "nip,type,start_date,end_date,reference\n"
@@ -653,6 +750,8 @@ int main(void)
     test_employees_bad();
     test_header();
     test_attendance();
+    test_attendance_order();
+    test_attendance_pins();
     test_absences();
     test_events();
     test_performance();
