@@ -164,7 +164,13 @@ typedef struct pending {
 } pending;
 
 typedef struct att_state {
-    sqlite3_stmt *get, *put, *dev_add, *dev_id;
+    sqlite3_stmt *get, *put, *dev_add, *dev_id, *any;
+    /* months of this flush, and whether any scans of them were stored when it began */
+    struct {
+        char month[8];
+        bool stored;
+    } months[16];
+    size_t n_months;
     scan *batch, *tmp;
     size_t n_batch, cap_batch;
     tpp_strmap devs;  /* device name -> index into dev_ids */
@@ -390,6 +396,8 @@ static tpp_status att_begin(tpp_imp_ctx *c, tpp_error *err)
                               &s->put, err));
     TPP_TRY(tpp_store_prepare(c->st, "INSERT OR IGNORE INTO att_device(name) VALUES (?1)",
                               &s->dev_add, err));
+    TPP_TRY(tpp_store_prepare(c->st, "SELECT 1 FROM attendance_month WHERE month = ?1 LIMIT 1",
+                              &s->any, err));
     return tpp_store_prepare(c->st, "SELECT id FROM att_device WHERE name = ?1", &s->dev_id, err);
 }
 
@@ -402,6 +410,7 @@ static void att_end(tpp_imp_ctx *c)
     sqlite3_finalize(s->put);
     sqlite3_finalize(s->dev_add);
     sqlite3_finalize(s->dev_id);
+    sqlite3_finalize(s->any);
     tpp_strmap_release(&s->devs);
     free(s->dev_ids);
     free(s->tmp);
@@ -580,6 +589,33 @@ static bool grow(uint8_t **buf, size_t *cap, size_t need)
     return true;
 }
 
+/* Whether any scans of month (YYYY-MM) were stored when this flush began. When none were, an
+ * employee's month is not read back before it is written (4 M look-ups of a national month's
+ * first import): each employee's month is merged once a flush, so what the flush has written
+ * is never what it would read. Months past the first 16 of a flush are always read. */
+static tpp_status month_stored(tpp_imp_ctx *c, att_state *s, const char *month, bool *stored,
+                               tpp_error *err)
+{
+    for (size_t i = 0; i < s->n_months; i++) {
+        if (memcmp(s->months[i].month, month, 8) == 0) {
+            *stored = s->months[i].stored;
+            return TPP_OK;
+        }
+    }
+    *stored = true;
+    if (s->n_months == sizeof s->months / sizeof s->months[0])
+        return TPP_OK;
+    sqlite3_bind_text(s->any, 1, month, 7, SQLITE_STATIC);
+    int step = sqlite3_step(s->any);
+    sqlite3_reset(s->any);
+    if (step != SQLITE_ROW && step != SQLITE_DONE)
+        return tpp_store_fail(c->st, err, "cannot read attendance");
+    *stored = step == SQLITE_ROW;
+    memcpy(s->months[s->n_months].month, month, 8);
+    s->months[s->n_months++].stored = *stored;
+    return TPP_OK;
+}
+
 /* Merge the sorted scans [b, e) of one employee and month (first day d0) into the stored row. */
 static tpp_status merge_month(tpp_imp_ctx *c, att_state *s, const scan *b, const scan *e,
                               const char *nip, tpp_date d0, tpp_error *err)
@@ -588,11 +624,13 @@ static tpp_status merge_month(tpp_imp_ctx *c, att_state *s, const scan *b, const
     tpp_date_to_ymd(d0, &y, &m, &d);
     char month[16];
     snprintf(month, sizeof month, "%04d-%02d", y % 10000, m % 100);
+    bool stored;
+    TPP_TRY(month_stored(c, s, month, &stored, err));
     sqlite3_bind_text(s->get, 1, month, 7, SQLITE_STATIC);
     sqlite3_bind_text(s->get, 2, nip, -1, SQLITE_STATIC);
     size_t n_old = 0;
-    int step;
-    while ((step = sqlite3_step(s->get)) == SQLITE_ROW) {
+    int step = SQLITE_DONE;
+    while (stored && (step = sqlite3_step(s->get)) == SQLITE_ROW) {
         size_t len = (size_t)sqlite3_column_bytes(s->get, 0) / TPP_ATT_REC * TPP_ATT_REC;
         if (!grow(&s->old, &s->old_cap, n_old * TPP_ATT_REC + len)) {
             sqlite3_reset(s->get);
@@ -687,6 +725,7 @@ static tpp_status flush(tpp_imp_ctx *c, att_state *s, tpp_error *err)
     s->tmp = tmp;
     sort_batch(s);
     TPP_TRY(store_devices(c, s, err));
+    s->n_months = 0;
     const scan *p = s->batch, *end = s->batch + s->n_batch;
     while (p < end) {
         uint64_t who = p->key >> (T_BITS + 2);
