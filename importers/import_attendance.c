@@ -294,12 +294,14 @@ static tpp_status load_employees(tpp_imp_ctx *c, att_state *s, tpp_error *err)
     s->nip_at = malloc((n_rows + 1) * sizeof *s->nip_at);
     s->emp_zone = malloc(n_rows + 1);
     if (s->nip_at == NULL || s->emp_zone == NULL || !num_reserve(&s->nip_num, n_rows) ||
-        !num_reserve(&s->pin_num, n_rows))
+        !num_reserve(&s->pin_num, c->field_of[C_DEVICE_PIN] != -1 ? n_rows : 0))
         return tpp_fail(err, TPP_ERR_NOMEM, TPP_NOLOC, "out of memory");
     TPP_TRY(tpp_store_prepare(c->st,
                               "SELECT e.nip, e.device_pin, u.timezone FROM employee e "
                               "LEFT JOIN unit u ON u.code = e.unit_code ORDER BY e.nip",
                               &q, err));
+    /* A file without PINs (the usual export by NIP) needs no PIN maps: 4 M fewer inserts */
+    bool want_pins = c->field_of[C_DEVICE_PIN] != -1;
     tpp_status rc = TPP_OK;
     int step = SQLITE_DONE;
     while (rc == TPP_OK && (step = sqlite3_step(q)) == SQLITE_ROW) {
@@ -320,7 +322,7 @@ static tpp_status load_employees(tpp_imp_ctx *c, att_state *s, tpp_error *err)
             ok = tpp_strmap_put(&s->nips, nip, nip_len, i, &found) >= 0;
         else if (ok)
             ok = num_put(&s->nip_num, nip, nip_len, i);
-        if (ok && sqlite3_column_type(q, 1) != SQLITE_NULL) {
+        if (ok && want_pins && sqlite3_column_type(q, 1) != SQLITE_NULL) {
             const char *pin = (const char *)sqlite3_column_text(q, 1);
             size_t pin_len = (size_t)sqlite3_column_bytes(q, 1);
             if (!num_key(pin, pin_len, &v))
@@ -335,6 +337,8 @@ static tpp_status load_employees(tpp_imp_ctx *c, att_state *s, tpp_error *err)
         rc = tpp_store_fail(c->st, err, "cannot read employees");
     sqlite3_finalize(q);
     TPP_TRY(rc);
+    if (!want_pins)
+        return TPP_OK;
 
     TPP_TRY(tpp_store_prepare(c->st, "SELECT device, pin, nip FROM device_pin", &q, err));
     while (rc == TPP_OK && (step = sqlite3_step(q)) == SQLITE_ROW) {
