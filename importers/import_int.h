@@ -12,7 +12,7 @@
 #include "engine/store.h"
 #include "importers/csv.h"
 #include "importers/mapping.h"
-#include "importers/strmap.h"
+#include "engine/strmap.h"
 #include "tpp/date.h"
 #include "tpp/import.h"
 #include "tpp/money.h"

@@ -9,7 +9,7 @@
 
 #include "engine/util.h"
 #include "importers/import_int.h"
-#include "importers/strmap.h"
+#include "engine/strmap.h"
 
 enum { C_NIP, C_DATE, C_FROM, C_TO, C_FROM_SCHED, C_TO_SCHED, C_REFERENCE, N_COLUMNS };
 

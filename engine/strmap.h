@@ -1,8 +1,8 @@
-/* A string-keyed hash map for the importers: duplicate detection within a file and the
- * device-PIN and NIP look-ups of attendance. Entries keep insertion order and are addressed by
+/* A string-keyed hash map: the importers' duplicate detection within a file and look-ups of
+ * NIPs and device PINs, the export's units. Entries keep insertion order and are addressed by
  * index. Private header. */
-#ifndef TPP_IMPORTERS_STRMAP_H
-#define TPP_IMPORTERS_STRMAP_H
+#ifndef TPP_ENGINE_STRMAP_H
+#define TPP_ENGINE_STRMAP_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -36,4 +36,4 @@ ptrdiff_t tpp_strmap_find(const tpp_strmap *m, const char *key, size_t len);
  */
 ptrdiff_t tpp_strmap_put(tpp_strmap *m, const char *key, size_t len, int64_t value, bool *found);
 
-#endif /* TPP_IMPORTERS_STRMAP_H */
+#endif /* TPP_ENGINE_STRMAP_H */

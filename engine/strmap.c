@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "importers/strmap.h"
+#include "engine/strmap.h"
 
 #define BLOCK_SIZE 65536
 
