@@ -388,8 +388,8 @@ static void bank_plan_release(bank_plan *bp)
 }
 
 static tpp_status plan_banks(const tpp_export_options *opt, const settings *cfg, tpp_arena *a,
-                             const tpp_export_meta *meta, const tpp_payline *lines, size_t n,
-                             bank_plan *bp, tpp_export_summary *sum, tpp_error *err)
+                             const tpp_payline *lines, size_t n, bank_plan *bp,
+                             tpp_export_summary *sum, tpp_error *err)
 {
     const char *names[TPP_EXPORT_MAX_BANKS];
     size_t nb = 0;
@@ -446,7 +446,15 @@ static tpp_status plan_banks(const tpp_export_options *opt, const settings *cfg,
                         "%s: every paid line must be in exactly one bank file (add a template "
                         "whose 'banks:' lists it, or one without 'banks:')",
                         unassigned, doubled, first_bad);
-    for (size_t b = 0; b < nb; b++)
+    return TPP_OK;
+}
+
+/* The planned bank files, rendered: after the XLSX has started on its own thread, so that the
+ * two overlap (a national bank file is 4 M records). */
+static tpp_status render_banks(const tpp_export_meta *meta, size_t n, bank_plan *bp,
+                               tpp_error *err)
+{
+    for (size_t b = 0; b < bp->nb; b++)
         TPP_TRY(tpp_bank_render(bp->t[b], meta, bp->take + b * n, bp->counts[b], bp->params,
                                 bp->n_params, &bp->buf[b], &bp->len[b], &bp->stats[b], err));
     return TPP_OK;
@@ -949,13 +957,13 @@ tpp_status tpp_batch_export_opt(tpp_store *st, const tpp_export_options *opt,
     if (rc == TPP_OK && signing)
         rc = tpp_key_load_secret(key, sk, err);
     if (rc == TPP_OK && (formats & TPP_EXPORT_BANK))
-        rc = plan_banks(opt, &cfg, a, &meta, lines, n, &bp, sum, err);
+        rc = plan_banks(opt, &cfg, a, lines, n, &bp, sum, err);
     if (rc == TPP_OK)
         rc = tpp_mkdirs(out_dir, err);
     if (rc == TPP_OK)
         rc = remove_stale_temps(out_dir, period, formats, &bp, sum, err);
 
-    /* The XLSX on its own thread; the CSV and the bank files staged here meanwhile. */
+    /* The XLSX on its own thread; the CSV and the bank files rendered and staged here meanwhile. */
     xlsx_job xj = {.meta = &meta, .lines = lines, .n = n, .rc = TPP_OK};
     pthread_t xlsx_thread;
     bool xlsx_started = false;
@@ -981,6 +989,8 @@ tpp_status tpp_batch_export_opt(tpp_store *st, const tpp_export_options *opt,
             rc = stage_file(&csv, sum->csv_path, buf, len, err);
         free(buf);
     }
+    if (rc == TPP_OK && (formats & TPP_EXPORT_BANK))
+        rc = render_banks(&meta, n, &bp, err);
     for (size_t b = 0; rc == TPP_OK && (formats & TPP_EXPORT_BANK) && b < bp.nb; b++) {
         snprintf(sum->bank_path[b], sizeof sum->bank_path[b], "%s/bank-%s-%s.%s", out_dir,
                  tpp_bank_template_id(bp.t[b]), period, tpp_bank_template_ext(bp.t[b]));
