@@ -824,9 +824,12 @@ static tpp_status load_month(tpp_store *st, const tpp_ruleset *rs, month_data *m
     TPP_TRY(tpp_store_prepare(
         st, "SELECT nip, predicate, period, score_bp FROM performance WHERE period = ?1", &q, err));
     sqlite3_bind_text(q, 1, perf_period, -1, SQLITE_STATIC);
+    hint = 0;
     STEP_ROWS(q)
     {
-        emp_data *ed = find_emp(md, col_text(q, 0)); /* table order: no hint */
+        /* table order, which is NIP order when the file was imported whole (the import
+         * stores in key order); any other order falls back to the hash */
+        emp_data *ed = find_emp_next(md, col_text(q, 0), &hint);
         if (ed != NULL && sqlite3_column_type(q, 1) != SQLITE_NULL) {
             ed->e.predicate = tpp_rules_predicate_index(rs, col_text(q, 1));
             /* A pack that pays by predicate and does not know this one (imported under an
