@@ -310,8 +310,10 @@ static tpp_status load_employees(tpp_imp_ctx *c, att_state *s, tpp_error *err)
         size_t nip_len = (size_t)sqlite3_column_bytes(q, 0);
         if (nip == NULL)
             nip = "";
-        if (s->n_emp == n_rows) /* rows the count did not see: a bug, not an input problem */
-            return tpp_fail(err, TPP_ERR_DB, TPP_NOLOC, "employees changed while read");
+        if (s->n_emp == n_rows) { /* rows the count did not see: a bug, not an input problem */
+            rc = tpp_fail(err, TPP_ERR_DB, TPP_NOLOC, "employees changed while read");
+            break;
+        }
         int32_t i = (int32_t)s->n_emp++;
         s->nip_at[i] = (uint32_t)s->nip_text.len;
         s->emp_zone[i] = (int8_t)zone_offset((const char *)sqlite3_column_text(q, 2));
