@@ -439,7 +439,7 @@ static size_t known_slot(uint64_t v, size_t mask)
     return (size_t)((v * 0x9E3779B97F4A7C15ULL) >> 24) & mask;
 }
 
-/* The sorted numbers of c->known_nips, rehashed into a set of twice as many slots. */
+/* The numbers read into c->known_nips, rehashed into a set of twice as many slots. */
 static bool known_hash(tpp_imp_ctx *c)
 {
     size_t n_slots = 1024;
@@ -466,6 +466,7 @@ static tpp_status load_known_nips(tpp_imp_ctx *c, tpp_error *err)
 {
     c->known_loaded = true;
     sqlite3_stmt *q = NULL;
+    /* ORDER BY the key: SQLite then reads the key's index alone, not the table's rows */
     TPP_TRY(tpp_store_prepare(c->st, "SELECT nip FROM employee ORDER BY nip", &q, err));
     size_t cap = 0;
     tpp_status rc = TPP_OK;
@@ -473,8 +474,7 @@ static tpp_status load_known_nips(tpp_imp_ctx *c, tpp_error *err)
     while ((step = sqlite3_step(q)) == SQLITE_ROW) {
         uint64_t v;
         const char *s = (const char *)sqlite3_column_text(q, 0);
-        if (s == NULL || !nip_number(s, (size_t)sqlite3_column_bytes(q, 0), &v) ||
-            (c->n_known_nips > 0 && v <= c->known_nips[c->n_known_nips - 1])) {
+        if (s == NULL || !nip_number(s, (size_t)sqlite3_column_bytes(q, 0), &v)) {
             c->known_off = true;
             break;
         }

@@ -88,7 +88,7 @@ struct tpp_imp_ctx {
     sqlite3_stmt *employee_exists; /* shared look-up, prepared on first use */
     /* After many look-ups in one file, every employee's NIP as a number, in a hash set (import.c,
      * tpp_imp_known_nip); known_off when the table holds a NIP that is not 18 digits. */
-    uint64_t *known_nips; /* read in key order, then a hash set of known_mask + 1 slots */
+    uint64_t *known_nips; /* as read, then a hash set of known_mask + 1 slots */
     size_t n_known_nips, known_mask, n_nip_probes;
     bool known_loaded, known_off;
     void *state;                   /* the kind's own */
