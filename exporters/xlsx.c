@@ -652,25 +652,49 @@ static void page_setup(writer *w, lxw_worksheet *ws, lxw_row_t head_first, lxw_r
 
 /* ---- OPD sheet ------------------------------------------------------------------------------ */
 
+/* What both renderings of a line's row write (put_line_row through libxlsxwriter, x_line_row
+ * straight into the re-packed sheet), made in one place so that they cannot drift apart: the
+ * two composed texts and the four formulas. The formulas have no leading '=', as the sheet XML
+ * holds them (libxlsxwriter strips one itself). */
+typedef struct line_row_text {
+    const char *name_nip, *position_npwp; /* both in the buffer given; "" when out of memory */
+    char gross[48], deduct[48], net_before_tax[48], net[48];
+} line_row_text;
+
+static void line_row_texts(const tpp_payline *l, unsigned R, bool zakat_col, tpp_buf *b,
+                           line_row_text *t)
+{
+    b->len = 0;
+    tpp_buf_printf(b, "%s\nNIP. %s", str(l->name), str(l->nip));
+    size_t position_at = b->len + 1;
+    tpp_buf_append(b, "", 1); /* the first text's NUL, kept */
+    tpp_buf_puts(b, str(l->position));
+    if (*str(l->npwp) != '\0')
+        tpp_buf_printf(b, "\nNPWP. %s", l->npwp);
+    t->name_nip = b->oom ? "" : b->data;
+    t->position_npwp = b->oom ? "" : b->data + position_at;
+    snprintf(t->gross, sizeof t->gross, "(H%u+K%u)-(I%u+J%u)", R, R, R, R);
+    snprintf(t->deduct, sizeof t->deduct, "M%u+N%u", R, R);
+    snprintf(t->net_before_tax, sizeof t->net_before_tax, "L%u-O%u", R, R);
+    if (zakat_col)
+        snprintf(t->net, sizeof t->net, "P%u-Q%u-%c%u", R, R, col_letter(ZAKAT_COL), R);
+    else
+        snprintf(t->net, sizeof t->net, "P%u-Q%u", R, R);
+}
+
 static void put_line_row(writer *w, lxw_worksheet *ws, lxw_row_t r, size_t no, const tpp_payline *l)
 {
     tpp_money a[N_SUMS];
     line_amounts(l, a);
-    unsigned R = (unsigned)r + 1; /* A1 row number */
-    char f[64];
+    line_row_text t;
+    line_row_texts(l, (unsigned)r + 1, w->zakat_col, &w->compose, &t);
 
     if (w->rec == NULL)
         chk(w, worksheet_set_row(ws, r, 30, NULL)); /* two text lines: name over NIP */
     put_number(w, ws, r, COL(1), (double)no, w->f_center);
-    w->compose.len = 0;
-    tpp_buf_printf(&w->compose, "%s\nNIP. %s", str(l->name), str(l->nip));
-    put_str(w, ws, r, COL(2), w->compose.oom ? "" : w->compose.data, w->f_text);
+    put_str(w, ws, r, COL(2), t.name_nip, w->f_text);
     put_str(w, ws, r, COL(3), l->grade, w->f_center);
-    w->compose.len = 0;
-    tpp_buf_puts(&w->compose, str(l->position));
-    if (*str(l->npwp) != '\0')
-        tpp_buf_printf(&w->compose, "\nNPWP. %s", l->npwp);
-    put_str(w, ws, r, COL(4), w->compose.oom ? "" : w->compose.data, w->f_text);
+    put_str(w, ws, r, COL(4), t.position_npwp, w->f_text);
     put_number(w, ws, r, COL(5), l->kelas, w->f_center);
     put_money(w, ws, r, COL(6), a[S_BESARAN], w->f_money);
     /* The one double in the exporters: a display copy of the exact basis points. */
@@ -679,22 +703,15 @@ static void put_line_row(writer *w, lxw_worksheet *ws, lxw_row_t r, size_t no, c
     put_money(w, ws, r, COL(9), a[S_POT_BL], w->f_money);
     put_money(w, ws, r, COL(10), a[S_POT_HD], w->f_money);
     put_money(w, ws, r, COL(11), a[S_BPJS4], w->f_money);
-    snprintf(f, sizeof f, "=(H%u+K%u)-(I%u+J%u)", R, R, R, R);
-    put_formula(w, ws, r, COL(12), f, a[S_GROSS], w->f_money);
+    put_formula(w, ws, r, COL(12), t.gross, a[S_GROSS], w->f_money);
     put_money(w, ws, r, COL(13), a[S_BPJS4_DED], w->f_money);
     put_money(w, ws, r, COL(14), a[S_BPJS1], w->f_money);
-    snprintf(f, sizeof f, "=M%u+N%u", R, R);
-    put_formula(w, ws, r, COL(15), f, a[S_DEDUCT], w->f_money);
-    snprintf(f, sizeof f, "=L%u-O%u", R, R);
-    put_formula(w, ws, r, COL(16), f, a[S_NET_BT], w->f_money);
+    put_formula(w, ws, r, COL(15), t.deduct, a[S_DEDUCT], w->f_money);
+    put_formula(w, ws, r, COL(16), t.net_before_tax, a[S_NET_BT], w->f_money);
     put_money(w, ws, r, COL(17), a[S_PPH21], w->f_money);
-    if (w->zakat_col) {
-        snprintf(f, sizeof f, "=P%u-Q%u-%c%u", R, R, col_letter(ZAKAT_COL), R);
+    if (w->zakat_col)
         put_money(w, ws, r, COL(ZAKAT_COL), a[S_ZAKAT], w->f_money);
-    } else {
-        snprintf(f, sizeof f, "=P%u-Q%u", R, R);
-    }
-    put_formula(w, ws, r, COL(18), f, a[S_NET], w->f_money);
+    put_formula(w, ws, r, COL(18), t.net, a[S_NET], w->f_money);
     /* Column 19 is the signature box; a line that could not be computed carries its reason
      * there, so nobody is dropped from the list silently. */
     if (!l->ok)
@@ -1177,22 +1194,17 @@ static void x_line_row(const row_ctx *x, tpp_buf *o, tpp_buf *scratch, lxw_row_t
     tpp_money a[N_SUMS];
     line_amounts(l, a);
     unsigned R = (unsigned)r + 1;
-    char f[64];
-    tpp_buf *compose = &scratch[0], *clean = &scratch[1];
+    tpp_buf *clean = &scratch[1];
+    line_row_text t;
+    line_row_texts(l, R, x->w->zakat_col, &scratch[0], &t);
 
     X_LIT(o, "<row r=\"");
     x_i64(o, R);
     X_LIT(o, "\" ht=\"30\" customHeight=\"1\">");
     x_number(o, 1, R, (int64_t)no, x->xf_center);
-    compose->len = 0;
-    tpp_buf_printf(compose, "%s\nNIP. %s", str(l->name), str(l->nip));
-    x_string(o, clean, 2, R, compose->oom ? "" : compose->data, x->xf_text);
+    x_string(o, clean, 2, R, t.name_nip, x->xf_text);
     x_string(o, clean, 3, R, l->grade, x->xf_center);
-    compose->len = 0;
-    tpp_buf_puts(compose, str(l->position));
-    if (*str(l->npwp) != '\0')
-        tpp_buf_printf(compose, "\nNPWP. %s", l->npwp);
-    x_string(o, clean, 4, R, compose->oom ? "" : compose->data, x->xf_text);
+    x_string(o, clean, 4, R, t.position_npwp, x->xf_text);
     x_number(o, 5, R, l->kelas, x->xf_center);
     x_number(o, 6, R, a[S_BESARAN], x->xf_money);
     /* the display copy of the basis points, as the library prints a double */
@@ -1206,20 +1218,13 @@ static void x_line_row(const row_ctx *x, tpp_buf *o, tpp_buf *scratch, lxw_row_t
     x_number(o, 9, R, a[S_POT_BL], x->xf_money);
     x_number(o, 10, R, a[S_POT_HD], x->xf_money);
     x_number(o, 11, R, a[S_BPJS4], x->xf_money);
-    snprintf(f, sizeof f, "(H%u+K%u)-(I%u+J%u)", R, R, R, R);
-    x_formula(o, 12, R, f, a[S_GROSS], x->xf_money);
+    x_formula(o, 12, R, t.gross, a[S_GROSS], x->xf_money);
     x_number(o, 13, R, a[S_BPJS4_DED], x->xf_money);
     x_number(o, 14, R, a[S_BPJS1], x->xf_money);
-    snprintf(f, sizeof f, "M%u+N%u", R, R);
-    x_formula(o, 15, R, f, a[S_DEDUCT], x->xf_money);
-    snprintf(f, sizeof f, "L%u-O%u", R, R);
-    x_formula(o, 16, R, f, a[S_NET_BT], x->xf_money);
+    x_formula(o, 15, R, t.deduct, a[S_DEDUCT], x->xf_money);
+    x_formula(o, 16, R, t.net_before_tax, a[S_NET_BT], x->xf_money);
     x_number(o, 17, R, a[S_PPH21], x->xf_money);
-    if (x->w->zakat_col)
-        snprintf(f, sizeof f, "P%u-Q%u-%c%u", R, R, col_letter(ZAKAT_COL), R);
-    else
-        snprintf(f, sizeof f, "P%u-Q%u", R, R);
-    x_formula(o, 18, R, f, a[S_NET], x->xf_money);
+    x_formula(o, 18, R, t.net, a[S_NET], x->xf_money);
     if (!l->ok)
         x_string(o, clean, 19, R, *str(l->message) ? l->message : "tidak dapat dihitung",
                  x->xf_err);
